@@ -1,0 +1,24 @@
+// document.h: one input record as the pipeline sees it after parsing. A document may have a title,
+// a body, or both; a missing field is an empty string, never an error.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace neardup {
+
+struct Document {
+  // The record's id: the --id-field value (a JSON number or string as written, without quotes),
+  // or "FILE:LINE" when the record has no such field.
+  std::string id;
+  std::string title;  // the --title-field value, "" when absent
+  std::string body;   // the --text-field value, "" when absent
+
+  void Clear() {
+    id.clear();
+    title.clear();
+    body.clear();
+  }
+};
+
+}  // namespace neardup

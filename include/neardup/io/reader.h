@@ -1,0 +1,112 @@
+// io/reader.h: reading input files as batches of raw records, and parsing one raw record into a
+// Document.
+//
+// Reading is split in two so that the expensive half runs in parallel:
+//   RecordReader (serial, one per file) finds record boundaries and hands out batches of raw bytes;
+//   RecordParser (one per thread) turns one raw record into a Document.
+//
+// Every format goes through one line reader (src/io/line_reader.h) that handles buffering,
+// decompression (gzip and zstd, detected from the first bytes, not the file name), a UTF-8
+// byte-order mark at the start of the file (dropped), CRLF and LF line ends, and line numbers.
+//
+// Formats:
+//   jsonl  one JSON object per line; blank lines are skipped (not records).
+//   csv    RFC 4180: a header row names the columns; fields may be quoted with ", "" is a quote,
+//          and a quoted field may span lines (the record then spans lines).
+//   tsv    a header row; fields separated by TAB; no quoting (a field cannot hold TAB or newline).
+//   text   every line is one document (its body); blank lines are skipped; id is FILE:LINE.
+// A record's raw bytes are kept exactly as read, including its line end(s), so that `dedup` can
+// write it back byte for byte.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "neardup/document.h"
+
+namespace neardup {
+
+enum class Format { kAuto, kJsonl, kCsv, kTsv, kText };
+
+// "jsonl" (also "json", "ndjson"), "csv", "tsv", "text" (also "txt"), "auto".
+absl::StatusOr<Format> ParseFormat(std::string_view name);
+std::string_view FormatName(Format format);
+// From the file name, ignoring a trailing .gz or .zst: .jsonl/.ndjson/.json -> jsonl, .csv, .tsv,
+// .txt/.text -> text. Anything else (and "-") -> jsonl.
+Format GuessFormat(std::string_view path);
+
+struct FieldNames {
+  std::string id = "id";
+  std::string text = "text";
+  std::string title = "title";
+};
+
+// Raw records read from one file, back to back.
+struct RecordBatch {
+  int file_index = 0;        // which input file (index into the run's inputs)
+  std::string data;          // raw bytes of every record, each with its own line end(s)
+  std::vector<size_t> offsets;        // record i is data[offsets[i], offsets[i + 1])
+  std::vector<uint64_t> line_numbers;  // 1-based line on which record i starts
+
+  size_t size() const { return line_numbers.size(); }
+  std::string_view record(size_t i) const {
+    return std::string_view(data).substr(offsets[i], offsets[i + 1] - offsets[i]);
+  }
+  void Clear() {
+    data.clear();
+    offsets.assign(1, 0);
+    line_numbers.clear();
+  }
+};
+
+class RecordReader {
+ public:
+  // Opens `path` ("-" is standard input). For csv and tsv the header row is read here; a missing
+  // header (empty file) is not an error, the file simply has no records. `format` must not be
+  // kAuto (resolve it with GuessFormat first).
+  static absl::StatusOr<std::unique_ptr<RecordReader>> Open(const std::string& path,
+                                                            Format format);
+  virtual ~RecordReader() = default;
+
+  // Replaces `*batch` with the next records: whole records, at least one, stopping once about
+  // `target_bytes` have been read. Returns false (and an empty batch) at end of input; an I/O or
+  // decompression error (e.g. a truncated .gz) is returned as a Status naming the file.
+  virtual absl::StatusOr<bool> ReadBatch(size_t target_bytes, RecordBatch* batch) = 0;
+
+  // csv/tsv: the header row exactly as read (with its line end); "" for other formats.
+  virtual const std::string& header_raw() const = 0;
+  // csv/tsv: the column names parsed from the header row.
+  virtual const std::vector<std::string>& columns() const = 0;
+  // Bytes consumed from the underlying file so far (compressed bytes for .gz/.zst), for progress.
+  virtual uint64_t bytes_consumed() const = 0;
+};
+
+// Turns raw records into Documents. Not thread-safe: use one per thread. Cheap to construct.
+class RecordParser {
+ public:
+  // `file_label` is the file name used in default ids ("FILE:LINE") and in error messages.
+  // `columns` are the header columns for csv/tsv (ignored otherwise).
+  RecordParser(Format format, FieldNames fields, std::string file_label,
+               std::vector<std::string> columns);
+  ~RecordParser();
+  RecordParser(const RecordParser&) = delete;
+  RecordParser& operator=(const RecordParser&) = delete;
+
+  // Parses one raw record (as in RecordBatch::record, line ends included) that starts on
+  // `line_number`. On failure returns InvalidArgument with a message "FILE:LINE: reason" (e.g.
+  // "data.jsonl:17: invalid JSON: unclosed string", "x.csv:4: 3 fields, header has 5"). A field that
+  // is present but not a string: numbers are taken as their text for the id and rejected for
+  // title/text ("field "text" is a number, expected a string"); null counts as absent.
+  absl::Status Parse(std::string_view record, uint64_t line_number, Document* doc);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace neardup

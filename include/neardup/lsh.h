@@ -1,0 +1,81 @@
+// lsh.h: banded locality-sensitive hashing over MinHash signatures.
+//
+// A signature of num_perm entries is cut into `bands` bands of `rows` consecutive entries
+// (entries past bands*rows are not banded, but verification still uses them). Two documents are a
+// candidate pair when they agree on every entry of at least one band; for Jaccard s this happens
+// with probability P(s) = 1 - (1 - s^rows)^bands (the S-curve). A candidate may still be
+// dissimilar (verify.h decides); a pair that shares no band is never reported.
+//
+// Bucketing is sort-based over flat arrays: for each band, (band key, document) pairs are sorted
+// and runs of equal keys are the buckets. Results do not depend on thread count or scheduling.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace neardup {
+
+struct LshParams {
+  int bands = 0;
+  int rows = 0;
+};
+
+// The recall target used to pick bands and rows: a pair whose Jaccard is at least
+// threshold + kLshRecallMargin must become a candidate with probability >= kLshMinRecall.
+inline constexpr double kLshRecallMargin = 0.05;
+inline constexpr double kLshMinRecall = 0.97;
+
+// Chooses (bands, rows) for `threshold` in (0, 1] and `num_perm` >= 1: among all (b, r) with
+// b * r <= num_perm and P(min(1, threshold + kLshRecallMargin)) >= kLshMinRecall, the one with the
+// largest r (fewest false candidates), then the largest b (more recall). If no pair qualifies
+// (too few permutations), r = 1, b = num_perm. Deterministic.
+LshParams ChooseLshParams(double threshold, int num_perm);
+
+// Checks user-given bands and rows: both >= 1 and bands * rows <= num_perm.
+absl::Status ValidateLshParams(const LshParams& params, int num_perm);
+
+// P(s) = 1 - (1 - s^rows)^bands.
+double CandidateProbability(double similarity, const LshParams& params);
+
+// The key of band `band` of `signature`: XXH3-64 of the band's `rows` uint32 entries (their bytes
+// in host order) with seed = band index.
+uint64_t BandKey(absl::Span<const uint32_t> signature, int band, int rows);
+
+// A candidate pair of document indices, a < b.
+struct CandidatePair {
+  uint32_t a = 0;
+  uint32_t b = 0;
+  friend bool operator==(const CandidatePair& x, const CandidatePair& y) {
+    return x.a == y.a && x.b == y.b;
+  }
+  friend bool operator<(const CandidatePair& x, const CandidatePair& y) {
+    return x.a != y.a ? x.a < y.a : x.b < y.b;
+  }
+};
+
+struct BucketStats {
+  uint64_t buckets = 0;              // buckets with two or more members, over all bands
+  uint64_t largest_bucket = 0;       // members in the largest bucket seen
+  uint64_t oversized_buckets = 0;    // buckets larger than max_bucket
+  uint64_t pairs_not_generated = 0;  // pairs inside oversized buckets that were not emitted
+  uint64_t pairs_emitted = 0;        // candidate pairs before de-duplication across bands
+};
+
+// Finds the candidate pairs of the `num_docs` signatures stored back to back in `signatures`
+// (document i occupies entries [i * num_perm, (i + 1) * num_perm)).
+//
+// A bucket with at most `max_bucket` members yields all its pairs. A larger bucket (boilerplate,
+// empty texts) would make the work quadratic, so it yields only the pairs of each member with the
+// bucket's first member (smallest index) and with the member after it in index order: 2m - 3
+// pairs instead of m(m-1)/2; the skipped pairs are counted in `stats`. Members of such a bucket
+// that are truly similar still end up connected through these chains after verification.
+// Returns each pair once, sorted. `stats` may be null. Runs in parallel with oneTBB.
+std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint32_t> signatures, int num_perm,
+                                              size_t num_docs, const LshParams& params,
+                                              size_t max_bucket, BucketStats* stats);
+
+}  // namespace neardup

@@ -1,0 +1,62 @@
+// options.h: everything a run of `cluster` or `dedup` can be told, parsed once into typed values.
+// The CLI (src/cli/) fills a PipelineOptions from flags; the library reads nothing else. Each field
+// documents its default and valid range; Validate() checks them all at once before any work.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "neardup/cluster.h"
+#include "neardup/io/reader.h"
+#include "neardup/lsh.h"
+#include "neardup/minhash.h"
+#include "neardup/normalize.h"
+#include "neardup/shingle.h"
+
+namespace neardup {
+
+struct PipelineOptions {
+  // Input files, read in this order; "-" is standard input (at most once). Non-empty.
+  std::vector<std::string> inputs;
+  // Names used for the inputs in default ids ("FILE:LINE") and messages; empty = `inputs`. (When
+  // standard input is spooled to a temporary file, the path changes but the label stays "-".)
+  std::vector<std::string> input_labels;
+  // kAuto: each file's format is guessed from its name (GuessFormat).
+  Format format = Format::kAuto;
+  FieldNames fields;
+
+  NormalizeOptions normalize;
+  ShingleSpec shingle;                    // default char:5
+  uint64_t shingle_seed = kShingleSeed;
+
+  int num_perm = 128;                     // MinHash permutations, 1..1024
+  uint64_t minhash_seed = kMinHashSeed;
+  double threshold = 0.8;                 // Jaccard threshold, in (0, 1]
+  std::optional<LshParams> lsh;           // bands x rows; default: ChooseLshParams(threshold)
+  bool verify = true;                     // false: every LSH candidate becomes an edge
+  size_t max_bucket = 1000;               // buckets larger than this are capped (see lsh.h), >= 2
+
+  KeepPolicy keep = KeepPolicy::kFirst;   // which member represents a cluster
+
+  int threads = 0;                        // worker threads; 0 = all cores
+  size_t batch_bytes = 1 << 20;           // raw bytes per pipeline batch, >= 1
+  int batches_in_flight = 0;              // 0 = 2 x threads; bounds memory held by raw text
+
+  // Resolved LSH parameters: `lsh` if set, else ChooseLshParams(threshold, num_perm).
+  LshParams EffectiveLsh() const;
+  // Label of input i (input_labels[i] if given, else inputs[i]).
+  const std::string& LabelOf(size_t i) const {
+    return i < input_labels.size() ? input_labels[i] : inputs[i];
+  }
+  // Resolved format of input i.
+  Format FormatOf(size_t i) const;
+
+  // Checks every field; the message names the option as the user typed it ("--threshold").
+  absl::Status Validate() const;
+};
+
+}  // namespace neardup

@@ -1,0 +1,92 @@
+// pipeline.h: one run from input files to clusters.
+//
+//   read (serial, in order, batches of raw records)
+//     -> parse, normalize, shingle, MinHash (parallel over batches)
+//     -> append (serial, in order): exact-duplicate grouping by a 128-bit hash of the normalized
+//        title and body; only the first document of an exact group keeps its signature
+//   -> LSH candidate pairs (lsh.h) -> verification (verify.h) -> union-find + representatives
+//      (cluster.h)
+//
+// Data between stages, all indexed by ordinal and kept in flat arrays:
+//   document index d: the d-th good record in input order (bad records are counted and skipped);
+//   slot s: the s-th document that is not an exact duplicate of an earlier one; the signatures
+//     are `num_perm` uint32 per slot, back to back (RunResult::signatures);
+//   candidate pairs and edges are pairs of slots.
+// Memory grows with these per-document arrays (ids, a signature per unique document), never with
+// the raw text: at most `batches_in_flight` batches of raw bytes are alive at once.
+//
+// The result depends only on the input and the options, never on the thread count.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "neardup/lsh.h"
+#include "neardup/options.h"
+
+namespace neardup {
+
+// A record that could not be used. `message` reads "FILE:LINE: reason".
+struct BadRecord {
+  int file_index = 0;
+  uint64_t line_number = 0;
+  uint64_t record_ordinal = 0;  // position among all records read, 0-based
+  std::string message;
+};
+
+struct StageSeconds {
+  double read_and_sign = 0;  // reading, parsing, normalizing, shingling, MinHash, exact grouping
+  double candidates = 0;     // LSH bucketing
+  double verify = 0;
+  double cluster = 0;
+};
+
+struct RunCounts {
+  uint64_t records_read = 0;      // every record seen, good or bad
+  uint64_t records_bad = 0;       // skipped: could not be parsed
+  uint64_t documents = 0;         // good records
+  uint64_t exact_duplicates = 0;  // documents whose normalized text equals an earlier one's
+  uint64_t utf8_repairs = 0;      // invalid UTF-8 sequences replaced by U+FFFD
+  uint64_t candidate_pairs = 0;   // distinct LSH candidate pairs
+  uint64_t verified_edges = 0;
+  uint64_t clusters = 0;          // including singletons
+  uint64_t bytes_read = 0;        // raw record bytes
+  BucketStats buckets;
+};
+
+struct RunResult {
+  LshParams lsh;
+  RunCounts counts;
+  StageSeconds seconds;
+
+  // Per document d (good records in input order):
+  std::string id_bytes;                // ids back to back
+  std::vector<uint64_t> id_offsets;    // id of d is id_bytes[id_offsets[d], id_offsets[d + 1])
+  std::vector<uint32_t> representative;  // document index of d's cluster representative
+  std::vector<float> similarity;         // estimated Jaccard of d and its representative
+  // Record ordinals (over all records) that were bad, ascending.
+  std::vector<uint64_t> bad_record_ordinals;
+
+  size_t num_documents() const { return representative.size(); }
+  std::string_view id(size_t d) const {
+    return std::string_view(id_bytes).substr(id_offsets[d], id_offsets[d + 1] - id_offsets[d]);
+  }
+};
+
+struct RunCallbacks {
+  // Called for each bad record, in input order, from one thread at a time.
+  std::function<void(const BadRecord&)> on_bad_record;
+  // Called now and then with the records and raw bytes read so far (progress display).
+  std::function<void(uint64_t records, uint64_t bytes)> on_progress;
+};
+
+// Runs the pipeline. `options` must have passed Validate(). Fails on I/O errors (an unreadable or
+// truncated file); bad records are not failures, they are reported and counted.
+absl::StatusOr<RunResult> RunPipeline(const PipelineOptions& options,
+                                      const RunCallbacks& callbacks = {});
+
+}  // namespace neardup

@@ -1,0 +1,21 @@
+#include "internal/hash.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace neardup::internal {
+
+uint64_t Hash64(std::string_view bytes, uint64_t seed) {
+  return XXH3_64bits_withSeed(bytes.data(), bytes.size(), seed);
+}
+
+uint64_t Hash64(const void* data, size_t size, uint64_t seed) {
+  return XXH3_64bits_withSeed(data, size, seed);
+}
+
+Hash128 Hash128Of(std::string_view bytes, uint64_t seed) {
+  XXH128_hash_t h = XXH3_128bits_withSeed(bytes.data(), bytes.size(), seed);
+  return Hash128{h.low64, h.high64};
+}
+
+}  // namespace neardup::internal

@@ -1,0 +1,236 @@
+#include "neardup/io/writer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "internal/json.h"
+#include "internal/status_macros.h"
+#include "neardup/io/reader.h"
+
+namespace neardup {
+namespace {
+
+constexpr size_t kBufferBytes = 1 << 20;
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string BaseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+absl::Status ErrnoError(const char* what, const std::string& path) {
+  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(std::string path, std::string temp_path, int fd)
+    : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd) {
+  buffer_.reserve(kBufferBytes);
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0 && fd_ != STDOUT_FILENO) ::close(fd_);
+  if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
+}
+
+absl::StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& path) {
+  if (path == "-") {
+    return std::unique_ptr<AtomicFile>(new AtomicFile(path, "", STDOUT_FILENO));
+  }
+  RETURN_IF_ERROR(CheckOutputPath(path, "output"));
+  std::string temp = absl::StrCat(DirName(path), "/.", BaseName(path), ".neardup-tmp-XXXXXX");
+  int fd = ::mkstemp(temp.data());
+  if (fd < 0) return ErrnoError("cannot create a temporary file beside", path);
+  ::fchmod(fd, 0644);
+  return std::unique_ptr<AtomicFile>(new AtomicFile(path, temp, fd));
+}
+
+absl::Status AtomicFile::Flush() {
+  size_t done = 0;
+  while (done < buffer_.size()) {
+    ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError("cannot write", path_);
+    }
+    done += static_cast<size_t>(n);
+  }
+  buffer_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status AtomicFile::Write(std::string_view bytes) {
+  if (committed_ || fd_ < 0) return absl::FailedPreconditionError("write after commit: " + path_);
+  buffer_.append(bytes);
+  if (buffer_.size() >= kBufferBytes) return Flush();
+  return absl::OkStatus();
+}
+
+absl::Status AtomicFile::Commit() {
+  if (committed_) return absl::OkStatus();
+  RETURN_IF_ERROR(Flush());
+  if (temp_path_.empty()) {  // standard output
+    committed_ = true;
+    return absl::OkStatus();
+  }
+  if (::fsync(fd_) != 0) return ErrnoError("cannot sync", path_);
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    return ErrnoError("cannot close", path_);
+  }
+  fd_ = -1;
+  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) return ErrnoError("cannot rename onto", path_);
+  committed_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status CheckOutputPath(const std::string& path, std::string_view flag_view) {
+  const std::string flag(flag_view);  // Debian's absl::StrCat takes no std::string_view
+  if (path == "-") return absl::OkStatus();
+  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(flag, ": empty file name"));
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, " ", path, " is a directory"));
+  }
+  const std::string dir = DirName(path);
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " ", path, ": directory ", dir, " does not exist"));
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " ", path, ": directory ", dir, " is not writable"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteClusters(const RunResult& result, AtomicFile* out) {
+  std::string line;
+  for (size_t d = 0; d < result.num_documents(); ++d) {
+    const uint32_t rep = result.representative[d];
+    line.assign("{\"id\":");
+    internal::AppendJsonString(&line, result.id(d));
+    line.append(",\"cluster\":");
+    internal::AppendJsonString(&line, result.id(rep));
+    line.append(rep == d ? ",\"representative\":true" : ",\"representative\":false");
+    line.append(",\"similarity\":");
+    internal::AppendJsonNumber(&line, result.similarity[d]);
+    line.append("}\n");
+    RETURN_IF_ERROR(out->Write(line));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteDedup(const PipelineOptions& options, const RunResult& result, AtomicFile* kept,
+                        AtomicFile* dropped, AtomicFile* dropped_map) {
+  uint64_t ordinal = 0;
+  size_t next_bad = 0;
+  size_t doc = 0;
+  bool header_written = false;
+  std::vector<std::string> first_columns;
+  std::string first_label;
+  std::string line;
+  RecordBatch batch;
+  for (size_t i = 0; i < options.inputs.size(); ++i) {
+    ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader,
+                     RecordReader::Open(options.inputs[i], options.FormatOf(i)));
+    const std::string& header = reader->header_raw();
+    if (!header.empty()) {
+      if (!header_written) {
+        first_columns = reader->columns();
+        first_label = options.LabelOf(i);
+        if (kept != nullptr) RETURN_IF_ERROR(kept->Write(header));
+        if (dropped != nullptr) RETURN_IF_ERROR(dropped->Write(header));
+        header_written = true;
+      } else if (reader->columns() != first_columns) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(options.LabelOf(i), ": its header row differs from ", first_label,
+                         "'s, so its records cannot go into one output file"));
+      }
+    }
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, reader->ReadBatch(options.batch_bytes, &batch));
+      if (!more) break;
+      for (size_t r = 0; r < batch.size(); ++r, ++ordinal) {
+        if (next_bad < result.bad_record_ordinals.size() &&
+            result.bad_record_ordinals[next_bad] == ordinal) {
+          ++next_bad;
+          continue;
+        }
+        if (doc >= result.num_documents()) {
+          return absl::InternalError(absl::StrCat(options.LabelOf(i),
+                                                  " changed while neardup was reading it"));
+        }
+        const uint32_t rep = result.representative[doc];
+        AtomicFile* target = rep == doc ? kept : dropped;
+        if (target != nullptr) {
+          std::string_view raw = batch.record(r);
+          RETURN_IF_ERROR(target->Write(raw));
+          if (raw.empty() || raw.back() != '\n') RETURN_IF_ERROR(target->Write("\n"));
+        }
+        if (rep != doc && dropped_map != nullptr) {
+          line.assign("{\"id\":");
+          internal::AppendJsonString(&line, result.id(doc));
+          line.append(",\"representative\":");
+          internal::AppendJsonString(&line, result.id(rep));
+          line.append(",\"similarity\":");
+          internal::AppendJsonNumber(&line, result.similarity[doc]);
+          line.append("}\n");
+          RETURN_IF_ERROR(dropped_map->Write(line));
+        }
+        ++doc;
+      }
+    }
+  }
+  if (doc != result.num_documents()) {
+    return absl::InternalError("the inputs changed while neardup was reading them");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> SpoolStandardInput() {
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string path = absl::StrCat(tmpdir && *tmpdir ? tmpdir : "/tmp", "/neardup-stdin-XXXXXX");
+  int fd = ::mkstemp(path.data());
+  if (fd < 0) return ErrnoError("cannot create a temporary file for standard input:", path);
+  std::string buf(kBufferBytes, '\0');
+  while (true) {
+    ssize_t n = ::read(STDIN_FILENO, buf.data(), buf.size());
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      ::unlink(path.c_str());
+      return ErrnoError("cannot read", "standard input");
+    }
+    ssize_t done = 0;
+    while (done < n) {
+      ssize_t w = ::write(fd, buf.data() + done, static_cast<size_t>(n - done));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        ::close(fd);
+        ::unlink(path.c_str());
+        return ErrnoError("cannot write", path);
+      }
+      done += w;
+    }
+  }
+  ::close(fd);
+  return path;
+}
+
+}  // namespace neardup

@@ -1,0 +1,338 @@
+#include "neardup/pipeline.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
+#include "internal/hash.h"
+#include "neardup/cluster.h"
+#include "neardup/io/reader.h"
+#include "neardup/minhash.h"
+#include "neardup/normalize.h"
+#include "neardup/shingle.h"
+#include "neardup/verify.h"
+#include "tbb/enumerable_thread_specific.h"
+#include "tbb/global_control.h"
+#include "tbb/info.h"
+#include "tbb/parallel_for.h"
+#include "tbb/parallel_pipeline.h"
+
+namespace neardup {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Seed of the exact-duplicate hash ("exactdup").
+constexpr uint64_t kExactSeed = 0x6578616374647570ULL;
+
+// What the parallel stage needs to know about the file a batch came from.
+struct FileInfo {
+  int index = 0;
+  Format format = Format::kJsonl;
+  std::string label;
+  std::vector<std::string> columns;
+};
+
+// One batch travelling through the pipeline: raw records in, per-record results out.
+struct Work {
+  std::shared_ptr<const FileInfo> file;
+  uint64_t first_ordinal = 0;
+  RecordBatch batch;
+  // Results, one entry per record.
+  std::vector<uint8_t> good;
+  std::vector<std::string> errors;  // for bad records; "" otherwise
+  std::string ids;
+  std::vector<uint32_t> id_ends;   // end offset of record i's id in `ids`
+  std::vector<uint64_t> lengths;   // raw title + body bytes
+  std::vector<internal::Hash128> exact;
+  std::vector<uint32_t> signatures;  // num_perm per record (garbage for bad ones)
+  uint64_t utf8_repairs = 0;
+};
+
+struct ThreadState {
+  std::vector<std::unique_ptr<RecordParser>> parsers;  // by file index
+  Document doc;
+  std::string title;
+  std::string body;
+  std::string exact_key;
+  std::vector<uint64_t> shingles;
+  std::vector<uint64_t> body_shingles;
+};
+
+struct Hash128Hasher {
+  size_t operator()(const internal::Hash128& h) const { return h.low ^ (h.high * 31); }
+};
+
+class Runner {
+ public:
+  Runner(const PipelineOptions& options, const RunCallbacks& callbacks)
+      : options_(options),
+        callbacks_(callbacks),
+        normalizer_(options.normalize),
+        hasher_(options.num_perm, options.minhash_seed),
+        num_perm_(options.num_perm) {}
+
+  absl::StatusOr<RunResult> Run();
+
+ private:
+  // Serial: fills `work` with the next batch; false when every input is exhausted or on error.
+  bool ReadNext(Work* work);
+  // Parallel: parses, normalizes, shingles and signs every record of `work`.
+  void Process(Work* work);
+  // Serial, in input order: appends the batch's results to the run's flat arrays.
+  void Append(const Work& work);
+  // Unites exact duplicates and verified edges, picks representatives and similarities.
+  void Cluster(const std::vector<Edge>& edges);
+
+  const PipelineOptions& options_;
+  const RunCallbacks& callbacks_;
+  Normalizer normalizer_;
+  MinHasher hasher_;
+  int num_perm_;
+
+  // Reading state (serial input stage only).
+  size_t next_file_ = 0;
+  std::unique_ptr<RecordReader> reader_;
+  std::shared_ptr<const FileInfo> file_;
+  uint64_t next_ordinal_ = 0;
+  absl::Status status_;
+
+  tbb::enumerable_thread_specific<ThreadState> thread_state_;
+
+  // Appended in input order (serial output stage only).
+  RunResult result_;
+  std::vector<uint64_t> lengths_;
+  std::vector<uint32_t> head_slot_;  // per document: slot of its exact group's first document
+  std::vector<uint32_t> slot_doc_;   // per slot: its document index
+  std::vector<uint32_t> signatures_;  // per slot: num_perm entries
+  absl::flat_hash_map<internal::Hash128, uint32_t, Hash128Hasher> exact_slots_;
+};
+
+bool Runner::ReadNext(Work* work) {
+  while (true) {
+    if (!reader_) {
+      if (next_file_ >= options_.inputs.size()) return false;
+      size_t i = next_file_++;
+      Format format = options_.FormatOf(i);
+      auto reader = RecordReader::Open(options_.inputs[i], format);
+      if (!reader.ok()) {
+        status_ = reader.status();
+        return false;
+      }
+      reader_ = std::move(reader).value();
+      auto info = std::make_shared<FileInfo>();
+      info->index = static_cast<int>(i);
+      info->format = format;
+      info->label = options_.LabelOf(i);
+      info->columns = reader_->columns();
+      file_ = std::move(info);
+    }
+    auto more = reader_->ReadBatch(options_.batch_bytes, &work->batch);
+    if (!more.ok()) {
+      status_ = more.status();
+      return false;
+    }
+    if (*more && work->batch.size() > 0) {
+      work->file = file_;
+      work->first_ordinal = next_ordinal_;
+      next_ordinal_ += work->batch.size();
+      return true;
+    }
+    reader_.reset();
+  }
+}
+
+void Runner::Process(Work* work) {
+  ThreadState& ts = thread_state_.local();
+  const FileInfo& file = *work->file;
+  if (ts.parsers.size() <= static_cast<size_t>(file.index)) ts.parsers.resize(file.index + 1);
+  auto& parser = ts.parsers[file.index];
+  if (!parser) {
+    parser = std::make_unique<RecordParser>(file.format, options_.fields, file.label,
+                                            file.columns);
+  }
+  const size_t n = work->batch.size();
+  work->good.assign(n, 0);
+  work->errors.assign(n, std::string());
+  work->ids.clear();
+  work->id_ends.assign(n, 0);
+  work->lengths.assign(n, 0);
+  work->exact.assign(n, internal::Hash128{});
+  work->signatures.resize(n * static_cast<size_t>(num_perm_));
+  work->utf8_repairs = 0;
+
+  for (size_t i = 0; i < n; ++i) {
+    ts.doc.Clear();
+    absl::Status s = parser->Parse(work->batch.record(i), work->batch.line_numbers[i], &ts.doc);
+    if (!s.ok()) {
+      work->errors[i] = std::string(s.message());
+      work->id_ends[i] = static_cast<uint32_t>(work->ids.size());
+      continue;
+    }
+    work->good[i] = 1;
+    work->ids += ts.doc.id;
+    work->id_ends[i] = static_cast<uint32_t>(work->ids.size());
+    work->lengths[i] = ts.doc.title.size() + ts.doc.body.size();
+    work->utf8_repairs += normalizer_.Normalize(ts.doc.title, &ts.title);
+    work->utf8_repairs += normalizer_.Normalize(ts.doc.body, &ts.body);
+
+    // Exact key: title, a byte that never occurs in UTF-8 (0xFF), body.
+    ts.exact_key.assign(ts.title);
+    ts.exact_key.push_back('\xff');
+    ts.exact_key.append(ts.body);
+    work->exact[i] = internal::Hash128Of(ts.exact_key, kExactSeed);
+
+    // The document's shingle set is the union of its title's and its body's shingles.
+    Shingle(ts.title, options_.shingle, options_.shingle_seed, &ts.shingles);
+    Shingle(ts.body, options_.shingle, options_.shingle_seed, &ts.body_shingles);
+    ts.shingles.insert(ts.shingles.end(), ts.body_shingles.begin(), ts.body_shingles.end());
+    hasher_.Sign(ts.shingles, absl::MakeSpan(work->signatures.data() + i * num_perm_,
+                                             static_cast<size_t>(num_perm_)));
+  }
+}
+
+void Runner::Append(const Work& work) {
+  const size_t n = work.batch.size();
+  uint32_t id_begin = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t ordinal = work.first_ordinal + i;
+    ++result_.counts.records_read;
+    if (!work.good[i]) {
+      ++result_.counts.records_bad;
+      result_.bad_record_ordinals.push_back(ordinal);
+      if (callbacks_.on_bad_record) {
+        BadRecord bad;
+        bad.file_index = work.file->index;
+        bad.line_number = work.batch.line_numbers[i];
+        bad.record_ordinal = ordinal;
+        bad.message = work.errors[i];
+        callbacks_.on_bad_record(bad);
+      }
+      id_begin = work.id_ends[i];
+      continue;
+    }
+    const uint32_t doc = static_cast<uint32_t>(result_.id_offsets.size() - 1);
+    result_.id_bytes.append(work.ids, id_begin, work.id_ends[i] - id_begin);
+    result_.id_offsets.push_back(result_.id_bytes.size());
+    id_begin = work.id_ends[i];
+    lengths_.push_back(work.lengths[i]);
+
+    const uint32_t new_slot = static_cast<uint32_t>(slot_doc_.size());
+    auto [it, inserted] = exact_slots_.try_emplace(work.exact[i], new_slot);
+    if (inserted) {
+      slot_doc_.push_back(doc);
+      const uint32_t* sig = work.signatures.data() + i * num_perm_;
+      signatures_.insert(signatures_.end(), sig, sig + num_perm_);
+    } else {
+      ++result_.counts.exact_duplicates;
+    }
+    head_slot_.push_back(it->second);
+  }
+  result_.counts.utf8_repairs += work.utf8_repairs;
+  result_.counts.bytes_read += work.batch.data.size();
+  if (callbacks_.on_progress) {
+    callbacks_.on_progress(result_.counts.records_read, result_.counts.bytes_read);
+  }
+}
+
+absl::StatusOr<RunResult> Runner::Run() {
+  const int threads =
+      options_.threads > 0 ? options_.threads : tbb::info::default_concurrency();
+  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, threads);
+  const size_t in_flight = options_.batches_in_flight > 0
+                               ? static_cast<size_t>(options_.batches_in_flight)
+                               : static_cast<size_t>(2 * threads);
+  result_.lsh = options_.EffectiveLsh();
+  result_.id_offsets.assign(1, 0);
+
+  // Stage 1: read -> parse, normalize, shingle, sign -> append.
+  auto start = Clock::now();
+  tbb::parallel_pipeline(
+      in_flight,
+      tbb::make_filter<void, Work*>(
+          tbb::filter_mode::serial_in_order,
+          [this](tbb::flow_control& fc) -> Work* {
+            auto work = std::make_unique<Work>();
+            if (!ReadNext(work.get())) {
+              fc.stop();
+              return nullptr;
+            }
+            return work.release();
+          }) &
+          tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel,
+                                         [this](Work* work) {
+                                           Process(work);
+                                           return work;
+                                         }) &
+          tbb::make_filter<Work*, void>(tbb::filter_mode::serial_in_order,
+                                        [this](Work* work) {
+                                          std::unique_ptr<Work> owned(work);
+                                          Append(*owned);
+                                        }));
+  if (!status_.ok()) return status_;
+  exact_slots_ = {};  // no longer needed; release before the next stages
+  result_.counts.documents = result_.id_offsets.size() - 1;
+  result_.seconds.read_and_sign = SecondsSince(start);
+
+  // Stage 2: candidate pairs of unique documents.
+  start = Clock::now();
+  const size_t slots = slot_doc_.size();
+  std::vector<CandidatePair> candidates = FindCandidatePairs(
+      signatures_, num_perm_, slots, result_.lsh, options_.max_bucket, &result_.counts.buckets);
+  result_.counts.candidate_pairs = candidates.size();
+  result_.seconds.candidates = SecondsSince(start);
+
+  // Stage 3: verification.
+  start = Clock::now();
+  std::vector<Edge> edges =
+      VerifyCandidates(candidates, signatures_, num_perm_, options_.threshold, options_.verify);
+  candidates = {};
+  result_.counts.verified_edges = edges.size();
+  result_.seconds.verify = SecondsSince(start);
+
+  // Stage 4: clusters over documents.
+  start = Clock::now();
+  Cluster(edges);
+  result_.seconds.cluster = SecondsSince(start);
+  return std::move(result_);
+}
+
+void Runner::Cluster(const std::vector<Edge>& edges) {
+  const size_t docs = head_slot_.size();
+  UnionFind sets(docs);
+  for (size_t d = 0; d < docs; ++d) sets.Union(static_cast<uint32_t>(d), slot_doc_[head_slot_[d]]);
+  for (const Edge& e : edges) sets.Union(slot_doc_[e.a], slot_doc_[e.b]);
+  result_.representative = ChooseRepresentatives(sets, options_.keep, lengths_);
+
+  result_.similarity.assign(docs, 1.0f);
+  const size_t np = static_cast<size_t>(num_perm_);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, docs), [&](const tbb::blocked_range<size_t>& r) {
+    for (size_t d = r.begin(); d != r.end(); ++d) {
+      const uint32_t a = head_slot_[d];
+      const uint32_t b = head_slot_[result_.representative[d]];
+      if (a == b) continue;  // itself, or an exact duplicate of its representative
+      result_.similarity[d] = static_cast<float>(
+          EstimateJaccard(absl::MakeConstSpan(signatures_.data() + a * np, np),
+                          absl::MakeConstSpan(signatures_.data() + b * np, np)));
+    }
+  });
+  uint64_t clusters = 0;
+  for (size_t d = 0; d < docs; ++d) clusters += result_.representative[d] == d;
+  result_.counts.clusters = clusters;
+}
+
+}  // namespace
+
+absl::StatusOr<RunResult> RunPipeline(const PipelineOptions& options,
+                                      const RunCallbacks& callbacks) {
+  Runner runner(options, callbacks);
+  return runner.Run();
+}
+
+}  // namespace neardup

@@ -1,0 +1,177 @@
+#include "neardup/stats.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "internal/json.h"
+#include "neardup_version.h"
+
+namespace neardup {
+
+uint64_t PeakMemoryBytes() {
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+std::string_view KeepPolicyName(KeepPolicy policy) {
+  switch (policy) {
+    case KeepPolicy::kFirst: return "first";
+    case KeepPolicy::kLongest: return "longest";
+    case KeepPolicy::kShortest: return "shortest";
+  }
+  return "first";
+}
+
+namespace {
+
+// A tiny builder for one pretty-printed JSON object with nested objects.
+class JsonObject {
+ public:
+  explicit JsonObject(std::string* out, int indent = 0) : out_(out), indent_(indent) {
+    out_->append("{");
+  }
+  void Key(std::string_view key) {
+    out_->append(first_ ? "\n" : ",\n");
+    first_ = false;
+    out_->append(static_cast<size_t>(indent_ + 2), ' ');
+    internal::AppendJsonString(out_, key);
+    out_->append(": ");
+  }
+  void Int(std::string_view key, uint64_t v) {
+    Key(key);
+    out_->append(absl::StrCat(v));
+  }
+  void Num(std::string_view key, double v) {
+    Key(key);
+    internal::AppendJsonNumber(out_, v);
+  }
+  void Str(std::string_view key, std::string_view v) {
+    Key(key);
+    internal::AppendJsonString(out_, v);
+  }
+  void Bool(std::string_view key, bool v) {
+    Key(key);
+    out_->append(v ? "true" : "false");
+  }
+  int indent() const { return indent_; }
+  void Close() {
+    out_->append("\n");
+    out_->append(static_cast<size_t>(indent_), ' ');
+    out_->append("}");
+  }
+
+ private:
+  std::string* out_;
+  int indent_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::string StatsJson(const PipelineOptions& options, const RunResult& result,
+                      const StatsExtras& extras) {
+  const RunCounts& c = result.counts;
+  // Cluster sizes.
+  std::vector<uint32_t> size(result.num_documents(), 0);
+  for (uint32_t rep : result.representative) ++size[rep];
+  uint64_t singletons = 0, multi = 0, largest = 0;
+  for (size_t d = 0; d < size.size(); ++d) {
+    if (size[d] == 0) continue;
+    if (size[d] == 1) ++singletons; else ++multi;
+    largest = std::max<uint64_t>(largest, size[d]);
+  }
+
+  std::string out;
+  JsonObject root(&out);
+  root.Str("version", NEARDUP_VERSION);
+  root.Str("command", extras.command);
+  root.Key("inputs");
+  out.append("[");
+  for (size_t i = 0; i < options.inputs.size(); ++i) {
+    if (i) out.append(", ");
+    internal::AppendJsonString(&out, options.LabelOf(i));
+  }
+  out.append("]");
+
+  root.Key("records");
+  {
+    JsonObject o(&out, 2);
+    o.Int("read", c.records_read);
+    o.Int("bad", c.records_bad);
+    o.Int("documents", c.documents);
+    o.Int("exact_duplicates", c.exact_duplicates);
+    o.Int("near_duplicates", c.documents - c.clusters - c.exact_duplicates);
+    o.Int("kept", c.clusters);
+    o.Int("dropped", c.documents - c.clusters);
+    o.Int("utf8_repairs", c.utf8_repairs);
+    o.Close();
+  }
+  root.Key("candidates");
+  {
+    JsonObject o(&out, 2);
+    o.Int("pairs", c.candidate_pairs);
+    o.Int("verified_edges", c.verified_edges);
+    o.Int("buckets", c.buckets.buckets);
+    o.Int("largest_bucket", c.buckets.largest_bucket);
+    o.Int("oversized_buckets", c.buckets.oversized_buckets);
+    o.Int("pairs_not_generated", c.buckets.pairs_not_generated);
+    o.Close();
+  }
+  root.Key("clusters");
+  {
+    JsonObject o(&out, 2);
+    o.Int("total", c.clusters);
+    o.Int("singletons", singletons);
+    o.Int("multi", multi);
+    o.Int("largest", largest);
+    o.Close();
+  }
+  root.Key("parameters");
+  {
+    JsonObject o(&out, 2);
+    o.Str("algorithm", "minhash");
+    o.Num("threshold", options.threshold);
+    o.Int("num_perm", static_cast<uint64_t>(options.num_perm));
+    o.Int("bands", static_cast<uint64_t>(result.lsh.bands));
+    o.Int("rows", static_cast<uint64_t>(result.lsh.rows));
+    o.Str("shingle", options.shingle.ToString());
+    o.Str("shingle_seed", absl::StrCat("0x", absl::Hex(options.shingle_seed)));
+    o.Str("minhash_seed", absl::StrCat("0x", absl::Hex(options.minhash_seed)));
+    o.Str("normalize", options.normalize.enabled ? "nfkc,casefold,whitespace" : "none");
+    o.Bool("verify", options.verify);
+    o.Int("max_bucket", options.max_bucket);
+    o.Str("keep", KeepPolicyName(options.keep));
+    o.Int("threads", static_cast<uint64_t>(extras.threads));
+    o.Str("format", options.format == Format::kAuto ? "auto" : FormatName(options.format));
+    o.Close();
+  }
+  root.Key("seconds");
+  {
+    JsonObject o(&out, 2);
+    o.Num("read_and_sign", result.seconds.read_and_sign);
+    o.Num("candidates", result.seconds.candidates);
+    o.Num("verify", result.seconds.verify);
+    o.Num("cluster", result.seconds.cluster);
+    o.Num("write", extras.write_seconds);
+    o.Num("total", extras.total_seconds);
+    o.Close();
+  }
+  root.Key("throughput");
+  {
+    JsonObject o(&out, 2);
+    const double t = extras.total_seconds > 0 ? extras.total_seconds : 1e-9;
+    o.Num("documents_per_second", static_cast<double>(c.records_read) / t);
+    o.Num("megabytes_per_second", static_cast<double>(c.bytes_read) / 1e6 / t);
+    o.Close();
+  }
+  root.Int("peak_memory_bytes", PeakMemoryBytes());
+  root.Close();
+  out.append("\n");
+  return out;
+}
+
+}  // namespace neardup
