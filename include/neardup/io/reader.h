@@ -10,11 +10,18 @@
 // byte-order mark at the start of the file (dropped), CRLF and LF line ends, and line numbers.
 //
 // Formats:
-//   jsonl  one JSON object per line; blank lines are skipped (not records).
+//   jsonl  one JSON object per line; blank (all white space) lines are skipped (not records).
+//          Invalid UTF-8 is replaced by U+FFFD and an unpaired \uD800-\uDFFF escape decodes to
+//          U+FFFD, so neither makes a record fail. Members other than the id/title/text fields
+//          are skipped without full validation (simdjson On-Demand).
 //   csv    RFC 4180: a header row names the columns; fields may be quoted with ", "" is a quote,
-//          and a quoted field may span lines (the record then spans lines).
+//          and a quoted field may span lines (the record then spans lines). Lenient like most
+//          readers: a quote inside an unquoted field, or text after a closing quote, is content;
+//          a quote left open at end of input makes the rest of the file one (failing) record.
 //   tsv    a header row; fields separated by TAB; no quoting (a field cannot hold TAB or newline).
 //   text   every line is one document (its body); blank lines are skipped; id is FILE:LINE.
+// In csv and tsv an empty line (outside a quoted field) is skipped, as is any empty line before
+// the header. Line numbers always count skipped lines.
 // A record's raw bytes are kept exactly as read, including its line end(s), so that `dedup` can
 // write it back byte for byte.
 #pragma once
@@ -101,7 +108,8 @@ class RecordParser {
   // `line_number`. On failure returns InvalidArgument with a message "FILE:LINE: reason" (e.g.
   // "data.jsonl:17: invalid JSON: unclosed string", "x.csv:4: 3 fields, header has 5"). A field that
   // is present but not a string: numbers are taken as their text for the id and rejected for
-  // title/text ("field "text" is a number, expected a string"); null counts as absent.
+  // title/text ("field "text" is a number, expected a string"); null counts as absent. An absent
+  // or empty id becomes "FILE:LINE".
   absl::Status Parse(std::string_view record, uint64_t line_number, Document* doc);
 
  private:

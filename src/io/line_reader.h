@@ -1,0 +1,78 @@
+// io/line_reader.h: the one line reader behind every input format.
+//
+// A LineReader reads a file (or standard input for "-") in large blocks, decompresses it when its
+// first bytes are a gzip (1f 8b) or zstd (28 b5 2f fd) magic number (the file name is never
+// consulted), drops a UTF-8 byte-order mark at the start of the (decompressed) data, and hands out
+// lines one at a time with their 1-based line numbers.
+//
+// A line is the raw bytes up to and including its LF ("\n"); a CR right before the LF is part of
+// the line end (see StripLineEnd). The last line of a file needs no terminator. Lines are returned
+// as views into an internal buffer that is reused, so reading allocates nothing per line; the
+// buffer only grows when a single line is longer than it.
+//
+// Errors (open/read failures, corrupt or truncated gzip/zstd data) are Statuses whose message
+// starts with the file's label ("<stdin>" for "-").
+// Not thread-safe; one LineReader per file.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace neardup::io {
+
+enum class Compression { kNone, kGzip, kZstd };
+
+class LineReader {
+ public:
+  // Opens `path` ("-" is standard input) and detects its compression. Fails (NotFound,
+  // PermissionDenied, ...) with a message naming the file if it cannot be opened or read.
+  static absl::StatusOr<std::unique_ptr<LineReader>> Open(const std::string& path);
+  ~LineReader();
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+
+  // Sets `*line` to the next line's raw bytes, line end included, and returns true; returns false
+  // at end of input. `*line` stays valid until the next call to Next(). After an error the reader
+  // must not be used again.
+  absl::StatusOr<bool> Next(std::string_view* line);
+
+  // 1-based number of the line last returned by Next() (0 before the first line).
+  uint64_t line_number() const { return line_number_; }
+  // Bytes read from the underlying file so far (compressed bytes for gzip/zstd input).
+  uint64_t bytes_consumed() const;
+  // The file name used in error messages: the path, or "<stdin>" for "-".
+  const std::string& label() const;
+  Compression compression() const { return compression_; }
+
+  class Source;  // defined in line_reader.cc
+
+ private:
+  LineReader(std::unique_ptr<Source> source, Compression compression);
+  absl::Status Refill();
+
+  std::unique_ptr<Source> source_;
+  Compression compression_;
+  std::unique_ptr<char[]> buf_;
+  size_t capacity_ = 0;
+  size_t begin_ = 0;  // start of the unread bytes
+  size_t scan_ = 0;   // bytes in [begin_, scan_) are known to hold no LF
+  size_t end_ = 0;    // end of the bytes read so far
+  bool eof_ = false;
+  bool started_ = false;  // the BOM check has run
+  uint64_t line_number_ = 0;
+};
+
+// `line` without its line end: a trailing "\n" or "\r\n" (a lone trailing "\r" is kept).
+inline std::string_view StripLineEnd(std::string_view line) {
+  if (!line.empty() && line.back() == '\n') {
+    line.remove_suffix(1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  }
+  return line;
+}
+
+}  // namespace neardup::io

@@ -1,0 +1,575 @@
+#include "neardup/io/reader.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "internal/status_macros.h"
+#include "io/line_reader.h"
+#include "neardup/normalize.h"
+
+namespace neardup {
+namespace {
+
+using io::LineReader;
+using io::StripLineEnd;
+
+// Debian's Abseil has its own absl::string_view, distinct from std::string_view.
+absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+std::string_view Sv(absl::string_view s) { return std::string_view(s.data(), s.size()); }
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = absl::ascii_tolower(static_cast<unsigned char>(c));
+  return out;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool IsBlank(std::string_view line) {
+  for (char c : line) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '\f' && c != '\v') return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV (RFC 4180). One state machine serves both the record-boundary scan in the reader and the
+// field split in the parser, so both agree on where quoted fields end.
+
+enum class CsvState {
+  kFieldStart,  // at the start of a field
+  kUnquoted,    // inside an unquoted field
+  kQuoted,      // inside a quoted field
+  kQuoteSeen,   // a quote inside a quoted field: either "" (escaped quote) or the closing quote
+};
+
+// Advances `state` over `bytes`; a record is complete when the state is not kQuoted at a line end.
+CsvState ScanCsv(std::string_view bytes, CsvState state) {
+  for (char c : bytes) {
+    switch (state) {
+      case CsvState::kFieldStart:
+        state = c == '"' ? CsvState::kQuoted : c == ',' ? CsvState::kFieldStart : CsvState::kUnquoted;
+        break;
+      case CsvState::kUnquoted:
+        if (c == ',') state = CsvState::kFieldStart;
+        break;
+      case CsvState::kQuoted:
+        if (c == '"') state = CsvState::kQuoteSeen;
+        break;
+      case CsvState::kQuoteSeen:
+        state = c == '"' ? CsvState::kQuoted : c == ',' ? CsvState::kFieldStart : CsvState::kUnquoted;
+        break;
+    }
+  }
+  return state;
+}
+
+// Splits one CSV record (its final line end already removed) into fields[0, *count). The strings
+// in `fields` are reused across calls. Lenient like most readers: a quote inside an unquoted field
+// and text after a closing quote are kept as content; only an unterminated quote is an error.
+absl::Status SplitCsv(std::string_view record, std::vector<std::string>* fields, size_t* count) {
+  size_t n = 0;
+  auto next_field = [&]() -> std::string* {
+    if (n == fields->size()) fields->emplace_back();
+    std::string* f = &(*fields)[n++];
+    f->clear();
+    return f;
+  };
+  std::string* field = next_field();
+  CsvState state = CsvState::kFieldStart;
+  for (size_t i = 0; i < record.size(); ++i) {
+    const char c = record[i];
+    switch (state) {
+      case CsvState::kFieldStart:
+        if (c == '"') {
+          state = CsvState::kQuoted;
+        } else if (c == ',') {
+          field = next_field();
+        } else {
+          field->push_back(c);
+          state = CsvState::kUnquoted;
+        }
+        break;
+      case CsvState::kUnquoted:
+        if (c == ',') {
+          field = next_field();
+          state = CsvState::kFieldStart;
+        } else {
+          field->push_back(c);
+        }
+        break;
+      case CsvState::kQuoted: {
+        // Copy the run up to the next quote in one go.
+        const size_t q = record.find('"', i);
+        if (q == std::string_view::npos) {
+          *count = n;
+          return absl::InvalidArgumentError("unterminated quoted field");
+        }
+        field->append(record.data() + i, q - i);
+        i = q;
+        state = CsvState::kQuoteSeen;
+        break;
+      }
+      case CsvState::kQuoteSeen:
+        if (c == '"') {
+          field->push_back('"');
+          state = CsvState::kQuoted;
+        } else if (c == ',') {
+          field = next_field();
+          state = CsvState::kFieldStart;
+        } else {
+          field->push_back(c);
+          state = CsvState::kUnquoted;
+        }
+        break;
+    }
+  }
+  if (state == CsvState::kQuoted) {
+    *count = n;
+    return absl::InvalidArgumentError("unterminated quoted field");
+  }
+  *count = n;
+  return absl::OkStatus();
+}
+
+void SplitTsv(std::string_view record, std::vector<std::string>* fields, size_t* count) {
+  size_t n = 0;
+  for (;;) {
+    const size_t tab = record.find('\t');
+    if (n == fields->size()) fields->emplace_back();
+    (*fields)[n++].assign(record.substr(0, tab));
+    if (tab == std::string_view::npos) break;
+    record.remove_prefix(tab + 1);
+  }
+  *count = n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RecordReader
+
+class RecordReaderImpl : public RecordReader {
+ public:
+  RecordReaderImpl(std::unique_ptr<LineReader> lines, Format format)
+      : lines_(std::move(lines)), format_(format) {}
+
+  // csv/tsv: reads the header row (skipping leading empty lines).
+  absl::Status ReadHeader() {
+    RecordBatch batch;
+    batch.Clear();
+    ASSIGN_OR_RETURN(bool found, ReadRecord(&batch));
+    if (!found) return absl::OkStatus();
+    header_raw_ = std::move(batch.data);
+    std::string_view row = StripLineEnd(header_raw_);
+    size_t count = 0;
+    if (format_ == Format::kCsv) {
+      absl::Status s = SplitCsv(row, &columns_, &count);
+      if (!s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(lines_->label(), ":", batch.line_numbers[0], ": header: ", Av(Sv(s.message()))));
+      }
+    } else {
+      SplitTsv(row, &columns_, &count);
+    }
+    columns_.resize(count);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<bool> ReadBatch(size_t target_bytes, RecordBatch* batch) override {
+    batch->Clear();
+    while (batch->data.size() < target_bytes || batch->size() == 0) {
+      ASSIGN_OR_RETURN(bool found, ReadRecord(batch));
+      if (!found) break;
+    }
+    return batch->size() > 0;
+  }
+
+  const std::string& header_raw() const override { return header_raw_; }
+  const std::vector<std::string>& columns() const override { return columns_; }
+  uint64_t bytes_consumed() const override { return lines_->bytes_consumed(); }
+
+ private:
+  // Appends the next record to `batch`; false at end of input.
+  absl::StatusOr<bool> ReadRecord(RecordBatch* batch) {
+    std::string_view line;
+    for (;;) {
+      ASSIGN_OR_RETURN(bool more, lines_->Next(&line));
+      if (!more) return false;
+      const bool skip = (format_ == Format::kJsonl || format_ == Format::kText)
+                            ? IsBlank(line)
+                            : StripLineEnd(line).empty();
+      if (!skip) break;
+    }
+    batch->line_numbers.push_back(lines_->line_number());
+    batch->data.append(line);
+    if (format_ == Format::kCsv) {
+      // A quoted field may hold line ends: keep taking lines until the quote closes. At end of
+      // input inside quotes the record ends there and RecordParser reports it.
+      CsvState state = ScanCsv(line, CsvState::kFieldStart);
+      while (state == CsvState::kQuoted) {
+        ASSIGN_OR_RETURN(bool more, lines_->Next(&line));
+        if (!more) break;
+        batch->data.append(line);
+        state = ScanCsv(line, state);
+      }
+    }
+    batch->offsets.push_back(batch->data.size());
+    return true;
+  }
+
+  std::unique_ptr<LineReader> lines_;
+  Format format_;
+  std::string header_raw_;
+  std::vector<std::string> columns_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// JSON helpers
+
+std::string_view JsonTypeName(simdjson::ondemand::json_type type) {
+  using simdjson::ondemand::json_type;
+  switch (type) {
+    case json_type::array: return "an array";
+    case json_type::object: return "an object";
+    case json_type::number: return "a number";
+    case json_type::string: return "a string";
+    case json_type::boolean: return "a boolean";
+    case json_type::null: return "null";
+  }
+  return "unknown";
+}
+
+std::string Invalid(simdjson::error_code err) {
+  return absl::StrCat("invalid JSON: ", simdjson::error_message(err));
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+bool ParseHex4(std::string_view s, size_t i, uint32_t* out) {
+  if (i + 4 > s.size()) return false;
+  uint32_t v = 0;
+  for (size_t k = i; k < i + 4; ++k) {
+    const char c = s[k];
+    v <<= 4;
+    if (c >= '0' && c <= '9') v |= static_cast<uint32_t>(c - '0');
+    else if (c >= 'a' && c <= 'f') v |= static_cast<uint32_t>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F') v |= static_cast<uint32_t>(c - 'A' + 10);
+    else return false;
+  }
+  *out = v;
+  return true;
+}
+
+// The slow path for a JSON string simdjson refuses (it rejects an unpaired \uD800-\uDFFF escape):
+// unescapes `token` (with its quotes) and turns each unpaired surrogate into U+FFFD, as a lenient
+// decoder would. Returns false on a genuinely malformed escape.
+bool UnescapeLenient(std::string_view token, std::string* out) {
+  out->clear();
+  if (token.size() < 2 || token.front() != '"') return false;
+  const size_t close = token.find_last_of('"');
+  if (close == 0) return false;
+  std::string_view s = token.substr(1, close - 1);
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\') {
+      out->push_back(s[i]);
+      continue;
+    }
+    if (++i == s.size()) return false;
+    switch (s[i]) {
+      case '"': out->push_back('"'); break;
+      case '\\': out->push_back('\\'); break;
+      case '/': out->push_back('/'); break;
+      case 'b': out->push_back('\b'); break;
+      case 'f': out->push_back('\f'); break;
+      case 'n': out->push_back('\n'); break;
+      case 'r': out->push_back('\r'); break;
+      case 't': out->push_back('\t'); break;
+      case 'u': {
+        uint32_t cp;
+        if (!ParseHex4(s, i + 1, &cp)) return false;
+        i += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          uint32_t low;
+          if (i + 2 < s.size() && s[i + 1] == '\\' && s[i + 2] == 'u' &&
+              ParseHex4(s, i + 3, &low) && low >= 0xDC00 && low <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            i += 6;
+          } else {
+            cp = 0xFFFD;
+          }
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+          cp = 0xFFFD;
+        }
+        AppendUtf8(cp, out);
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Formats
+
+absl::StatusOr<Format> ParseFormat(std::string_view name) {
+  const std::string lower = Lower(name);
+  if (lower == "auto") return Format::kAuto;
+  if (lower == "jsonl" || lower == "json" || lower == "ndjson") return Format::kJsonl;
+  if (lower == "csv") return Format::kCsv;
+  if (lower == "tsv") return Format::kTsv;
+  if (lower == "text" || lower == "txt") return Format::kText;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown format \"", Av(name), "\" (expected auto, jsonl, csv, tsv or text)"));
+}
+
+std::string_view FormatName(Format format) {
+  switch (format) {
+    case Format::kAuto: return "auto";
+    case Format::kJsonl: return "jsonl";
+    case Format::kCsv: return "csv";
+    case Format::kTsv: return "tsv";
+    case Format::kText: return "text";
+  }
+  return "unknown";
+}
+
+Format GuessFormat(std::string_view path) {
+  std::string name = Lower(path);
+  for (std::string_view suffix : {".gz", ".zst"}) {
+    if (EndsWith(name, suffix)) {
+      name.resize(name.size() - suffix.size());
+      break;
+    }
+  }
+  if (EndsWith(name, ".csv")) return Format::kCsv;
+  if (EndsWith(name, ".tsv")) return Format::kTsv;
+  if (EndsWith(name, ".txt") || EndsWith(name, ".text")) return Format::kText;
+  return Format::kJsonl;
+}
+
+absl::StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(const std::string& path,
+                                                                 Format format) {
+  if (format == Format::kAuto) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": format must be resolved (GuessFormat) before opening"));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<LineReader> lines, LineReader::Open(path));
+  auto reader = std::make_unique<RecordReaderImpl>(std::move(lines), format);
+  if (format == Format::kCsv || format == Format::kTsv) RETURN_IF_ERROR(reader->ReadHeader());
+  return std::unique_ptr<RecordReader>(std::move(reader));
+}
+
+// ---------------------------------------------------------------------------------------------
+// RecordParser
+
+struct RecordParser::Impl {
+  Format format;
+  FieldNames fields;
+  std::string label;
+  std::vector<std::string> columns;
+  // csv/tsv: column index of each field, or -1 when the header lacks it.
+  int id_col = -1, title_col = -1, text_col = -1;
+
+  // Reused between records.
+  simdjson::ondemand::parser json;
+  std::unique_ptr<char[]> padded;
+  size_t padded_capacity = 0;
+  std::string repaired;  // the record with invalid UTF-8 replaced
+  std::string scratch;   // lenient string unescaping
+  std::vector<std::string> cells;
+
+  absl::Status Error(uint64_t line, std::string_view reason) const {
+    return absl::InvalidArgumentError(absl::StrCat(label, ":", line, ": ", Av(reason)));
+  }
+
+  // Parses `json_text` into `doc`; fills `*err` with the simdjson error (if any) so the caller can
+  // retry after repairing UTF-8. Returns a non-empty reason on failure.
+  std::string ParseJson(std::string_view json_text, Document* doc, simdjson::error_code* err);
+  std::string TakeString(simdjson::ondemand::value& value, std::string_view key, std::string* out,
+                         simdjson::error_code* err);
+  absl::Status ParseDelimited(std::string_view record, uint64_t line, Document* doc);
+};
+
+std::string RecordParser::Impl::TakeString(simdjson::ondemand::value& value, std::string_view key,
+                                           std::string* out, simdjson::error_code* err) {
+  // Take the raw token first: it does not advance the iterator, and the lenient path needs it.
+  const std::string_view token = value.raw_json_token();
+  std::string_view s;
+  simdjson::error_code e = value.get_string().get(s);
+  if (e == simdjson::SUCCESS) {
+    out->assign(s);
+    return "";
+  }
+  if (e == simdjson::STRING_ERROR && UnescapeLenient(token, &scratch)) {
+    out->swap(scratch);
+    *err = simdjson::SUCCESS;
+    return "";
+  }
+  *err = e;
+  return absl::StrCat("field \"", Av(key), "\": invalid string: ", simdjson::error_message(e));
+}
+
+std::string RecordParser::Impl::ParseJson(std::string_view json_text, Document* doc,
+                                          simdjson::error_code* err) {
+  using simdjson::ondemand::json_type;
+  doc->Clear();
+  if (padded_capacity < json_text.size() + simdjson::SIMDJSON_PADDING) {
+    padded_capacity = std::max(json_text.size() + simdjson::SIMDJSON_PADDING, 2 * padded_capacity);
+    padded.reset(new char[padded_capacity]);
+  }
+  std::memcpy(padded.get(), json_text.data(), json_text.size());
+  std::memset(padded.get() + json_text.size(), 0, simdjson::SIMDJSON_PADDING);
+
+  simdjson::ondemand::document jdoc;
+  if ((*err = json.iterate(padded.get(), json_text.size(), padded_capacity).get(jdoc))) {
+    return Invalid(*err);
+  }
+  json_type type;
+  if ((*err = jdoc.type().get(type))) return Invalid(*err);
+  if (type != json_type::object) {
+    return absl::StrCat("expected a JSON object, got ", Av(JsonTypeName(type)));
+  }
+  simdjson::ondemand::object object;
+  if ((*err = jdoc.get_object().get(object))) return Invalid(*err);
+  for (auto field_result : object) {
+    simdjson::ondemand::field field;
+    if ((*err = std::move(field_result).get(field))) return Invalid(*err);
+    std::string_view key;
+    if ((*err = field.unescaped_key().get(key))) return Invalid(*err);
+    const bool is_id = key == fields.id;
+    const bool is_title = key == fields.title;
+    const bool is_text = key == fields.text;
+    if (!is_id && !is_title && !is_text) continue;  // the iterator skips the value
+    const std::string& name = is_id ? fields.id : is_title ? fields.title : fields.text;
+    simdjson::ondemand::value value = field.value();
+    if ((*err = value.type().get(type))) return Invalid(*err);
+    if (type == json_type::null) continue;
+    if (type == json_type::string) {
+      std::string* target = is_id ? &doc->id : is_title ? &doc->title : &doc->body;
+      std::string reason = TakeString(value, name, target, err);
+      if (!reason.empty()) return reason;
+      if (is_id && is_title) doc->title = *target;
+      if ((is_id || is_title) && is_text) doc->body = *target;
+    } else if (is_id && type == json_type::number) {
+      std::string_view token = value.raw_json_token();
+      // raw_json_token() runs up to the next token, so it may carry trailing white space.
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t' ||
+                                token.back() == '\r' || token.back() == '\n')) {
+        token.remove_suffix(1);
+      }
+      doc->id.assign(token);
+      if (is_title || is_text) {
+        return absl::StrCat("field \"", name, "\" is a number, expected a string");
+      }
+    } else {
+      return absl::StrCat("field \"", name, "\" is ", Av(JsonTypeName(type)), ", expected a string",
+                          is_id ? " or a number" : "");
+    }
+  }
+  // Reject anything after the object, e.g. `{"a":1} {"b":2}`.
+  const char* rest = nullptr;
+  if (jdoc.current_location().get(rest) == simdjson::SUCCESS) {
+    return "invalid JSON: unexpected content after the object";
+  }
+  return "";
+}
+
+absl::Status RecordParser::Impl::ParseDelimited(std::string_view record, uint64_t line,
+                                                Document* doc) {
+  std::string_view row = StripLineEnd(record);
+  size_t count = 0;
+  if (format == Format::kCsv) {
+    absl::Status s = SplitCsv(row, &cells, &count);
+    if (!s.ok()) return Error(line, Sv(s.message()));
+  } else {
+    SplitTsv(row, &cells, &count);
+  }
+  if (count != columns.size()) {
+    return Error(line, absl::StrCat(count, count == 1 ? " field" : " fields", ", header has ",
+                                    columns.size()));
+  }
+  if (id_col >= 0) doc->id = cells[id_col];
+  if (title_col >= 0) doc->title = cells[title_col];
+  if (text_col >= 0) doc->body = cells[text_col];
+  return absl::OkStatus();
+}
+
+RecordParser::RecordParser(Format format, FieldNames fields, std::string file_label,
+                           std::vector<std::string> columns)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->format = format;
+  impl_->fields = std::move(fields);
+  impl_->label = std::move(file_label);
+  impl_->columns = std::move(columns);
+  auto find = [&](const std::string& name) {
+    auto it = std::find(impl_->columns.begin(), impl_->columns.end(), name);
+    return it == impl_->columns.end() ? -1 : static_cast<int>(it - impl_->columns.begin());
+  };
+  impl_->id_col = find(impl_->fields.id);
+  impl_->title_col = find(impl_->fields.title);
+  impl_->text_col = find(impl_->fields.text);
+}
+
+RecordParser::~RecordParser() = default;
+
+absl::Status RecordParser::Parse(std::string_view record, uint64_t line_number, Document* doc) {
+  Impl& p = *impl_;
+  doc->Clear();
+  switch (p.format) {
+    case Format::kJsonl: {
+      simdjson::error_code err = simdjson::SUCCESS;
+      std::string reason = p.ParseJson(record, doc, &err);
+      if (err == simdjson::UTF8_ERROR) {
+        // simdjson validates the whole document; repair the bytes (U+FFFD) and parse again.
+        RepairUtf8(record, &p.repaired);
+        err = simdjson::SUCCESS;
+        reason = p.ParseJson(p.repaired, doc, &err);
+      }
+      if (!reason.empty()) {
+        doc->Clear();
+        return p.Error(line_number, reason);
+      }
+      break;
+    }
+    case Format::kCsv:
+    case Format::kTsv:
+      RETURN_IF_ERROR(p.ParseDelimited(record, line_number, doc));
+      break;
+    case Format::kText:
+      doc->body.assign(StripLineEnd(record));
+      break;
+    case Format::kAuto:
+      return absl::InvalidArgumentError(
+          absl::StrCat(p.label, ": format must be resolved (GuessFormat) before parsing"));
+  }
+  if (doc->id.empty()) doc->id = absl::StrCat(p.label, ":", line_number);
+  return absl::OkStatus();
+}
+
+}  // namespace neardup

@@ -1,0 +1,224 @@
+// End-to-end tests of the neardup binary: every subcommand on data/samples/ and on real corpora
+// from ../shared/data/, checking outputs, accounting and exit codes.
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace {
+
+const std::string kBinary = NEARDUP_BINARY;
+const std::string kSource = NEARDUP_SOURCE_DIR;
+const std::string kShared = kSource + "/../shared/data";
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool Exists(const std::string& path) { return std::ifstream(path).good(); }
+
+std::string Temp(const std::string& name) { return testing::TempDir() + "neardup_cli_" + name; }
+
+Result RunNeardup(const std::string& args, const std::string& stdin_path = "") {
+  const std::string out = Temp("stdout"), err = Temp("stderr");
+  std::string cmd = kBinary + " " + args + " >" + out + " 2>" + err;
+  if (!stdin_path.empty()) cmd += " <" + stdin_path;
+  int status = std::system(cmd.c_str());
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = ReadFile(out);
+  r.err = ReadFile(err);
+  return r;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::stringstream ss(text);
+  std::string line;
+  while (std::getline(ss, line)) lines.push_back(line);
+  return lines;
+}
+
+// Extracts the string value of "key" from one JSON line written by neardup (no nested objects).
+std::string Field(const std::string& line, const std::string& key) {
+  const std::string pat = "\"" + key + "\":";
+  size_t p = line.find(pat);
+  if (p == std::string::npos) return "";
+  p += pat.size();
+  while (p < line.size() && line[p] == ' ') ++p;
+  if (line[p] == '"') {
+    size_t e = p + 1;
+    while (e < line.size() && line[e] != '"') e += line[e] == '\\' ? 2 : 1;
+    return line.substr(p + 1, e - p - 1);
+  }
+  size_t e = line.find_first_of(",}", p);
+  return line.substr(p, e - p);
+}
+
+const std::string kBoard = kSource + "/data/samples/seed-board.jsonl";
+
+TEST(CliTest, ClusterWritesOneLinePerRecordInInputOrder) {
+  const std::string out = Temp("board.clusters.jsonl");
+  Result r = RunNeardup("cluster " + kBoard + " -o " + out + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> in = Lines(ReadFile(kBoard));
+  std::vector<std::string> got = Lines(ReadFile(out));
+  ASSERT_EQ(got.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    EXPECT_EQ(Field(got[i], "id"), Field(in[i], "id"));
+    const bool rep = Field(got[i], "representative") == "true";
+    EXPECT_EQ(rep, Field(got[i], "cluster") == Field(got[i], "id")) << got[i];
+    if (rep) EXPECT_EQ(Field(got[i], "similarity"), "1");
+  }
+}
+
+TEST(CliTest, OutputIsByteIdenticalAtOneAndTwoThreads) {
+  const std::string corpus = kShared + "/kocohub-ko-entertainment-titles/docs.jsonl";
+  if (!Exists(corpus)) GTEST_SKIP() << corpus << " not present";
+  const std::string a = Temp("t1.jsonl"), b = Temp("t2.jsonl");
+  ASSERT_EQ(RunNeardup("cluster " + corpus + " --threshold 0.5 --threads 1 -q -o " + a).exit_code, 0);
+  ASSERT_EQ(RunNeardup("cluster " + corpus + " --threshold 0.5 --threads 2 -q -o " + b).exit_code, 0);
+  const std::string one = ReadFile(a), two = ReadFile(b);
+  EXPECT_FALSE(one.empty());
+  EXPECT_EQ(one, two);
+  // The corpus has repeated stories, so some clusters must have formed at 0.5.
+  EXPECT_NE(one.find("\"representative\":false"), std::string::npos);
+}
+
+// Every input record is kept or dropped, none lost or altered: the multiset of kept + dropped
+// lines equals the multiset of input lines.
+TEST(CliTest, DedupOnSpamAssassinLosesAndAltersNothing) {
+  const std::string corpus = kShared + "/spam-assassin/docs.jsonl";
+  if (!Exists(corpus)) GTEST_SKIP() << corpus << " not present";
+  const std::string kept = Temp("spam.kept.jsonl"), dropped = Temp("spam.dropped.jsonl"),
+                    map = Temp("spam.map.jsonl"), stats = Temp("spam.stats.json");
+  Result r = RunNeardup("dedup " + corpus + " -o " + kept + " --dropped " + dropped + " --dropped-map " +
+                 map + " --stats " + stats + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> in = Lines(ReadFile(corpus));
+  std::vector<std::string> k = Lines(ReadFile(kept));
+  std::vector<std::string> d = Lines(ReadFile(dropped));
+  EXPECT_EQ(in.size(), 6046u);
+  EXPECT_EQ(k.size() + d.size(), in.size());
+  EXPECT_GT(d.size(), 0u) << "spam campaigns repeat: some records must be dropped";
+  EXPECT_EQ(Lines(ReadFile(map)).size(), d.size());
+  std::vector<std::string> out = k;
+  out.insert(out.end(), d.begin(), d.end());
+  std::sort(out.begin(), out.end());
+  std::sort(in.begin(), in.end());
+  EXPECT_TRUE(out == in);
+  const std::string s = ReadFile(stats);
+  EXPECT_NE(s.find("\"read\": 6046"), std::string::npos) << s;
+  EXPECT_NE(s.find("\"kept\": " + std::to_string(k.size())), std::string::npos) << s;
+  EXPECT_NE(s.find("\"dropped\": " + std::to_string(d.size())), std::string::npos) << s;
+}
+
+TEST(CliTest, DedupKeepsCsvHeaderAndRecordsByteForByte) {
+  const std::string csv = Temp("in.csv");
+  std::ofstream(csv) << "id,title\r\n1,\"Hello, world\"\r\n2,\"Hello, world\"\r\n3,\"multi\nline\"\r\n";
+  const std::string kept = Temp("kept.csv"), dropped = Temp("dropped.csv");
+  Result r = RunNeardup("dedup " + csv + " --text-field title -o " + kept + " --dropped " + dropped + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(kept), "id,title\r\n1,\"Hello, world\"\r\n3,\"multi\nline\"\r\n");
+  EXPECT_EQ(ReadFile(dropped), "id,title\r\n2,\"Hello, world\"\r\n");
+}
+
+TEST(CliTest, ReadsStandardInput) {
+  const std::string in = Temp("stdin.txt");
+  std::ofstream(in) << "the same line of text here\nthe same line of text here\nsomething else\n";
+  Result r = RunNeardup("cluster - --format text -q", in);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(Field(lines[0], "id"), "-:1");
+  EXPECT_EQ(Field(lines[1], "cluster"), "-:1");
+  EXPECT_EQ(Field(lines[2], "cluster"), "-:3");
+  // dedup reads its input twice: standard input is spooled.
+  r = RunNeardup("dedup - --format text -q -o " + Temp("stdin.kept.txt"), in);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(Temp("stdin.kept.txt")), "the same line of text here\nsomething else\n");
+}
+
+TEST(CliTest, UsageErrorsExitTwoWithOneClearLine) {
+  Result r = RunNeardup("cluster " + kBoard + " --threshold 1.5");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--threshold"), std::string::npos) << r.err;
+  r = RunNeardup("cluster " + kBoard + " --shingle char:0");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--shingle"), std::string::npos) << r.err;
+  r = RunNeardup("cluster /nonexistent/file.jsonl");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/file.jsonl"), std::string::npos) << r.err;
+  r = RunNeardup("cluster " + kBoard + " -o /nonexistent-dir/out.jsonl");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent-dir"), std::string::npos) << r.err;
+  r = RunNeardup("cluster " + kBoard + " --no-such-flag");
+  EXPECT_EQ(r.exit_code, 2);
+  r = RunNeardup("");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(CliTest, BadRecordIsReportedWithFileAndLineAndCounted) {
+  const std::string in = Temp("bad.jsonl");
+  std::ofstream(in) << "{\"id\":\"a\",\"text\":\"first\"}\n{\"id\":\"b\",\"text\":\n"
+                    << "{\"id\":\"c\",\"text\":\"third\"}\n";
+  const std::string out = Temp("bad.clusters.jsonl"), stats = Temp("bad.stats.json");
+  Result r = RunNeardup("cluster " + in + " -o " + out + " --stats " + stats);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("bad.jsonl:2"), std::string::npos) << r.err;
+  EXPECT_EQ(Lines(ReadFile(out)).size(), 2u);
+  const std::string s = ReadFile(stats);
+  EXPECT_NE(s.find("\"read\": 3"), std::string::npos) << s;
+  EXPECT_NE(s.find("\"bad\": 1"), std::string::npos) << s;
+}
+
+TEST(CliTest, FailedRunLeavesEarlierOutputUntouched) {
+  const std::string out = Temp("keep.clusters.jsonl");
+  std::ofstream(out) << "earlier output\n";
+  const std::string gz = Temp("truncated.jsonl.gz");
+  std::ofstream(gz, std::ios::binary) << std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00", 8);
+  Result r = RunNeardup("cluster " + gz + " -o " + out);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("truncated.jsonl.gz"), std::string::npos) << r.err;
+  EXPECT_EQ(ReadFile(out), "earlier output\n");
+}
+
+TEST(CliTest, EvalScoresAClusteringAgainstItsOwnTruth) {
+  // A truth file whose labels are the clusters found: perfect scores.
+  const std::string clusters = Temp("eval.clusters.jsonl");
+  ASSERT_EQ(RunNeardup("cluster " + kBoard + " -q -o " + clusters).exit_code, 0);
+  Result r = RunNeardup("eval " + clusters + " --truth " + clusters + " --truth-field cluster --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"pair_f1\": 1.000000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"n\": 21"), std::string::npos) << r.out;
+  // Against a truth that puts everything in one cluster, precision stays 1 and recall drops.
+  const std::string one = Temp("eval.one.jsonl");
+  {
+    std::ofstream o(one);
+    for (const std::string& line : Lines(ReadFile(clusters))) {
+      o << "{\"id\":\"" << Field(line, "id") << "\",\"story\":\"all\"}\n";
+    }
+  }
+  r = RunNeardup("eval " + clusters + " --truth " + one + " --truth-field story --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"pair_precision\": 1.000000"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\"pair_recall\": 1.000000"), std::string::npos) << r.out;
+}
+
+}  // namespace
