@@ -1,13 +1,16 @@
 // normalize.h: turns raw text into the form that shingles are taken from.
 //
 // The steps, each switchable, in this order:
-//   1. invalid UTF-8 is repaired: every byte that does not start a valid sequence becomes U+FFFD;
+//   1. invalid UTF-8 is repaired: each maximal ill-formed subpart (Unicode 3.9, as WHATWG, ICU and
+//      Python do it) becomes one U+FFFD;
 //   2. Unicode NFKC (compatibility composition: full-width forms fold, Hangul stays composed);
 //   3. case folding (Unicode full case folding, e.g. "Straße" -> "strasse");
 //   4. every run of white space (Unicode White_Space, incl. tab, CR, LF, NBSP, U+3000) becomes one
 //      ASCII space, and leading/trailing space is trimmed.
 // Text is processed by code point, never by byte. A Normalizer is immutable after construction and
-// safe to share between threads; Normalize() allocates only when `out` must grow.
+// safe to share between threads. Allocation is amortised: `out` and per-thread scratch buffers grow
+// to the largest need and are reused. `text` may overlap `*out`.
+// Not exactly NFKC_Casefold: default-ignorable code points (soft hyphen, zero-width space) are kept.
 #pragma once
 
 #include <cstddef>

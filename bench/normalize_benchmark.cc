@@ -1,0 +1,120 @@
+// Throughput of the text front end: normalization (ASCII fast path, Korean through utf8proc) and
+// char:5 shingling, on real corpora from ../shared (see ../shared/data/README.md).
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "neardup/normalize.h"
+#include "neardup/shingle.h"
+
+namespace neardup {
+namespace {
+
+std::string ReadFile(const std::string& relative) {
+  std::ifstream in(std::string(NEARDUP_SOURCE_DIR) + "/" + relative, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// The first `max_lines` lines of a file, each one benchmark "document". The JSONL lines are used
+// raw (keys and escapes included): the byte mix is what matters here.
+std::vector<std::string> ReadLines(const std::string& relative, size_t max_lines) {
+  std::vector<std::string> lines;
+  std::istringstream in(ReadFile(relative));
+  std::string line;
+  while (lines.size() < max_lines && std::getline(in, line)) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+size_t TotalBytes(const std::vector<std::string>& docs) {
+  size_t n = 0;
+  for (const std::string& d : docs) n += d.size();
+  return n;
+}
+
+void RunNormalize(benchmark::State& state, const std::vector<std::string>& docs) {
+  if (docs.empty()) {
+    state.SkipWithError("corpus not found under ../shared");
+    return;
+  }
+  const Normalizer normalizer;
+  std::string out;
+  for (auto _ : state) {
+    for (const std::string& doc : docs) {
+      normalizer.Normalize(doc, &out);
+      benchmark::DoNotOptimize(out.data());
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * TotalBytes(docs)));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * docs.size()));
+}
+
+// English prose, pure ASCII, ~12 KB a document.
+void BM_NormalizeAscii(benchmark::State& state) {
+  static const std::vector<std::string> docs =
+      ReadLines("../shared/data/brown-corpus/docs.jsonl", 100);
+  RunNormalize(state, docs);
+}
+BENCHMARK(BM_NormalizeAscii)->ThreadRange(1, 2);
+
+// A Korean news page (Hangul with ASCII punctuation, digits and spaces), one line a document.
+void BM_NormalizeKorean(benchmark::State& state) {
+  static const std::vector<std::string> docs =
+      ReadLines("../shared/seed/000_57a18ff3c3e87f81.txt", 1000);
+  RunNormalize(state, docs);
+}
+BENCHMARK(BM_NormalizeKorean)->ThreadRange(1, 2);
+
+// Short Korean headlines (~100 bytes): per-call overhead dominates.
+void BM_NormalizeKoreanTitles(benchmark::State& state) {
+  static const std::vector<std::string> docs =
+      ReadLines("../shared/data/kocohub-ko-entertainment-titles/docs.jsonl", 2000);
+  RunNormalize(state, docs);
+}
+BENCHMARK(BM_NormalizeKoreanTitles);
+
+void BM_ShingleChar5(benchmark::State& state) {
+  std::string text;
+  Normalizer().Normalize(ReadFile("../shared/seed/000_57a18ff3c3e87f81.txt"), &text);
+  if (text.empty()) {
+    state.SkipWithError("corpus not found under ../shared");
+    return;
+  }
+  const ShingleSpec spec{ShingleUnit::kChar, 5};
+  std::vector<uint64_t> hashes;
+  for (auto _ : state) {
+    Shingle(text, spec, kShingleSeed, &hashes);
+    benchmark::DoNotOptimize(hashes.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * hashes.size()));
+}
+BENCHMARK(BM_ShingleChar5);
+
+void BM_ShingleWord3(benchmark::State& state) {
+  std::string text;
+  Normalizer().Normalize(ReadFile("../shared/seed/000_57a18ff3c3e87f81.txt"), &text);
+  if (text.empty()) {
+    state.SkipWithError("corpus not found under ../shared");
+    return;
+  }
+  const ShingleSpec spec{ShingleUnit::kWord, 3};
+  std::vector<uint64_t> hashes;
+  for (auto _ : state) {
+    Shingle(text, spec, kShingleSeed, &hashes);
+    benchmark::DoNotOptimize(hashes.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * hashes.size()));
+}
+BENCHMARK(BM_ShingleWord3);
+
+}  // namespace
+}  // namespace neardup
+
+BENCHMARK_MAIN();

@@ -1,0 +1,410 @@
+#include "neardup/normalize.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+#include <utf8proc.h>
+
+// Three paths, chosen per call after one validation pass:
+//   - pure ASCII: a branch-free byte loop (NFKC is the identity on ASCII);
+//   - other valid UTF-8: "simple" code points (ASCII, Hangul syllables, CJK, kana, common
+//     punctuation) are copied, and only the runs between them go through utf8proc;
+//   - invalid UTF-8: repaired into a per-thread buffer first, then as above.
+// Allocation: besides growing `out`, each thread keeps a UTF-32 buffer for utf8proc and string
+// buffers for repaired or aliased input; they grow to the largest need seen and are reused.
+
+namespace neardup {
+namespace {
+
+constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
+
+// Length of the ASCII prefix of [p, end), eight bytes at a time.
+size_t AsciiPrefix(const unsigned char* p, const unsigned char* end) {
+  const unsigned char* start = p;
+  while (end - p >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    if (word & 0x8080808080808080ULL) break;
+    p += 8;
+  }
+  while (p < end && *p < 0x80) ++p;
+  return static_cast<size_t>(p - start);
+}
+
+// Validates the sequence starting at `p` (a non-ASCII byte) against Unicode 15, Table 3-7
+// (well-formed UTF-8 byte sequences). Returns its length if it is well formed; otherwise returns
+// the negated length of its "maximal subpart" (the longest prefix that could start a well-formed
+// sequence, at least 1 byte), which is what one U+FFFD replaces.
+inline int CheckSequence(const unsigned char* p, const unsigned char* end) {
+  const unsigned char b0 = p[0];
+  int len;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    if (b0 == 0xE0) lo = 0xA0;        // overlong
+    else if (b0 == 0xED) hi = 0x9F;   // surrogates U+D800..U+DFFF
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    if (b0 == 0xF0) lo = 0x90;        // overlong
+    else if (b0 == 0xF4) hi = 0x8F;   // above U+10FFFF
+  } else {
+    return -1;  // continuation byte, C0/C1 (always overlong) or F5..FF
+  }
+  if (end - p < 2 || p[1] < lo || p[1] > hi) return -1;
+  for (int i = 2; i < len; ++i) {
+    if (end - p <= i || (p[i] & 0xC0) != 0x80) return -i;
+  }
+  return len;
+}
+
+// Unicode White_Space (PropList.txt), all 25 code points.
+bool IsWhiteSpace(char32_t c) {
+  if (c <= 0x20) return c == 0x20 || (c >= 0x09 && c <= 0x0D);
+  if (c < 0x85) return false;
+  return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+// ASCII byte maps for one combination of options: the byte to write (lowercased when case
+// folding, ' ' for white space when collapsing) and whether it is collapsible white space.
+struct AsciiMap {
+  uint8_t byte[128];
+  uint8_t space[128];
+  constexpr AsciiMap(bool casefold, bool collapse) : byte(), space() {
+    for (int c = 0; c < 128; ++c) {
+      const bool white = c == 0x20 || (c >= 0x09 && c <= 0x0D);
+      space[c] = collapse && white;
+      byte[c] = static_cast<uint8_t>(space[c]                        ? ' '
+                                     : casefold && c >= 'A' && c <= 'Z' ? c + 32
+                                                                        : c);
+    }
+  }
+};
+constexpr AsciiMap kAsciiMaps[2][2] = {{AsciiMap(false, false), AsciiMap(false, true)},
+                                       {AsciiMap(true, false), AsciiMap(true, true)}};
+
+// Appends code points to `*out`, folding runs of white space into one ASCII space and trimming
+// both ends when `collapse` is set (a trailing run is dropped by never being flushed). State
+// persists across chunks; call Reserve() before each batch of Put()s.
+class Emitter {
+ public:
+  Emitter(std::string* out, bool collapse) : out_(out), collapse_(collapse) { out_->clear(); }
+
+  // Makes room for `max_bytes` more bytes of output (one more for a pending space is included).
+  void Reserve(size_t max_bytes) {
+    const size_t need = pos_ + max_bytes + 1;
+    if (need > out_->size()) out_->resize(std::max(need, 2 * out_->size()));
+    base_ = out_->data();
+  }
+
+  // Appends the bytes of one 2- to 4-byte code point that is known not to be white space.
+  void PutBytes(const char* bytes, size_t n) {
+    char* dst = base_ + pos_;
+    if (pending_space_) {
+      *dst++ = ' ';
+      pending_space_ = false;
+    }
+    // Fixed-size copies: a libc call per code point would dominate Hangul text.
+    if (n == 3) {
+      std::memcpy(dst, bytes, 2);
+      dst[2] = bytes[2];
+    } else if (n == 2) {
+      std::memcpy(dst, bytes, 2);
+    } else {
+      std::memcpy(dst, bytes, 4);
+    }
+    pos_ = static_cast<size_t>(dst + n - base_);
+  }
+
+  void Put(char32_t c) {
+    if (collapse_ && IsWhiteSpace(c)) {
+      pending_space_ = pos_ != 0;
+      return;
+    }
+    char* dst = base_ + pos_;
+    if (pending_space_) {
+      *dst++ = ' ';
+      pending_space_ = false;
+    }
+    if (c < 0x80) {
+      *dst++ = static_cast<char>(c);
+    } else if (c < 0x800) {
+      *dst++ = static_cast<char>(0xC0 | (c >> 6));
+      *dst++ = static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      *dst++ = static_cast<char>(0xE0 | (c >> 12));
+      *dst++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      *dst++ = static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      *dst++ = static_cast<char>(0xF0 | (c >> 18));
+      *dst++ = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+      *dst++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      *dst++ = static_cast<char>(0x80 | (c & 0x3F));
+    }
+    pos_ = static_cast<size_t>(dst - base_);
+  }
+
+  void Finish() { out_->resize(pos_); }
+
+ private:
+  std::string* out_;
+  char* base_ = nullptr;
+  size_t pos_ = 0;
+  bool collapse_;
+  bool pending_space_ = false;
+};
+
+// Pure ASCII: NFKC is the identity and full case folding is A-Z -> a-z. Branch-free (white space
+// is unpredictable in prose): every byte is written, and the write position advances unless the
+// byte is white space following white space (leading white space counts as following).
+void NormalizeAscii(std::string_view text, bool casefold, bool collapse, std::string* out) {
+  const AsciiMap& map = kAsciiMaps[casefold][collapse];
+  out->resize(text.size());
+  char* const begin = out->data();
+  char* dst = begin;
+  unsigned prev_space = 1;
+  for (unsigned char c : text) {
+    const unsigned is_space = map.space[c];
+    *dst = static_cast<char>(map.byte[c]);
+    dst += 1 - (is_space & prev_space);
+    prev_space = is_space;
+  }
+  if (prev_space && dst != begin) --dst;  // trailing run of white space
+  out->resize(static_cast<size_t>(dst - begin));
+}
+
+// Per-thread UTF-32 scratch for utf8proc, grown geometrically and kept for the next call. Its size
+// is bounded by the longest run of non-simple code points (see IsSimple) in any text seen.
+struct Scratch {
+  std::unique_ptr<utf8proc_int32_t[]> buf;
+  size_t capacity = 0;
+  std::string repaired;  // holds the repaired copy of invalid input
+  std::string alias;     // holds a copy of `text` when it points into `*out`
+
+  utf8proc_int32_t* Reserve(size_t n) {
+    if (n > capacity) {
+      size_t cap = capacity ? capacity : 1024;
+      while (cap < n) cap *= 2;
+      buf.reset(new utf8proc_int32_t[cap]);
+      capacity = cap;
+    }
+    return buf.get();
+  }
+};
+
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+// A "simple" non-ASCII code point is one that NFKC and case folding leave unchanged whatever its
+// neighbours: it has no decomposition that survives recomposition, no case folding, combining
+// class 0, and is never the second half of a canonical composition pair. Such code points are
+// copied as they stand, and utf8proc only sees the runs between them (plus the simple code point
+// just before a run, which a following combining mark or jamo may compose with). This keeps
+// Korean, Chinese and Japanese text off utf8proc's decompose-and-recompose path almost entirely.
+// Every range here is checked against utf8proc by tests/normalize_test.cc (the oracle tests).
+inline bool IsSimple(char32_t c) {
+  if (c >= 0xAC00 && c <= 0xD7A3) return true;  // Hangul syllables (LV + T jamo is not simple)
+  if (c >= 0x4E00 && c <= 0x9FFF) return true;  // CJK Unified Ideographs
+  if (c >= 0x3400 && c <= 0x4DBF) return true;  // CJK Extension A
+  if (c >= 0x3041 && c <= 0x3096) return true;  // hiragana (U+3099/U+309A marks are not simple)
+  if (c >= 0x30A1 && c <= 0x30FA) return true;  // katakana
+  if (c >= 0x3001 && c <= 0x3002) return true;  // 、。
+  if (c >= 0x3008 && c <= 0x3011) return true;  // 〈〉《》「」『』【】
+  switch (c) {
+    case 0x00B7:                                   // middle dot
+    case 0x2013: case 0x2014:                      // en and em dash
+    case 0x2018: case 0x2019: case 0x201C: case 0x201D:  // curly quotes
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Decodes the code point at `p` (valid UTF-8, non-ASCII lead) and sets `*len`.
+inline char32_t DecodeNonAscii(const unsigned char* p, size_t* len) {
+  if (p[0] < 0xE0) {
+    *len = 2;
+    return (char32_t{p[0] & 0x1Fu} << 6) | (p[1] & 0x3Fu);
+  }
+  if (p[0] < 0xF0) {
+    *len = 3;
+    return (char32_t{p[0] & 0x0Fu} << 12) | (char32_t{p[1] & 0x3Fu} << 6) | (p[2] & 0x3Fu);
+  }
+  *len = 4;
+  return (char32_t{p[0] & 0x07u} << 18) | (char32_t{p[1] & 0x3Fu} << 12) |
+         (char32_t{p[2] & 0x3Fu} << 6) | (p[3] & 0x3Fu);
+}
+
+// Runs utf8proc (decompose with `options`, then compose) on valid UTF-8 `run` and emits the result.
+void NormalizeRun(std::string_view run, utf8proc_option_t options, Scratch& scratch,
+                  Emitter& emit) {
+  const auto* src = reinterpret_cast<const utf8proc_uint8_t*>(run.data());
+  const auto src_len = static_cast<utf8proc_ssize_t>(run.size());
+  // A UTF-8 byte seldom decomposes into more than one code point (a Hangul syllable is three
+  // bytes and three jamo); when it does, utf8proc reports the size it needs and we retry.
+  size_t want = run.size() + 16;
+  utf8proc_ssize_t n;
+  for (;;) {
+    n = utf8proc_decompose_custom(src, src_len, scratch.Reserve(want),
+                                  static_cast<utf8proc_ssize_t>(want), options, nullptr, nullptr);
+    if (n < 0 || static_cast<size_t>(n) <= want) break;
+    want = static_cast<size_t>(n);
+  }
+  utf8proc_int32_t* buf = scratch.buf.get();
+  if (n >= 0 && (options & UTF8PROC_COMPOSE)) n = utf8proc_normalize_utf32(buf, n, options);
+  if (n < 0) {
+    // Unreachable for repaired input and these options; keep the run unchanged rather than lose
+    // text.
+    emit.Reserve(run.size());
+    for (utf8proc_ssize_t i = 0; i < src_len;) {
+      utf8proc_int32_t c;
+      i += utf8proc_iterate(src + i, src_len - i, &c);
+      emit.Put(static_cast<char32_t>(c));
+    }
+    return;
+  }
+  emit.Reserve(4 * static_cast<size_t>(n));
+  for (utf8proc_ssize_t i = 0; i < n; ++i) emit.Put(static_cast<char32_t>(buf[i]));
+}
+
+// General path for valid UTF-8 that contains non-ASCII characters. Simple code points are emitted
+// one step late: a simple code point directly followed by a non-simple one joins utf8proc's run.
+void NormalizeUnicode(std::string_view text, utf8proc_option_t options, bool casefold,
+                      bool collapse, std::string* out) {
+  Scratch& scratch = ThreadScratch();
+  const uint8_t* const lower = kAsciiMaps[casefold][false].byte;
+  const bool transform = options != 0;  // otherwise only white space changes
+  Emitter emit(out, collapse);
+  emit.Reserve(text.size());  // simple code points never grow
+
+  const auto* const base = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t size = text.size();
+  constexpr size_t kNone = ~size_t{0};
+  size_t held = kNone, held_len = 0;  // the simple code point not yet emitted
+  size_t run_begin = kNone;           // start of the pending utf8proc run
+  const auto emit_held = [&] {
+    if (base[held] < 0x80) {
+      emit.Put(lower[base[held]]);
+    } else {
+      emit.PutBytes(text.data() + held, held_len);
+    }
+  };
+
+  for (size_t pos = 0; pos < size;) {
+    size_t len = 1;
+    bool simple = true;
+    if (base[pos] >= 0x80) {
+      const char32_t c = DecodeNonAscii(base + pos, &len);
+      simple = !transform || IsSimple(c);
+      if (simple && collapse && IsWhiteSpace(c)) simple = false;  // e.g. U+3000 when NFKC is off
+    }
+    if (simple) {
+      if (run_begin != kNone) {
+        NormalizeRun(text.substr(run_begin, pos - run_begin), options, scratch, emit);
+        emit.Reserve(size - pos);
+        run_begin = kNone;
+      } else if (held != kNone) {
+        emit_held();
+      }
+      held = pos;
+      held_len = len;
+    } else if (run_begin == kNone) {
+      run_begin = held != kNone ? held : pos;
+      held = kNone;
+    }
+    pos += len;
+  }
+  if (run_begin != kNone) {
+    NormalizeRun(text.substr(run_begin), options, scratch, emit);
+  } else if (held != kNone) {
+    emit_held();
+  }
+  emit.Finish();
+}
+
+}  // namespace
+
+// Replacement policy: one U+FFFD per "maximal subpart" of an ill-formed sequence (Unicode 15,
+// section 3.9, "U+FFFD Substitution of Maximal Subparts"; also what WHATWG, ICU and Python do).
+// A truncated sequence (E2 82 then "a") is one U+FFFD; a byte that cannot start or continue a
+// sequence (C0, F5..FF, a stray continuation) is one U+FFFD each.
+size_t RepairUtf8(std::string_view text, std::string* out) {
+  out->clear();
+  out->reserve(text.size());
+  const auto* const start = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* const end = start + text.size();
+  const auto* p = start;
+  const auto* run = start;  // start of the pending valid run
+  size_t replaced = 0;
+  while (p < end) {
+    p += AsciiPrefix(p, end);
+    if (p == end) break;
+    const int n = CheckSequence(p, end);
+    if (n > 0) {
+      p += n;
+      continue;
+    }
+    out->append(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run));
+    out->append(kReplacement, 3);
+    ++replaced;
+    p += -n;
+    run = p;
+  }
+  out->append(reinterpret_cast<const char*>(run), static_cast<size_t>(end - run));
+  return replaced;
+}
+
+Normalizer::Normalizer(NormalizeOptions options) : options_(options) {}
+
+size_t Normalizer::Normalize(std::string_view text, std::string* out) const {
+  Scratch& scratch = ThreadScratch();
+  if (!text.empty() && text.data() >= out->data() && text.data() < out->data() + out->size()) {
+    scratch.alias.assign(text);
+    text = scratch.alias;
+  }
+
+  // Classify the input in one pass: pure ASCII, valid UTF-8, or in need of repair.
+  const auto* const start = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* const end = start + text.size();
+  const auto* p = start + AsciiPrefix(start, end);
+  const bool ascii = p == end;
+  bool valid = true;
+  while (p < end) {
+    const int n = CheckSequence(p, end);
+    if (n < 0) {
+      valid = false;
+      break;
+    }
+    p += n;
+    p += AsciiPrefix(p, end);
+  }
+  size_t replaced = 0;
+  if (!valid) {
+    replaced = RepairUtf8(text, &scratch.repaired);
+    text = scratch.repaired;
+  }
+
+  if (!options_.enabled) {
+    if (valid) out->assign(text);
+    else out->swap(scratch.repaired);  // leaves the scratch with `out`'s old buffer
+    return replaced;
+  }
+  if (ascii) {
+    NormalizeAscii(text, options_.casefold, options_.collapse_whitespace, out);
+    return replaced;
+  }
+  int options = 0;
+  if (options_.nfkc) options |= UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
+  if (options_.casefold) options |= UTF8PROC_CASEFOLD;
+  NormalizeUnicode(text, static_cast<utf8proc_option_t>(options), options_.casefold,
+                   options_.collapse_whitespace, out);
+  return replaced;
+}
+
+}  // namespace neardup
