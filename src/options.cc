@@ -10,6 +10,10 @@ LshParams PipelineOptions::EffectiveLsh() const {
   return lsh.has_value() ? *lsh : ChooseLshParams(threshold, num_perm);
 }
 
+LshParams PipelineOptions::EffectiveTitleLsh() const {
+  return title_lsh.has_value() ? *title_lsh : ChooseLshParams(title_threshold, num_perm);
+}
+
 Format PipelineOptions::FormatOf(size_t i) const {
   return format != Format::kAuto ? format : GuessFormat(inputs[i]);
 }
@@ -26,14 +30,21 @@ absl::Status PipelineOptions::Validate() const {
   if (!(threshold > 0 && threshold <= 1) || std::isnan(threshold)) {
     return bad("--threshold must be in (0, 1], got ", threshold);
   }
+  if (!(title_threshold > 0 && title_threshold <= 1) || std::isnan(title_threshold)) {
+    return bad("--title-threshold must be in (0, 1], got ", title_threshold);
+  }
   if (num_perm < 1 || num_perm > 1024) {
     return bad("--num-perm must be between 1 and 1024, got ", num_perm);
   }
   if (shingle.k < 1 || shingle.k > 64) {
     return bad("--shingle size must be between 1 and 64, got ", shingle.k);
   }
-  if (lsh.has_value()) {
-    absl::Status s = ValidateLshParams(*lsh, num_perm);
+  if (title_shingle.k < 1 || title_shingle.k > 64) {
+    return bad("--title-shingle size must be between 1 and 64, got ", title_shingle.k);
+  }
+  for (const auto* l : {&lsh, &title_lsh}) {
+    if (!l->has_value()) continue;
+    absl::Status s = ValidateLshParams(**l, num_perm);
     if (!s.ok()) return s;
   }
   if (max_bucket < 2) return bad("--max-bucket must be at least 2, got ", max_bucket);

@@ -9,6 +9,7 @@
 #include "internal/hash.h"
 #include "neardup/cluster.h"
 #include "neardup/io/reader.h"
+#include "neardup/match.h"
 #include "neardup/minhash.h"
 #include "neardup/normalize.h"
 #include "neardup/shingle.h"
@@ -51,7 +52,11 @@ struct Work {
   std::vector<uint32_t> id_ends;   // end offset of record i's id in `ids`
   std::vector<uint64_t> lengths;   // raw title + body bytes
   std::vector<internal::Hash128> exact;
-  std::vector<uint32_t> signatures;  // num_perm per record (garbage for bad ones)
+  // Per record and field: a signature (num_perm entries) and whether the field had shingles.
+  std::vector<uint32_t> title_signatures;
+  std::vector<uint32_t> body_signatures;
+  std::vector<uint8_t> has_title;
+  std::vector<uint8_t> has_body;
   uint64_t utf8_repairs = 0;
 };
 
@@ -62,7 +67,6 @@ struct ThreadState {
   std::string body;
   std::string exact_key;
   std::vector<uint64_t> shingles;
-  std::vector<uint64_t> body_shingles;
 };
 
 struct Hash128Hasher {
@@ -76,7 +80,9 @@ class Runner {
         callbacks_(callbacks),
         normalizer_(options.normalize),
         hasher_(options.num_perm, options.minhash_seed),
-        num_perm_(options.num_perm) {}
+        num_perm_(options.num_perm),
+        title_signatures_(options.num_perm),
+        body_signatures_(options.num_perm) {}
 
   absl::StatusOr<RunResult> Run();
 
@@ -110,7 +116,8 @@ class Runner {
   std::vector<uint64_t> lengths_;
   std::vector<uint32_t> head_slot_;  // per document: slot of its exact group's first document
   std::vector<uint32_t> slot_doc_;   // per slot: its document index
-  std::vector<uint32_t> signatures_;  // per slot: num_perm entries
+  FieldSignatures title_signatures_;
+  FieldSignatures body_signatures_;
   absl::flat_hash_map<internal::Hash128, uint32_t, Hash128Hasher> exact_slots_;
 };
 
@@ -164,7 +171,10 @@ void Runner::Process(Work* work) {
   work->id_ends.assign(n, 0);
   work->lengths.assign(n, 0);
   work->exact.assign(n, internal::Hash128{});
-  work->signatures.resize(n * static_cast<size_t>(num_perm_));
+  work->title_signatures.resize(n * static_cast<size_t>(num_perm_));
+  work->body_signatures.resize(n * static_cast<size_t>(num_perm_));
+  work->has_title.assign(n, 0);
+  work->has_body.assign(n, 0);
   work->utf8_repairs = 0;
 
   for (size_t i = 0; i < n; ++i) {
@@ -188,12 +198,20 @@ void Runner::Process(Work* work) {
     ts.exact_key.append(ts.body);
     work->exact[i] = internal::Hash128Of(ts.exact_key, kExactSeed);
 
-    // The document's shingle set is the union of its title's and its body's shingles.
-    Shingle(ts.title, options_.shingle, options_.shingle_seed, &ts.shingles);
-    Shingle(ts.body, options_.shingle, options_.shingle_seed, &ts.body_shingles);
-    ts.shingles.insert(ts.shingles.end(), ts.body_shingles.begin(), ts.body_shingles.end());
-    hasher_.Sign(ts.shingles, absl::MakeSpan(work->signatures.data() + i * num_perm_,
-                                             static_cast<size_t>(num_perm_)));
+    // Each field is signed on its own (match.h); an empty field has no signature.
+    const size_t offset = i * static_cast<size_t>(num_perm_);
+    Shingle(ts.title, options_.title_shingle, options_.shingle_seed, &ts.shingles);
+    if (!ts.shingles.empty()) {
+      work->has_title[i] = 1;
+      hasher_.Sign(ts.shingles, absl::MakeSpan(work->title_signatures.data() + offset,
+                                               static_cast<size_t>(num_perm_)));
+    }
+    Shingle(ts.body, options_.shingle, options_.shingle_seed, &ts.shingles);
+    if (!ts.shingles.empty()) {
+      work->has_body[i] = 1;
+      hasher_.Sign(ts.shingles, absl::MakeSpan(work->body_signatures.data() + offset,
+                                               static_cast<size_t>(num_perm_)));
+    }
   }
 }
 
@@ -227,8 +245,11 @@ void Runner::Append(const Work& work) {
     auto [it, inserted] = exact_slots_.try_emplace(work.exact[i], new_slot);
     if (inserted) {
       slot_doc_.push_back(doc);
-      const uint32_t* sig = work.signatures.data() + i * num_perm_;
-      signatures_.insert(signatures_.end(), sig, sig + num_perm_);
+      const size_t offset = i * static_cast<size_t>(num_perm_);
+      title_signatures_.Append(new_slot,
+                               work.has_title[i] ? work.title_signatures.data() + offset : nullptr);
+      body_signatures_.Append(new_slot,
+                              work.has_body[i] ? work.body_signatures.data() + offset : nullptr);
     } else {
       ++result_.counts.exact_duplicates;
     }
@@ -249,6 +270,7 @@ absl::StatusOr<RunResult> Runner::Run() {
                                ? static_cast<size_t>(options_.batches_in_flight)
                                : static_cast<size_t>(2 * threads);
   result_.lsh = options_.EffectiveLsh();
+  result_.title_lsh = options_.EffectiveTitleLsh();
   result_.id_offsets.assign(1, 0);
 
   // Stage 1: read -> parse, normalize, shingle, sign -> append.
@@ -280,18 +302,20 @@ absl::StatusOr<RunResult> Runner::Run() {
   result_.counts.documents = result_.id_offsets.size() - 1;
   result_.seconds.read_and_sign = SecondsSince(start);
 
-  // Stage 2: candidate pairs of unique documents.
+  // Stage 2: candidate pairs of unique documents, from the LSH of each field in use.
   start = Clock::now();
-  const size_t slots = slot_doc_.size();
-  std::vector<CandidatePair> candidates = FindCandidatePairs(
-      signatures_, num_perm_, slots, result_.lsh, options_.max_bucket, &result_.counts.buckets);
+  const FieldRule title{&title_signatures_, options_.title_threshold};
+  const FieldRule body{&body_signatures_, options_.threshold};
+  std::vector<CandidatePair> candidates =
+      FindFieldCandidates(options_.match, title, body, result_.title_lsh, result_.lsh,
+                          options_.max_bucket, &result_.counts.buckets);
   result_.counts.candidate_pairs = candidates.size();
   result_.seconds.candidates = SecondsSince(start);
 
   // Stage 3: verification.
   start = Clock::now();
-  std::vector<Edge> edges =
-      VerifyCandidates(candidates, signatures_, num_perm_, options_.threshold, options_.verify);
+  std::vector<Edge> edges = JudgeCandidates(candidates, options_.match, title, body,
+                                            options_.verify);
   candidates = {};
   result_.counts.verified_edges = edges.size();
   result_.seconds.verify = SecondsSince(start);
@@ -311,15 +335,14 @@ void Runner::Cluster(const std::vector<Edge>& edges) {
   result_.representative = ChooseRepresentatives(sets, options_.keep, lengths_);
 
   result_.similarity.assign(docs, 1.0f);
-  const size_t np = static_cast<size_t>(num_perm_);
+  const FieldRule title{&title_signatures_, options_.title_threshold};
+  const FieldRule body{&body_signatures_, options_.threshold};
   tbb::parallel_for(tbb::blocked_range<size_t>(0, docs), [&](const tbb::blocked_range<size_t>& r) {
     for (size_t d = r.begin(); d != r.end(); ++d) {
       const uint32_t a = head_slot_[d];
       const uint32_t b = head_slot_[result_.representative[d]];
       if (a == b) continue;  // itself, or an exact duplicate of its representative
-      result_.similarity[d] = static_cast<float>(
-          EstimateJaccard(absl::MakeConstSpan(signatures_.data() + a * np, np),
-                          absl::MakeConstSpan(signatures_.data() + b * np, np)));
+      result_.similarity[d] = JudgePair(a, b, options_.match, title, body).similarity;
     }
   });
   uint64_t clusters = 0;

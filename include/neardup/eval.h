@@ -3,7 +3,8 @@
 // Over the n records present in both (matched by id): pairwise precision = pairs together in both
 // / pairs together in the prediction; recall = pairs together in both / pairs together in the
 // truth; F1 their harmonic mean; and the adjusted Rand index (Hubert and Arabie). When a
-// denominator is zero the metric is defined as 1 (nothing predicted, nothing wrong).
+// denominator is zero the metric is defined as 1 (nothing predicted, nothing wrong); F1 is 0 when
+// precision and recall are both 0.
 #pragma once
 
 #include <cstdint>

@@ -29,8 +29,16 @@ struct LshParams {
 inline constexpr double kLshRecallMargin = 0.05;
 inline constexpr double kLshMinRecall = 0.97;
 
+// The similarity at which the recall target applies: threshold + kLshRecallMargin, but never
+// past halfway to 1 (at T = 0.96 it is 0.98, not 1, where every banding would qualify).
+inline double LshRecallTarget(double threshold) {
+  const double halfway = (1.0 + threshold) / 2.0;
+  const double target = threshold + kLshRecallMargin;
+  return target < halfway ? target : halfway;
+}
+
 // Chooses (bands, rows) for `threshold` in (0, 1] and `num_perm` >= 1: among all (b, r) with
-// b * r <= num_perm and P(min(1, threshold + kLshRecallMargin)) >= kLshMinRecall, the one with the
+// b * r <= num_perm and P(LshRecallTarget(threshold)) >= kLshMinRecall, the one with the
 // largest r (fewest false candidates), then the largest b (more recall). If no pair qualifies
 // (too few permutations), r = 1, b = num_perm. Deterministic.
 LshParams ChooseLshParams(double threshold, int num_perm);

@@ -13,6 +13,7 @@
 #include "neardup/cluster.h"
 #include "neardup/io/reader.h"
 #include "neardup/lsh.h"
+#include "neardup/match.h"
 #include "neardup/minhash.h"
 #include "neardup/normalize.h"
 #include "neardup/shingle.h"
@@ -30,13 +31,23 @@ struct PipelineOptions {
   FieldNames fields;
 
   NormalizeOptions normalize;
+  std::vector<std::string> alias_files;   // extra alias tables (normalize.h), in order
+  std::vector<std::string> tag_files;     // extra headline-tag lists (normalize.h)
+
+  // How titles and bodies decide a pair (match.h).
+  MatchMode match = MatchMode::kAuto;
+  // Body (text) field: shingles, threshold and LSH banding.
   ShingleSpec shingle;                    // default char:5
+  double threshold = 0.8;                 // Jaccard threshold, in (0, 1]
+  std::optional<LshParams> lsh;           // bands x rows; default: ChooseLshParams(threshold)
+  // Title (headline) field: shorter shingles and a lower threshold suit headlines (README).
+  ShingleSpec title_shingle{ShingleUnit::kChar, 3};
+  double title_threshold = 0.5;           // in (0, 1]
+  std::optional<LshParams> title_lsh;     // default: ChooseLshParams(title_threshold)
   uint64_t shingle_seed = kShingleSeed;
 
   int num_perm = 128;                     // MinHash permutations, 1..1024
   uint64_t minhash_seed = kMinHashSeed;
-  double threshold = 0.8;                 // Jaccard threshold, in (0, 1]
-  std::optional<LshParams> lsh;           // bands x rows; default: ChooseLshParams(threshold)
   bool verify = true;                     // false: every LSH candidate becomes an edge
   size_t max_bucket = 1000;               // buckets larger than this are capped (see lsh.h), >= 2
 
@@ -46,8 +57,10 @@ struct PipelineOptions {
   size_t batch_bytes = 1 << 20;           // raw bytes per pipeline batch, >= 1
   int batches_in_flight = 0;              // 0 = 2 x threads; bounds memory held by raw text
 
-  // Resolved LSH parameters: `lsh` if set, else ChooseLshParams(threshold, num_perm).
+  // Resolved LSH parameters: `lsh` if set, else ChooseLshParams(threshold, num_perm); likewise
+  // for the title.
   LshParams EffectiveLsh() const;
+  LshParams EffectiveTitleLsh() const;
   // Label of input i (input_labels[i] if given, else inputs[i]).
   const std::string& LabelOf(size_t i) const {
     return i < input_labels.size() ? input_labels[i] : inputs[i];

@@ -1,7 +1,7 @@
 // pipeline.h: one run from input files to clusters.
 //
 //   read (serial, in order, batches of raw records)
-//     -> parse, normalize, shingle, MinHash (parallel over batches)
+//     -> parse, normalize, shingle, MinHash, each of title and body on its own (parallel)
 //     -> append (serial, in order): exact-duplicate grouping by a 128-bit hash of the normalized
 //        title and body; only the first document of an exact group keeps its signature
 //   -> LSH candidate pairs (lsh.h) -> verification (verify.h) -> union-find + representatives
@@ -9,8 +9,8 @@
 //
 // Data between stages, all indexed by ordinal and kept in flat arrays:
 //   document index d: the d-th good record in input order (bad records are counted and skipped);
-//   slot s: the s-th document that is not an exact duplicate of an earlier one; the signatures
-//     are `num_perm` uint32 per slot, back to back (RunResult::signatures);
+//   slot s: the s-th document that is not an exact duplicate of an earlier one; each field's
+//     signatures are `num_perm` uint32 per slot that has the field (match.h FieldSignatures);
 //   candidate pairs and edges are pairs of slots.
 // Memory grows with these per-document arrays (ids, a signature per unique document), never with
 // the raw text: at most `batches_in_flight` batches of raw bytes are alive at once.
@@ -59,7 +59,8 @@ struct RunCounts {
 };
 
 struct RunResult {
-  LshParams lsh;
+  LshParams lsh;        // body
+  LshParams title_lsh;  // title
   RunCounts counts;
   StageSeconds seconds;
 

@@ -1,0 +1,157 @@
+#include "neardup/lsh.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+#include "internal/hash.h"
+#include "tbb/blocked_range.h"
+#include "tbb/parallel_for.h"
+#include "tbb/parallel_sort.h"
+
+namespace neardup {
+
+double CandidateProbability(double similarity, const LshParams& params) {
+  const double s = std::clamp(similarity, 0.0, 1.0);
+  // 1 - (1 - s^r)^b computed as -expm1(b * log1p(-s^r)): stays accurate when the result is close
+  // to 1, which is exactly the region the recall constraint looks at.
+  const double band_match = std::pow(s, params.rows);
+  if (band_match >= 1.0) return 1.0;
+  return -std::expm1(static_cast<double>(params.bands) * std::log1p(-band_match));
+}
+
+LshParams ChooseLshParams(double threshold, int num_perm) {
+  if (num_perm < 1) return LshParams{1, 1};
+  const double target = LshRecallTarget(threshold);
+  // For a fixed r, P grows with b, so the largest b = floor(num_perm / r) is the only one worth
+  // testing; scanning r downwards makes the first hit the answer.
+  for (int rows = num_perm; rows >= 1; --rows) {
+    const LshParams params{num_perm / rows, rows};
+    if (CandidateProbability(target, params) >= kLshMinRecall) return params;
+  }
+  return LshParams{num_perm, 1};
+}
+
+absl::Status ValidateLshParams(const LshParams& params, int num_perm) {
+  if (params.bands < 1 || params.rows < 1) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "LSH bands and rows must be >= 1 (got bands=%d, rows=%d)", params.bands, params.rows));
+  }
+  if (static_cast<int64_t>(params.bands) * params.rows > num_perm) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("LSH bands * rows = %d * %d exceeds num_perm = %d", params.bands,
+                        params.rows, num_perm));
+  }
+  return absl::OkStatus();
+}
+
+uint64_t BandKey(absl::Span<const uint32_t> signature, int band, int rows) {
+  const size_t begin = static_cast<size_t>(band) * static_cast<size_t>(rows);
+  return internal::Hash64(signature.data() + begin, static_cast<size_t>(rows) * sizeof(uint32_t),
+                          static_cast<uint64_t>(band));
+}
+
+namespace {
+
+struct KeyedDoc {
+  uint64_t key;
+  uint32_t doc;
+  friend bool operator<(const KeyedDoc& x, const KeyedDoc& y) {
+    return x.key != y.key ? x.key < y.key : x.doc < y.doc;
+  }
+};
+
+// What one band produced. Kept per band (not per thread) so that nothing depends on which
+// thread ran which band; the final sort + unique erases the remaining order anyway.
+struct BandResult {
+  std::vector<CandidatePair> pairs;
+  BucketStats stats;
+};
+
+// Emits the pairs of one bucket whose members `docs` are in increasing index order.
+void EmitBucket(const KeyedDoc* docs, size_t m, size_t max_bucket, BandResult* out) {
+  BucketStats& st = out->stats;
+  st.largest_bucket = std::max<uint64_t>(st.largest_bucket, m);
+  if (m < 2) return;
+  ++st.buckets;
+  if (m <= max_bucket) {
+    for (size_t i = 0; i < m; ++i) {
+      for (size_t j = i + 1; j < m; ++j) out->pairs.push_back({docs[i].doc, docs[j].doc});
+    }
+    st.pairs_emitted += static_cast<uint64_t>(m) * (m - 1) / 2;
+    return;
+  }
+  // Oversized: a star from the first member plus a chain through consecutive members. (first,
+  // second) belongs to both and is emitted once, hence 2m - 3.
+  ++st.oversized_buckets;
+  for (size_t j = 1; j < m; ++j) out->pairs.push_back({docs[0].doc, docs[j].doc});
+  for (size_t j = 1; j + 1 < m; ++j) out->pairs.push_back({docs[j].doc, docs[j + 1].doc});
+  const uint64_t emitted = 2 * static_cast<uint64_t>(m) - 3;
+  st.pairs_emitted += emitted;
+  st.pairs_not_generated += static_cast<uint64_t>(m) * (m - 1) / 2 - emitted;
+}
+
+}  // namespace
+
+std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint32_t> signatures, int num_perm,
+                                              size_t num_docs, const LshParams& params,
+                                              size_t max_bucket, BucketStats* stats) {
+  if (stats != nullptr) *stats = BucketStats{};
+  if (num_docs < 2 || num_perm < 1 || params.bands < 1 || params.rows < 1 ||
+      static_cast<int64_t>(params.bands) * params.rows > num_perm ||
+      signatures.size() < num_docs * static_cast<size_t>(num_perm) ||
+      num_docs > UINT32_MAX) {
+    return {};  // invalid arguments: callers validate with ValidateLshParams first
+  }
+  const size_t stride = static_cast<size_t>(num_perm);
+  std::vector<BandResult> bands(static_cast<size_t>(params.bands));
+
+  tbb::parallel_for(0, params.bands, [&](int band) {
+    // One allocation per band, not a per-thread buffer: parallel_sort below may let this thread
+    // steal another band's task while it waits, and that task must not share our array.
+    std::vector<KeyedDoc> keyed(num_docs);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, num_docs, 4096),
+                      [&](const tbb::blocked_range<size_t>& r) {
+                        for (size_t d = r.begin(); d != r.end(); ++d) {
+                          keyed[d] = {BandKey(signatures.subspan(d * stride, stride), band,
+                                              params.rows),
+                                      static_cast<uint32_t>(d)};
+                        }
+                      });
+    tbb::parallel_sort(keyed.begin(), keyed.end());
+    BandResult& out = bands[static_cast<size_t>(band)];
+    for (size_t begin = 0; begin < num_docs;) {
+      size_t end = begin + 1;
+      while (end < num_docs && keyed[end].key == keyed[begin].key) ++end;
+      EmitBucket(&keyed[begin], end - begin, max_bucket, &out);
+      begin = end;
+    }
+  });
+
+  size_t total = 0;
+  BucketStats combined;
+  for (const BandResult& b : bands) {
+    total += b.pairs.size();
+    combined.buckets += b.stats.buckets;
+    combined.largest_bucket = std::max(combined.largest_bucket, b.stats.largest_bucket);
+    combined.oversized_buckets += b.stats.oversized_buckets;
+    combined.pairs_not_generated += b.stats.pairs_not_generated;
+    combined.pairs_emitted += b.stats.pairs_emitted;
+  }
+  std::vector<CandidatePair> pairs;
+  pairs.reserve(total);
+  for (BandResult& b : bands) {
+    pairs.insert(pairs.end(), b.pairs.begin(), b.pairs.end());
+    std::vector<CandidatePair>().swap(b.pairs);  // release as we go: peak memory ~ 2x pairs
+  }
+  tbb::parallel_sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  if (stats != nullptr) *stats = combined;
+  return pairs;
+}
+
+}  // namespace neardup

@@ -1,0 +1,262 @@
+#include "neardup/lsh.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <iostream>
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "internal/hash.h"
+#include "tbb/global_control.h"
+
+namespace neardup {
+namespace {
+
+TEST(LshTest, ChoosesFourteenBandsOfNineRowsForThreshold08) {
+  const LshParams p = ChooseLshParams(0.8, 128);
+  EXPECT_EQ(p.bands, 14);
+  EXPECT_EQ(p.rows, 9);
+}
+
+// The rule in lsh.h, applied by trying every (b, r): the oracle for ChooseLshParams.
+LshParams BruteForceChoice(double threshold, int num_perm) {
+  const double s = LshRecallTarget(threshold);
+  LshParams best{0, 0};
+  for (int r = 1; r <= num_perm; ++r) {
+    for (int b = 1; b * r <= num_perm; ++b) {
+      const double p = 1 - std::pow(1 - std::pow(s, r), b);
+      if (p < kLshMinRecall) continue;
+      if (r > best.rows || (r == best.rows && b > best.bands)) best = {b, r};
+    }
+  }
+  if (best.rows == 0) best = {num_perm, 1};
+  return best;
+}
+
+// Regression: with the target min(1, T + 0.05), T >= 0.95 aimed at similarity 1, where every
+// banding qualifies, and the rule picked 1 band of 128 rows (P(0.95) = 0.0014).
+TEST(LshTest, HighThresholdsStillFindPairsJustAboveThem) {
+  for (double t : {0.95, 0.97, 0.99}) {
+    const LshParams p = ChooseLshParams(t, 128);
+    SCOPED_TRACE(testing::Message() << "threshold " << t);
+    EXPECT_GT(p.bands, 1);
+    EXPECT_GE(CandidateProbability((1 + t) / 2, p), kLshMinRecall);
+  }
+}
+
+TEST(LshTest, RecallConstraintHoldsForThresholdsFrom05To095) {
+  for (int num_perm : {64, 128, 256}) {
+    for (int step = 0; step <= 9; ++step) {
+      const double t = 0.5 + 0.05 * step;
+      const LshParams p = ChooseLshParams(t, num_perm);
+      SCOPED_TRACE(testing::Message() << "threshold " << t << " num_perm " << num_perm);
+      EXPECT_TRUE(ValidateLshParams(p, num_perm).ok());
+      const double recall = CandidateProbability(LshRecallTarget(t), p);
+      EXPECT_GE(recall, kLshMinRecall);
+      // One more row (with as many bands as then fit) would break the constraint: r is maximal.
+      const LshParams more_rows{num_perm / (p.rows + 1), p.rows + 1};
+      if (more_rows.bands >= 1) {
+        EXPECT_LT(CandidateProbability(LshRecallTarget(t), more_rows), kLshMinRecall);
+      }
+      const LshParams oracle = BruteForceChoice(t, num_perm);
+      EXPECT_EQ(p.bands, oracle.bands);
+      EXPECT_EQ(p.rows, oracle.rows);
+      if (num_perm == 128) {
+        std::cout << "T=" << t << " num_perm=128: b=" << p.bands << " r=" << p.rows
+                  << " P(T+0.05)=" << recall << " P(T)=" << CandidateProbability(t, p)
+                  << " P(T-0.2)=" << CandidateProbability(t - 0.2, p) << "\n";
+      }
+    }
+  }
+}
+
+TEST(LshTest, FallsBackToOneRowWhenNoChoiceReachesTheRecallTarget) {
+  const LshParams p = ChooseLshParams(0.1, 4);  // P(0.15) with b=4, r=1 is only 0.48
+  EXPECT_EQ(p.bands, 4);
+  EXPECT_EQ(p.rows, 1);
+}
+
+TEST(LshTest, ThresholdOneUsesASingleBandOfAllRows) {
+  const LshParams p = ChooseLshParams(1.0, 128);
+  EXPECT_EQ(p.bands, 1);
+  EXPECT_EQ(p.rows, 128);
+}
+
+TEST(LshTest, CandidateProbabilityFollowsTheSCurve) {
+  const LshParams p{14, 9};
+  EXPECT_DOUBLE_EQ(CandidateProbability(0.0, p), 0.0);
+  EXPECT_DOUBLE_EQ(CandidateProbability(1.0, p), 1.0);
+  for (double s = 0.05; s < 1; s += 0.05) {
+    EXPECT_NEAR(CandidateProbability(s, p), 1 - std::pow(1 - std::pow(s, 9), 14), 1e-12);
+    EXPECT_LT(CandidateProbability(s, p), CandidateProbability(s + 0.05, p));
+  }
+}
+
+TEST(LshTest, ValidateRejectsNonPositiveOrTooManyPermutations) {
+  EXPECT_TRUE(ValidateLshParams({16, 8}, 128).ok());
+  EXPECT_TRUE(ValidateLshParams({1, 1}, 1).ok());
+  EXPECT_FALSE(ValidateLshParams({0, 8}, 128).ok());
+  EXPECT_FALSE(ValidateLshParams({8, 0}, 128).ok());
+  EXPECT_FALSE(ValidateLshParams({-1, 8}, 128).ok());
+  EXPECT_FALSE(ValidateLshParams({17, 8}, 128).ok());
+  EXPECT_EQ(ValidateLshParams({17, 8}, 128).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(LshTest, BandKeyIsXxh3OfTheBandBytesSeededWithTheBandIndex) {
+  const std::vector<uint32_t> sig = {1, 2, 3, 4, 5, 6, 1, 2, 3};
+  EXPECT_EQ(BandKey(sig, 1, 3), internal::Hash64(sig.data() + 3, 12, 1));
+  // Equal content in different bands gives different keys: the seed separates bands.
+  EXPECT_NE(BandKey(sig, 0, 3), BandKey(sig, 2, 3));
+  EXPECT_EQ(BandKey(sig, 0, 3), internal::Hash64(sig.data(), 12, 0));
+}
+
+// Random signatures over a tiny alphabet so that bands collide often; some documents are
+// mutated copies of others so that large buckets and multi-band matches occur too.
+std::vector<uint32_t> RandomSignatures(size_t docs, int num_perm, uint32_t alphabet,
+                                       uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint32_t> sigs(docs * static_cast<size_t>(num_perm));
+  for (size_t d = 0; d < docs; ++d) {
+    uint32_t* s = &sigs[d * static_cast<size_t>(num_perm)];
+    if (d > 0 && rng() % 3 == 0) {
+      const uint32_t* src = &sigs[(rng() % d) * static_cast<size_t>(num_perm)];
+      for (int i = 0; i < num_perm; ++i) {
+        s[i] = rng() % 4 == 0 ? static_cast<uint32_t>(rng()) : src[i];
+      }
+    } else {
+      for (int i = 0; i < num_perm; ++i) s[i] = static_cast<uint32_t>(rng() % alphabet);
+    }
+  }
+  return sigs;
+}
+
+std::vector<CandidatePair> BruteForceShareABand(const std::vector<uint32_t>& sigs, int num_perm,
+                                                size_t docs, const LshParams& p) {
+  std::vector<CandidatePair> out;
+  for (size_t a = 0; a < docs; ++a) {
+    for (size_t b = a + 1; b < docs; ++b) {
+      for (int band = 0; band < p.bands; ++band) {
+        const uint32_t* x = &sigs[a * num_perm + band * p.rows];
+        const uint32_t* y = &sigs[b * num_perm + band * p.rows];
+        if (std::equal(x, x + p.rows, y)) {
+          out.push_back({static_cast<uint32_t>(a), static_cast<uint32_t>(b)});
+          break;
+        }
+      }
+    }
+  }
+  return out;  // generated in sorted order
+}
+
+TEST(LshTest, CandidatesEqualBruteForceShareABandScan) {
+  struct Case {
+    size_t docs;
+    int num_perm;
+    LshParams params;
+    uint32_t alphabet;
+  };
+  for (const Case& c : {Case{400, 12, {4, 3}, 3}, Case{600, 20, {6, 3}, 4},
+                        Case{300, 128, {14, 9}, 2}, Case{500, 16, {3, 5}, 2}}) {
+    const auto sigs = RandomSignatures(c.docs, c.num_perm, c.alphabet, c.docs);
+    BucketStats stats;
+    const auto got = FindCandidatePairs(sigs, c.num_perm, c.docs, c.params, c.docs, &stats);
+    const auto want = BruteForceShareABand(sigs, c.num_perm, c.docs, c.params);
+    EXPECT_EQ(got, want) << "docs=" << c.docs << " b=" << c.params.bands;
+    EXPECT_GT(want.size(), c.docs);  // the case exercises real collisions
+    EXPECT_EQ(stats.oversized_buckets, 0u);
+    EXPECT_EQ(stats.pairs_not_generated, 0u);
+    EXPECT_GE(stats.pairs_emitted, got.size());
+    EXPECT_TRUE(std::is_sorted(got.begin(), got.end()));
+    for (const CandidatePair& p : got) EXPECT_LT(p.a, p.b);
+  }
+}
+
+TEST(LshTest, EntriesPastTheLastBandAreIgnored) {
+  // 2 bands x 3 rows of 8 entries: documents differ only in entries 6 and 7.
+  std::vector<uint32_t> sigs = {1, 2, 3, 4, 5, 6, 7, 8,  //
+                                1, 2, 3, 4, 5, 6, 9, 9};
+  const auto got = FindCandidatePairs(sigs, 8, 2, {2, 3}, 100, nullptr);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], (CandidatePair{0, 1}));
+}
+
+TEST(LshTest, ResultAndStatsAreIdenticalAtOneAndTwoThreads) {
+  const size_t docs = 3000;
+  const auto sigs = RandomSignatures(docs, 32, 3, 99);
+  const LshParams p{8, 4};
+  std::vector<CandidatePair> one, two;
+  BucketStats s1, s2;
+  {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
+    one = FindCandidatePairs(sigs, 32, docs, p, 20, &s1);
+  }
+  {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 2);
+    two = FindCandidatePairs(sigs, 32, docs, p, 20, &s2);
+  }
+  EXPECT_GT(one.size(), docs);
+  EXPECT_GT(s1.oversized_buckets, 0u);  // the cap is exercised too
+  EXPECT_EQ(one, two);
+  EXPECT_EQ(s1.buckets, s2.buckets);
+  EXPECT_EQ(s1.largest_bucket, s2.largest_bucket);
+  EXPECT_EQ(s1.oversized_buckets, s2.oversized_buckets);
+  EXPECT_EQ(s1.pairs_not_generated, s2.pairs_not_generated);
+  EXPECT_EQ(s1.pairs_emitted, s2.pairs_emitted);
+}
+
+TEST(LshTest, OversizedBucketYieldsStarAndChainPairsAndIsCounted) {
+  // m identical documents at indices 0, 3, 6, ... among documents that collide with nothing.
+  const int num_perm = 8;
+  const LshParams p{2, 4};
+  const size_t m = 10;
+  const size_t docs = 3 * m;
+  std::vector<uint32_t> sigs(docs * num_perm);
+  std::vector<uint32_t> members;
+  for (size_t d = 0; d < docs; ++d) {
+    for (int i = 0; i < num_perm; ++i) {
+      sigs[d * num_perm + i] = d % 3 == 0 ? 7u : static_cast<uint32_t>(1000 + d * num_perm + i);
+    }
+    if (d % 3 == 0) members.push_back(static_cast<uint32_t>(d));
+  }
+  BucketStats stats;
+  const auto got = FindCandidatePairs(sigs, num_perm, docs, p, /*max_bucket=*/5, &stats);
+  std::vector<CandidatePair> want;
+  for (size_t j = 1; j < m; ++j) want.push_back({members[0], members[j]});
+  for (size_t j = 1; j + 1 < m; ++j) want.push_back({members[j], members[j + 1]});
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got.size(), 2 * m - 3);
+  EXPECT_EQ(got, want);
+  // The bucket appears in both bands.
+  EXPECT_EQ(stats.buckets, 2u);
+  EXPECT_EQ(stats.oversized_buckets, 2u);
+  EXPECT_EQ(stats.largest_bucket, m);
+  EXPECT_EQ(stats.pairs_emitted, 2 * (2 * m - 3));
+  EXPECT_EQ(stats.pairs_not_generated, 2 * (m * (m - 1) / 2 - (2 * m - 3)));
+}
+
+TEST(LshTest, BucketAtTheCapYieldsAllItsPairs) {
+  const int num_perm = 4;
+  const size_t m = 6;
+  std::vector<uint32_t> sigs(m * num_perm, 5u);
+  BucketStats stats;
+  const auto got = FindCandidatePairs(sigs, num_perm, m, {1, 4}, /*max_bucket=*/m, &stats);
+  EXPECT_EQ(got.size(), m * (m - 1) / 2);
+  EXPECT_EQ(stats.oversized_buckets, 0u);
+  EXPECT_EQ(stats.buckets, 1u);
+}
+
+TEST(LshTest, InvalidArgumentsGiveNoPairs) {
+  const std::vector<uint32_t> sigs(16, 1u);
+  BucketStats stats;
+  stats.buckets = 99;
+  EXPECT_TRUE(FindCandidatePairs(sigs, 8, 2, {3, 3}, 10, &stats).empty());  // 9 > 8
+  EXPECT_EQ(stats.buckets, 0u);
+  EXPECT_TRUE(FindCandidatePairs(sigs, 8, 3, {2, 4}, 10, nullptr).empty());  // too few entries
+  EXPECT_TRUE(FindCandidatePairs(sigs, 8, 0, {2, 4}, 10, nullptr).empty());
+  EXPECT_EQ(FindCandidatePairs(sigs, 8, 2, {2, 4}, 10, nullptr).size(), 1u);
+}
+
+}  // namespace
+}  // namespace neardup
