@@ -1,11 +1,14 @@
 #include "neardup/pipeline.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
 #include "internal/hash.h"
 #include "neardup/cluster.h"
 #include "neardup/io/reader.h"
@@ -31,6 +34,8 @@ double SecondsSince(Clock::time_point start) {
 
 // Seed of the exact-duplicate hash ("exactdup").
 constexpr uint64_t kExactSeed = 0x6578616374647570ULL;
+// Seed of the id hash used to detect repeated ids ("idseen01").
+constexpr uint64_t kIdSeed = 0x69647365656e3031ULL;
 
 // What the parallel stage needs to know about the file a batch came from.
 struct FileInfo {
@@ -93,6 +98,8 @@ class Runner {
   void Process(Work* work);
   // Serial, in input order: appends the batch's results to the run's flat arrays.
   void Append(const Work& work);
+  // Appends document `doc`'s id, renaming it when an earlier document has the same id.
+  void AppendId(std::string_view id, const FileInfo& file, uint64_t line);
   // Unites exact duplicates and verified edges, picks representatives and similarities.
   void Cluster(const std::vector<Edge>& edges);
 
@@ -110,6 +117,7 @@ class Runner {
   absl::Status status_;
 
   tbb::enumerable_thread_specific<ThreadState> thread_state_;
+  std::atomic<bool> stop_{false};  // set by the append stage when the run must end early
 
   // Appended in input order (serial output stage only).
   RunResult result_;
@@ -119,10 +127,13 @@ class Runner {
   FieldSignatures title_signatures_;
   FieldSignatures body_signatures_;
   absl::flat_hash_map<internal::Hash128, uint32_t, Hash128Hasher> exact_slots_;
+  // Id hash -> documents with that hash (almost always one), to detect repeated ids.
+  absl::flat_hash_map<uint64_t, absl::InlinedVector<uint32_t, 1>> id_index_;
+  absl::flat_hash_map<std::string, uint32_t> duplicate_id_counts_;
 };
 
 bool Runner::ReadNext(Work* work) {
-  while (true) {
+  while (!stop_.load(std::memory_order_relaxed)) {
     if (!reader_) {
       if (next_file_ >= options_.inputs.size()) return false;
       size_t i = next_file_++;
@@ -153,6 +164,7 @@ bool Runner::ReadNext(Work* work) {
     }
     reader_.reset();
   }
+  return false;
 }
 
 void Runner::Process(Work* work) {
@@ -189,8 +201,9 @@ void Runner::Process(Work* work) {
     work->ids += ts.doc.id;
     work->id_ends[i] = static_cast<uint32_t>(work->ids.size());
     work->lengths[i] = ts.doc.title.size() + ts.doc.body.size();
-    work->utf8_repairs += normalizer_.Normalize(ts.doc.title, &ts.title);
-    work->utf8_repairs += normalizer_.Normalize(ts.doc.body, &ts.body);
+    work->utf8_repairs += ts.doc.utf8_repairs;
+    work->utf8_repairs += normalizer_.Normalize(ts.doc.title, TextField::kTitle, &ts.title);
+    work->utf8_repairs += normalizer_.Normalize(ts.doc.body, TextField::kBody, &ts.body);
 
     // Exact key: title, a byte that never occurs in UTF-8 (0xFF), body.
     ts.exact_key.assign(ts.title);
@@ -215,6 +228,34 @@ void Runner::Process(Work* work) {
   }
 }
 
+void Runner::AppendId(std::string_view id, const FileInfo& file, uint64_t line) {
+  const uint32_t doc = static_cast<uint32_t>(result_.id_offsets.size() - 1);
+  auto taken = [&](std::string_view candidate) {
+    auto it = id_index_.find(internal::Hash64(candidate, kIdSeed));
+    if (it == id_index_.end()) return false;
+    for (uint32_t d : it->second) {
+      if (result_.id(d) == candidate) return true;
+    }
+    return false;
+  };
+  std::string renamed;
+  if (taken(id)) {
+    uint32_t& n = duplicate_id_counts_[std::string(id)];
+    if (n == 0) n = 1;
+    do {
+      renamed = absl::StrCat(std::string(id), "#", ++n);
+    } while (taken(renamed));
+    ++result_.counts.duplicate_ids;
+    if (callbacks_.on_duplicate_id) {
+      callbacks_.on_duplicate_id(file.label, line, std::string(id), renamed);
+    }
+    id = renamed;
+  }
+  id_index_[internal::Hash64(id, kIdSeed)].push_back(doc);
+  result_.id_bytes.append(id.data(), id.size());
+  result_.id_offsets.push_back(result_.id_bytes.size());
+}
+
 void Runner::Append(const Work& work) {
   const size_t n = work.batch.size();
   uint32_t id_begin = 0;
@@ -230,14 +271,25 @@ void Runner::Append(const Work& work) {
         bad.line_number = work.batch.line_numbers[i];
         bad.record_ordinal = ordinal;
         bad.message = work.errors[i];
+        bad.raw = work.batch.record(i);
         callbacks_.on_bad_record(bad);
       }
       id_begin = work.id_ends[i];
+      if (status_.ok() && (options_.strict || (options_.max_bad > 0 &&
+                                               result_.counts.records_bad > options_.max_bad))) {
+        status_ = absl::FailedPreconditionError(
+            options_.strict
+                ? absl::StrCat("stopped at the first bad record (--strict): ", work.errors[i])
+                : absl::StrCat("stopped: more than ", options_.max_bad,
+                               " bad records (--max-bad); the last: ", work.errors[i]));
+        stop_ = true;
+      }
       continue;
     }
+    if (stop_) continue;  // the run is failing; keep accounting, add nothing
     const uint32_t doc = static_cast<uint32_t>(result_.id_offsets.size() - 1);
-    result_.id_bytes.append(work.ids, id_begin, work.id_ends[i] - id_begin);
-    result_.id_offsets.push_back(result_.id_bytes.size());
+    AppendId(std::string_view(work.ids).substr(id_begin, work.id_ends[i] - id_begin), *work.file,
+             work.batch.line_numbers[i]);
     id_begin = work.id_ends[i];
     lengths_.push_back(work.lengths[i]);
 
@@ -299,6 +351,8 @@ absl::StatusOr<RunResult> Runner::Run() {
                                         }));
   if (!status_.ok()) return status_;
   exact_slots_ = {};  // no longer needed; release before the next stages
+  id_index_ = {};
+  duplicate_id_counts_ = {};
   result_.counts.documents = result_.id_offsets.size() - 1;
   result_.seconds.read_and_sign = SecondsSince(start);
 

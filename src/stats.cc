@@ -108,6 +108,7 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Int("kept", c.clusters);
     o.Int("dropped", c.documents - c.clusters);
     o.Int("utf8_repairs", c.utf8_repairs);
+    o.Int("duplicate_ids", c.duplicate_ids);
     o.Close();
   }
   root.Key("candidates");
@@ -134,11 +135,16 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
   {
     JsonObject o(&out, 2);
     o.Str("algorithm", "minhash");
+    o.Str("match", MatchModeName(options.match));
     o.Num("threshold", options.threshold);
+    o.Num("title_threshold", options.title_threshold);
     o.Int("num_perm", static_cast<uint64_t>(options.num_perm));
     o.Int("bands", static_cast<uint64_t>(result.lsh.bands));
     o.Int("rows", static_cast<uint64_t>(result.lsh.rows));
+    o.Int("title_bands", static_cast<uint64_t>(result.title_lsh.bands));
+    o.Int("title_rows", static_cast<uint64_t>(result.title_lsh.rows));
     o.Str("shingle", options.shingle.ToString());
+    o.Str("title_shingle", options.title_shingle.ToString());
     o.Str("shingle_seed", absl::StrCat("0x", absl::Hex(options.shingle_seed)));
     o.Str("minhash_seed", absl::StrCat("0x", absl::Hex(options.minhash_seed)));
     o.Str("normalize", options.normalize.enabled ? "nfkc,casefold,whitespace" : "none");

@@ -13,11 +13,15 @@ struct Document {
   std::string id;
   std::string title;  // the --title-field value, "" when absent
   std::string body;   // the --text-field value, "" when absent
+  // Invalid UTF-8 sequences the parser had to replace by U+FFFD to read the record (JSONL);
+  // sequences left in title/body are repaired and counted by normalization instead.
+  uint32_t utf8_repairs = 0;
 
   void Clear() {
     id.clear();
     title.clear();
     body.clear();
+    utf8_repairs = 0;
   }
 };
 

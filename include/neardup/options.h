@@ -53,6 +53,11 @@ struct PipelineOptions {
 
   KeepPolicy keep = KeepPolicy::kFirst;   // which member represents a cluster
 
+  // Bad records: skipped and counted; the run fails once more than `max_bad` were seen
+  // (0 = no limit), or at the first one when `strict`.
+  uint64_t max_bad = 0;
+  bool strict = false;
+
   int threads = 0;                        // worker threads; 0 = all cores
   size_t batch_bytes = 1 << 20;           // raw bytes per pipeline batch, >= 1
   int batches_in_flight = 0;              // 0 = 2 x threads; bounds memory held by raw text

@@ -36,6 +36,7 @@ struct BadRecord {
   uint64_t line_number = 0;
   uint64_t record_ordinal = 0;  // position among all records read, 0-based
   std::string message;
+  std::string_view raw;         // the record's bytes as read; valid during the callback only
 };
 
 struct StageSeconds {
@@ -51,6 +52,7 @@ struct RunCounts {
   uint64_t documents = 0;         // good records
   uint64_t exact_duplicates = 0;  // documents whose normalized text equals an earlier one's
   uint64_t utf8_repairs = 0;      // invalid UTF-8 sequences replaced by U+FFFD
+  uint64_t duplicate_ids = 0;     // documents whose id an earlier document had (renamed)
   uint64_t candidate_pairs = 0;   // distinct LSH candidate pairs
   uint64_t verified_edges = 0;
   uint64_t clusters = 0;          // including singletons
@@ -81,12 +83,19 @@ struct RunResult {
 struct RunCallbacks {
   // Called for each bad record, in input order, from one thread at a time.
   std::function<void(const BadRecord&)> on_bad_record;
+  // Called, in input order, when a document's id repeats an earlier one's. Ids must identify
+  // records in the cluster file, so the later document is renamed "ID#2", "ID#3", ... (the n-th
+  // document with that id; a suffix that is itself taken is skipped).
+  std::function<void(const std::string& file, uint64_t line, const std::string& id,
+                     const std::string& renamed)>
+      on_duplicate_id;
   // Called now and then with the records and raw bytes read so far (progress display).
   std::function<void(uint64_t records, uint64_t bytes)> on_progress;
 };
 
 // Runs the pipeline. `options` must have passed Validate(). Fails on I/O errors (an unreadable or
-// truncated file); bad records are not failures, they are reported and counted.
+// truncated file), and with FailedPrecondition when bad records exceed options.max_bad (or on the
+// first one with options.strict); otherwise bad records are reported and counted, not failures.
 absl::StatusOr<RunResult> RunPipeline(const PipelineOptions& options,
                                       const RunCallbacks& callbacks = {});
 

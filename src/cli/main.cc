@@ -38,12 +38,18 @@ struct RunFlags {
   std::string format = "auto";
   std::string normalize = "default";
   std::string shingle = "char:5";
+  std::string title_shingle = "char:3";
+  std::string match = "auto";
+  int title_bands = 0;
+  int title_rows = 0;
   std::string verify = "signature";
   std::string keep = "first";
   int bands = 0;
   int rows = 0;
   std::string stats_path;
+  std::string rejects_path;
   bool quiet = false;
+  bool progress = false;  // resolved in Finalize(): stderr is a terminal and not --quiet
 
   void Add(CLI::App* app) {
     app->add_option("inputs", options.inputs,
@@ -67,19 +73,31 @@ struct RunFlags {
                     "(invalid UTF-8 is still repaired)")
         ->capture_default_str()
         ->check(CLI::IsMember({"default", "none"}));
+    app->add_option("--match", match,
+                    "How title and body decide a pair: auto (every field both documents have "
+                    "must pass), title, body, both, either")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "title", "body", "both", "either"}));
     app->add_option("--shingle", shingle,
-                    "Shingles: char:K (K code points) or word:K (K space-separated tokens)")
+                    "Body shingles: char:K (K code points) or word:K (K space-separated tokens)")
+        ->capture_default_str();
+    app->add_option("--title-shingle", title_shingle, "Title shingles, as --shingle")
         ->capture_default_str();
     app->add_option("--num-perm", options.num_perm, "MinHash permutations (1-1024)")
         ->capture_default_str();
     app->add_option("--threshold,-t", options.threshold,
-                    "Jaccard similarity at or above which two documents are near-duplicates, "
+                    "Body Jaccard similarity at or above which two bodies are near-duplicates, "
                     "in (0, 1]")
+        ->capture_default_str();
+    app->add_option("--title-threshold", options.title_threshold,
+                    "Title Jaccard similarity at or above which two titles are near-duplicates")
         ->capture_default_str();
     app->add_option("--bands", bands,
                     "LSH bands (with --rows); default: chosen from --threshold so that pairs "
                     "0.05 above it become candidates with probability >= 0.97");
     app->add_option("--rows", rows, "LSH rows per band (with --bands)");
+    app->add_option("--title-bands", title_bands, "Title LSH bands (with --title-rows)");
+    app->add_option("--title-rows", title_rows, "Title LSH rows per band (with --title-bands)");
     app->add_option("--verify", verify,
                     "signature: a candidate pair becomes an edge only if its estimated Jaccard "
                     "is >= threshold; none: every LSH candidate is an edge")
@@ -96,7 +114,13 @@ struct RunFlags {
     app->add_option("--threads,-j", options.threads, "Worker threads; 0 = all cores")
         ->capture_default_str();
     app->add_option("--stats", stats_path, "Write run statistics (JSON) to this file");
-    app->add_flag("--quiet,-q", quiet, "Print nothing but errors");
+    app->add_option("--rejects", rejects_path,
+                    "Write every skipped (bad) record here, byte for byte as read");
+    app->add_option("--max-bad", options.max_bad,
+                    "Fail (exit 1) once more than this many records were bad; 0 = no limit")
+        ->capture_default_str();
+    app->add_flag("--strict", options.strict, "Fail (exit 1) at the first bad record");
+    app->add_flag("--quiet,-q", quiet, "Print nothing but errors (no warnings, no progress)");
   }
 
   // Turns the string flags into typed options and validates everything.
@@ -108,6 +132,14 @@ struct RunFlags {
     auto spec = neardup::ShingleSpec::Parse(shingle);
     if (!spec.ok()) return absl::InvalidArgumentError(absl::StrCat("--shingle: ", spec.status().message()));
     options.shingle = *spec;
+    spec = neardup::ShingleSpec::Parse(title_shingle);
+    if (!spec.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--title-shingle: ", spec.status().message()));
+    }
+    options.title_shingle = *spec;
+    auto mode = neardup::ParseMatchMode(match);
+    if (!mode.ok()) return mode.status();
+    options.match = *mode;
     options.verify = verify != "none";
     static const std::map<std::string, neardup::KeepPolicy> kKeep = {
         {"first", neardup::KeepPolicy::kFirst},
@@ -119,26 +151,60 @@ struct RunFlags {
     }
     if (bands > 0) options.lsh = neardup::LshParams{bands, rows};
     if (bands < 0 || rows < 0) return absl::InvalidArgumentError("--bands and --rows must be >= 1");
+    if ((title_bands > 0) != (title_rows > 0)) {
+      return absl::InvalidArgumentError(
+          "--title-bands and --title-rows go together: give both or neither");
+    }
+    if (title_bands > 0) options.title_lsh = neardup::LshParams{title_bands, title_rows};
+    if (title_bands < 0 || title_rows < 0) {
+      return absl::InvalidArgumentError("--title-bands and --title-rows must be >= 1");
+    }
     for (const std::string& in : options.inputs) {
       if (in != "-" && access(in.c_str(), R_OK) != 0) {
         return absl::InvalidArgumentError(absl::StrCat("cannot read input ", in));
       }
     }
-    if (!stats_path.empty()) {
-      absl::Status s = neardup::CheckOutputPath(stats_path, "--stats");
+    for (const auto& [flag, path] : {std::pair<const char*, const std::string*>{"--stats", &stats_path},
+                                     {"--rejects", &rejects_path}}) {
+      if (path->empty()) continue;
+      absl::Status s = neardup::CheckOutputPath(*path, flag);
       if (!s.ok()) return s;
     }
+    progress = !quiet && isatty(STDERR_FILENO);
     return options.Validate();
   }
+};
+
+// A one-line progress display on stderr, redrawn at most every 0.2 s; only on a terminal.
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  void Update(uint64_t records, uint64_t bytes) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    std::cerr << absl::StrFormat("\rneardup: reading: %d records, %.1f MB, %.0f records/s   ",
+                                 records, bytes / 1e6, secs > 0 ? records / secs : 0.0);
+    shown_ = true;
+  }
+  void Clear() {
+    if (shown_) std::cerr << "\r\033[K";
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_{};
 };
 
 // Runs the pipeline with warnings for bad records on stderr; returns the result or an exit code.
 struct Ran {
   neardup::RunResult result;
-  std::string spooled_stdin;
-  ~Ran() {
-    if (!spooled_stdin.empty()) unlink(spooled_stdin.c_str());
-  }
+  std::unique_ptr<neardup::TemporaryFile> spooled_stdin;
 };
 
 int RunAndWrite(RunFlags& flags, const std::string& command,
@@ -157,22 +223,51 @@ int RunAndWrite(RunFlags& flags, const std::string& command,
         Error(spooled.status());
         return kExitFailed;
       }
-      ran.spooled_stdin = *spooled;
+      ran.spooled_stdin = std::move(spooled).value();
       options.input_labels = options.inputs;
-      options.inputs[i] = *spooled;
+      options.inputs[i] = ran.spooled_stdin->path();
     }
   }
   int warnings = 0;
-  neardup::RunCallbacks callbacks;
-  callbacks.on_bad_record = [&](const neardup::BadRecord& bad) {
+  Progress progress(flags.progress);
+  std::unique_ptr<neardup::AtomicFile> rejects;
+  absl::Status rejects_status;
+  if (!flags.rejects_path.empty()) {
+    auto f = neardup::AtomicFile::Create(flags.rejects_path);
+    if (!f.ok()) {
+      Error(f.status());
+      return kExitFailed;
+    }
+    rejects = std::move(f).value();
+  }
+  auto warn = [&](const std::string& message) {
     if (flags.quiet) return;
+    progress.Clear();
     if (++warnings <= kMaxWarnings) {
-      std::cerr << "neardup: warning: skipped record: " << bad.message << "\n";
+      std::cerr << "neardup: warning: " << message << "\n";
     } else if (warnings == kMaxWarnings + 1) {
-      std::cerr << "neardup: warning: more records skipped; the count is in the summary\n";
+      std::cerr << "neardup: warning: more warnings; the counts are in the summary and --stats\n";
     }
   };
+  neardup::RunCallbacks callbacks;
+  callbacks.on_bad_record = [&](const neardup::BadRecord& bad) {
+    warn("skipped record: " + bad.message);
+    if (rejects && rejects_status.ok()) {
+      rejects_status = rejects->Write(bad.raw);
+      if (rejects_status.ok() && (bad.raw.empty() || bad.raw.back() != '\n')) {
+        rejects_status = rejects->Write("\n");
+      }
+    }
+  };
+  callbacks.on_duplicate_id = [&](const std::string& file, uint64_t line, const std::string& id,
+                                  const std::string& renamed) {
+    warn(absl::StrCat(file, ":", line, ": id \"", id, "\" repeats an earlier record's; this one is \"",
+                      renamed, "\" in the outputs"));
+  };
+  callbacks.on_progress = [&](uint64_t records, uint64_t bytes) { progress.Update(records, bytes); };
   auto result = neardup::RunPipeline(options, callbacks);
+  progress.Clear();
+  if (result.ok() && !rejects_status.ok()) result = rejects_status;
   if (!result.ok()) {
     Error(result.status());
     return kExitFailed;
@@ -181,6 +276,7 @@ int RunAndWrite(RunFlags& flags, const std::string& command,
 
   const auto write_start = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<neardup::AtomicFile>> files;
+  if (rejects) files.push_back(std::move(rejects));
   absl::Status s = write(options, ran.result, &files);
   const double write_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
@@ -211,6 +307,10 @@ int RunAndWrite(RunFlags& flags, const std::string& command,
         "neardup: %d records (%d skipped as bad), %d exact and %d near duplicates, %d clusters\n",
         c.records_read, c.records_bad, c.exact_duplicates,
         c.documents - c.clusters - c.exact_duplicates, c.clusters);
+    if (c.duplicate_ids > 0) {
+      std::cerr << absl::StrFormat("neardup: %d records had an id seen before and were renamed ID#N\n",
+                                   c.duplicate_ids);
+    }
     for (auto& f : files) {
       if (f->path() != "-") std::cerr << "neardup: wrote " << f->path() << "\n";
     }
@@ -265,6 +365,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   eval->add_flag("--json", eval_json, "Print one JSON object");
 
+  neardup::RemoveTemporaryFilesOnSignals();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -547,9 +547,10 @@ absl::Status RecordParser::Parse(std::string_view record, uint64_t line_number, 
       std::string reason = p.ParseJson(record, doc, &err);
       if (err == simdjson::UTF8_ERROR) {
         // simdjson validates the whole document; repair the bytes (U+FFFD) and parse again.
-        RepairUtf8(record, &p.repaired);
+        const size_t repairs = RepairUtf8(record, &p.repaired);
         err = simdjson::SUCCESS;
         reason = p.ParseJson(p.repaired, doc, &err);
+        doc->utf8_repairs = static_cast<uint32_t>(repairs);
       }
       if (!reason.empty()) {
         doc->Clear();

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +20,38 @@ namespace neardup {
 namespace {
 
 constexpr size_t kBufferBytes = 1 << 20;
+
+// Temporary files alive now, for the signal handler: fixed storage, no allocation, so that the
+// handler only reads memory and calls unlink(2), which is async-signal-safe.
+constexpr int kMaxTemps = 64;
+constexpr size_t kMaxPath = 4096;
+char g_temp_paths[kMaxTemps][kMaxPath];
+std::atomic<bool> g_temp_used[kMaxTemps];
+
+int RegisterTemp(const std::string& path) {
+  if (path.size() >= kMaxPath) return -1;
+  for (int i = 0; i < kMaxTemps; ++i) {
+    bool expected = false;
+    if (g_temp_used[i].load() || !g_temp_used[i].compare_exchange_strong(expected, true)) {
+      continue;
+    }
+    std::memcpy(g_temp_paths[i], path.c_str(), path.size() + 1);
+    return i;
+  }
+  return -1;
+}
+
+void UnregisterTemp(int slot) {
+  if (slot >= 0) g_temp_used[slot].store(false);
+}
+
+extern "C" void RemoveTempsAndDie(int sig) {
+  for (int i = 0; i < kMaxTemps; ++i) {
+    if (g_temp_used[i].load()) ::unlink(g_temp_paths[i]);
+  }
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
 
 std::string DirName(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -37,14 +71,20 @@ absl::Status ErrnoError(const char* what, const std::string& path) {
 
 }  // namespace
 
+void RemoveTemporaryFilesOnSignals() {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, RemoveTempsAndDie);
+}
+
 AtomicFile::AtomicFile(std::string path, std::string temp_path, int fd)
     : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd) {
   buffer_.reserve(kBufferBytes);
+  if (!temp_path_.empty()) signal_slot_ = RegisterTemp(temp_path_);
 }
 
 AtomicFile::~AtomicFile() {
   if (fd_ >= 0 && fd_ != STDOUT_FILENO) ::close(fd_);
   if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
+  UnregisterTemp(signal_slot_);
 }
 
 absl::StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& path) {
@@ -95,6 +135,8 @@ absl::Status AtomicFile::Commit() {
   fd_ = -1;
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0) return ErrnoError("cannot rename onto", path_);
   committed_ = true;
+  UnregisterTemp(signal_slot_);
+  signal_slot_ = -1;
   return absl::OkStatus();
 }
 
@@ -202,11 +244,17 @@ absl::Status WriteDedup(const PipelineOptions& options, const RunResult& result,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> SpoolStandardInput() {
+TemporaryFile::~TemporaryFile() {
+  ::unlink(path_.c_str());
+  UnregisterTemp(slot_);
+}
+
+absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolStandardInput() {
   const char* tmpdir = std::getenv("TMPDIR");
   std::string path = absl::StrCat(tmpdir && *tmpdir ? tmpdir : "/tmp", "/neardup-stdin-XXXXXX");
   int fd = ::mkstemp(path.data());
   if (fd < 0) return ErrnoError("cannot create a temporary file for standard input:", path);
+  std::unique_ptr<TemporaryFile> file(new TemporaryFile(path, RegisterTemp(path)));
   std::string buf(kBufferBytes, '\0');
   while (true) {
     ssize_t n = ::read(STDIN_FILENO, buf.data(), buf.size());
@@ -214,7 +262,6 @@ absl::StatusOr<std::string> SpoolStandardInput() {
     if (n < 0) {
       if (errno == EINTR) continue;
       ::close(fd);
-      ::unlink(path.c_str());
       return ErrnoError("cannot read", "standard input");
     }
     ssize_t done = 0;
@@ -223,14 +270,13 @@ absl::StatusOr<std::string> SpoolStandardInput() {
       if (w < 0) {
         if (errno == EINTR) continue;
         ::close(fd);
-        ::unlink(path.c_str());
         return ErrnoError("cannot write", path);
       }
       done += w;
     }
   }
   ::close(fd);
-  return path;
+  return file;
 }
 
 }  // namespace neardup

@@ -52,8 +52,13 @@ class AtomicFile {
   std::string temp_path_;
   int fd_ = -1;
   bool committed_ = false;
+  int signal_slot_ = -1;  // registration for RemoveTemporaryFilesOnSignals
   std::string buffer_;
 };
+
+// Makes SIGINT, SIGTERM and SIGHUP remove every AtomicFile's temporary file before the process
+// dies of the signal (exit status 128 + signal), so an interrupted run leaves no partial output.
+void RemoveTemporaryFilesOnSignals();
 
 // Checks, before any work, that an output's directory exists and is writable.
 absl::Status CheckOutputPath(const std::string& path, std::string_view flag);
@@ -67,8 +72,23 @@ absl::Status WriteClusters(const RunResult& result, AtomicFile* out);
 absl::Status WriteDedup(const PipelineOptions& options, const RunResult& result, AtomicFile* kept,
                         AtomicFile* dropped, AtomicFile* dropped_map);
 
-// Copies standard input to a temporary file (for runs that must read their input twice) and
-// returns its path; the caller removes it.
-absl::StatusOr<std::string> SpoolStandardInput();
+// A file in $TMPDIR (default /tmp) removed when this object dies or the process dies of a signal
+// handled by RemoveTemporaryFilesOnSignals.
+class TemporaryFile {
+ public:
+  ~TemporaryFile();
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  friend absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolStandardInput();
+  TemporaryFile(std::string path, int slot) : path_(std::move(path)), slot_(slot) {}
+  std::string path_;
+  int slot_;
+};
+
+// Copies standard input to a temporary file, for runs that must read their input twice.
+absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolStandardInput();
 
 }  // namespace neardup
