@@ -37,16 +37,27 @@ size_t TotalBytes(const std::vector<std::string>& docs) {
   return n;
 }
 
-void RunNormalize(benchmark::State& state, const std::vector<std::string>& docs) {
+// Steps 1-3 and 7 only (the news steps off), to show what the news steps cost.
+NormalizeOptions CoreOptions() {
+  NormalizeOptions options;
+  options.unify_punctuation = false;
+  options.aliases = false;
+  options.strip_headline_tags = false;
+  options.strip_boilerplate = false;
+  return options;
+}
+
+void RunNormalize(benchmark::State& state, const std::vector<std::string>& docs,
+                  NormalizeOptions options = {}, TextField field = TextField::kBody) {
   if (docs.empty()) {
     state.SkipWithError("corpus not found under ../shared");
     return;
   }
-  const Normalizer normalizer;
+  const Normalizer normalizer(options);
   std::string out;
   for (auto _ : state) {
     for (const std::string& doc : docs) {
-      normalizer.Normalize(doc, &out);
+      normalizer.Normalize(doc, field, &out);
       benchmark::DoNotOptimize(out.data());
     }
   }
@@ -78,6 +89,34 @@ void BM_NormalizeKoreanTitles(benchmark::State& state) {
 }
 BENCHMARK(BM_NormalizeKoreanTitles);
 
+// The same three corpora without the news steps (punctuation, aliases, tags, boilerplate).
+void BM_NormalizeAsciiCore(benchmark::State& state) {
+  RunNormalize(state, ReadLines("../shared/data/brown-corpus/docs.jsonl", 100), CoreOptions());
+}
+BENCHMARK(BM_NormalizeAsciiCore);
+void BM_NormalizeKoreanCore(benchmark::State& state) {
+  RunNormalize(state, ReadLines("../shared/seed/000_57a18ff3c3e87f81.txt", 1000), CoreOptions());
+}
+BENCHMARK(BM_NormalizeKoreanCore);
+void BM_NormalizeKoreanTitlesCore(benchmark::State& state) {
+  RunNormalize(state, ReadLines("../shared/data/kocohub-ko-entertainment-titles/docs.jsonl", 2000),
+               CoreOptions());
+}
+BENCHMARK(BM_NormalizeKoreanTitlesCore);
+
+// Titles as titles: headline tags are stripped instead of boilerplate.
+void BM_NormalizeKoreanTitlesAsTitles(benchmark::State& state) {
+  RunNormalize(state, ReadLines("../shared/data/kocohub-ko-entertainment-titles/docs.jsonl", 2000),
+               NormalizeOptions{}, TextField::kTitle);
+}
+BENCHMARK(BM_NormalizeKoreanTitlesAsTitles);
+
+// A whole article (the seed page) as one body: boilerplate is line-aware.
+void BM_NormalizeKoreanArticle(benchmark::State& state) {
+  RunNormalize(state, {ReadFile("../shared/seed/000_57a18ff3c3e87f81.txt")});
+}
+BENCHMARK(BM_NormalizeKoreanArticle);
+
 void BM_ShingleChar5(benchmark::State& state) {
   std::string text;
   Normalizer().Normalize(ReadFile("../shared/seed/000_57a18ff3c3e87f81.txt"), &text);
@@ -95,6 +134,25 @@ void BM_ShingleChar5(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * hashes.size()));
 }
 BENCHMARK(BM_ShingleChar5);
+
+// char:5 with spaces kept in the windows (the pre-news behaviour), for comparison.
+void BM_ShingleChar5Spaces(benchmark::State& state) {
+  std::string text;
+  Normalizer().Normalize(ReadFile("../shared/seed/000_57a18ff3c3e87f81.txt"), &text);
+  if (text.empty()) {
+    state.SkipWithError("corpus not found under ../shared");
+    return;
+  }
+  const ShingleSpec spec{ShingleUnit::kChar, 5, /*keep_spaces=*/true};
+  std::vector<uint64_t> hashes;
+  for (auto _ : state) {
+    Shingle(text, spec, kShingleSeed, &hashes);
+    benchmark::DoNotOptimize(hashes.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * hashes.size()));
+}
+BENCHMARK(BM_ShingleChar5Spaces);
 
 void BM_ShingleWord3(benchmark::State& state) {
   std::string text;

@@ -92,7 +92,7 @@ uint64_t Estimate(const SetCollection& sets, uint64_t index_entries) {
   const uint64_t tokens = sets.tokens.size();
   const uint64_t n = sets.size();
   const uint64_t threads = static_cast<uint64_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
-  return tokens * (8 + 4 + 24) + index_entries * 8 + n * (24 + 8 * threads);
+  return tokens * (16 + 4 + 20) + index_entries * 8 + n * (24 + 8 * threads);
 }
 
 struct Posting {
@@ -152,34 +152,40 @@ absl::StatusOr<std::vector<Edge>> AllPairsJoin(const SetCollection& sets, double
   // 1. Dense token ids by ascending document frequency, ties by hash: rare tokens first.
   std::vector<uint32_t> ids(num_tokens);
   {
-    std::vector<uint64_t> sorted(sets.tokens.begin(), sets.tokens.end());
-    tbb::parallel_sort(sorted.begin(), sorted.end());
-    std::vector<uint64_t> hashes;  // distinct, ascending
-    std::vector<uint32_t> df;
-    for (size_t i = 0; i < sorted.size();) {
+    // Sort (hash, position) pairs: each run of equal hashes is one distinct token, k-th in hash
+    // order; its members learn k by a scatter, without a search per token.
+    struct Occurrence {
+      uint64_t hash;
+      uint64_t pos;
+    };
+    std::vector<Occurrence> occ(num_tokens);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, num_tokens, 1 << 14),
+                      [&](const tbb::blocked_range<size_t>& r) {
+                        for (size_t k = r.begin(); k != r.end(); ++k) occ[k] = {sets.tokens[k], k};
+                      });
+    tbb::parallel_sort(occ.begin(), occ.end(),
+                       [](const Occurrence& a, const Occurrence& b) { return a.hash < b.hash; });
+    std::vector<uint32_t> df;  // of the k-th distinct hash, ascending hash order
+    for (size_t i = 0; i < occ.size();) {
       size_t j = i + 1;
-      while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
-      hashes.push_back(sorted[i]);
+      while (j < occ.size() && occ[j].hash == occ[i].hash) ++j;
+      for (size_t m = i; m < j; ++m) ids[occ[m].pos] = static_cast<uint32_t>(df.size());
       df.push_back(static_cast<uint32_t>(j - i));
       i = j;
     }
-    std::vector<uint64_t>().swap(sorted);
-    st.distinct_tokens = hashes.size();
-    std::vector<uint32_t> order(hashes.size());
+    std::vector<Occurrence>().swap(occ);
+    st.distinct_tokens = df.size();
+    std::vector<uint32_t> order(df.size());
     for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
-    // `hashes` ascends, so a stable sort by frequency leaves ties in hash order.
+    // k follows hash order, so a stable sort by frequency leaves ties in hash order.
     std::stable_sort(order.begin(), order.end(),
                      [&](uint32_t x, uint32_t y) { return df[x] < df[y]; });
-    std::vector<uint32_t> id_of(hashes.size());
+    std::vector<uint32_t> id_of(df.size());
     for (uint32_t r = 0; r < order.size(); ++r) id_of[order[r]] = r;
     tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 256), [&](const tbb::blocked_range<size_t>& r) {
       for (size_t d = r.begin(); d != r.end(); ++d) {
         const uint64_t b = sets.offsets[d], e = sets.offsets[d + 1];
-        for (uint64_t k = b; k < e; ++k) {
-          const size_t pos = static_cast<size_t>(
-              std::lower_bound(hashes.begin(), hashes.end(), sets.tokens[k]) - hashes.begin());
-          ids[k] = id_of[pos];
-        }
+        for (uint64_t k = b; k < e; ++k) ids[k] = id_of[ids[k]];
         std::sort(ids.begin() + static_cast<ptrdiff_t>(b), ids.begin() + static_cast<ptrdiff_t>(e));
       }
     });
@@ -261,15 +267,30 @@ absl::StatusOr<std::vector<Edge>> AllPairsJoin(const SetCollection& sets, double
             }
           }
           for (uint32_t ry : w.touched) {
-            const bool alive = w.overlap[ry] > 0;
+            const int32_t found = w.overlap[ry];
             w.overlap[ry] = 0;
-            if (!alive) continue;
+            if (found <= 0) continue;
             ++w.candidates;
             const uint32_t dy = doc_of_rank[ry];
             const uint64_t sy = size_of_rank[ry];
             const uint32_t* y = ids_of(dy);
             const uint64_t need = MinOverlap(t, sx, sy);
-            uint64_t i = 0, j = 0, common = 0;
+            // `found` is exactly |x[0, probe) n y[0, py)|: every such match is an index entry. A
+            // match not yet counted lies past both prefixes' last tokens wx, wy on one side: if
+            // wx <= wy, it has x position >= probe (else its value <= wx <= wy puts it in y's
+            // prefix), so merging x[probe..) with y's tokens above wx finds the rest; likewise
+            // the other way round.
+            const uint64_t py = IndexPrefix(t, sy);
+            const uint32_t wx = x[probe - 1], wy = y[py - 1];
+            uint64_t i, j;
+            if (wx <= wy) {
+              i = probe;
+              j = static_cast<uint64_t>(std::upper_bound(y, y + sy, wx) - y);
+            } else {
+              j = py;
+              i = static_cast<uint64_t>(std::upper_bound(x, x + sx, wy) - x);
+            }
+            uint64_t common = static_cast<uint64_t>(found);
             while (i < sx && j < sy && common + std::min(sx - i, sy - j) >= need) {
               if (x[i] < y[j]) {
                 ++i;

@@ -2,7 +2,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <numeric>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -56,6 +58,79 @@ std::vector<uint32_t> ChooseRepresentatives(UnionFind& sets, KeepPolicy policy,
   }
   for (size_t i = 0; i < n; ++i) rep[i] = best[sets.Find(static_cast<uint32_t>(i))];
   return rep;
+}
+
+std::vector<uint32_t> RanksByPolicy(KeepPolicy policy, absl::Span<const uint64_t> lengths) {
+  const size_t n = lengths.size();
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), uint32_t{0});
+  if (policy != KeepPolicy::kFirst) {
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return policy == KeepPolicy::kLongest ? lengths[a] > lengths[b] : lengths[a] < lengths[b];
+    });
+  }
+  std::vector<uint32_t> rank(n);
+  for (size_t r = 0; r < n; ++r) rank[order[r]] = static_cast<uint32_t>(r);
+  return rank;
+}
+
+std::vector<uint32_t> ChooseRepresentativesByRank(UnionFind& sets,
+                                                  absl::Span<const uint32_t> rank) {
+  const size_t n = sets.size();
+  constexpr uint32_t kNone = UINT32_MAX;
+  std::vector<uint32_t> best(n, kNone);
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t& b = best[sets.Find(static_cast<uint32_t>(i))];
+    if (b == kNone || rank[i] < rank[b]) b = static_cast<uint32_t>(i);
+  }
+  std::vector<uint32_t> rep(n);
+  for (size_t i = 0; i < n; ++i) rep[i] = best[sets.Find(static_cast<uint32_t>(i))];
+  return rep;
+}
+
+absl::StatusOr<ClusterMode> ParseClusterMode(std::string_view name) {
+  if (name == "components") return ClusterMode::kComponents;
+  if (name == "center") return ClusterMode::kCenter;
+  return absl::InvalidArgumentError("--cluster must be center or components, got \"" +
+                                    std::string(name) + "\"");
+}
+
+std::string_view ClusterModeName(ClusterMode mode) {
+  return mode == ClusterMode::kCenter ? "center" : "components";
+}
+
+std::vector<uint32_t> CenterClusters(size_t n, absl::Span<const Edge> edges,
+                                     absl::Span<const uint32_t> rank) {
+  std::vector<uint32_t> order(edges.size());
+  std::iota(order.begin(), order.end(), uint32_t{0});
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    const Edge& a = edges[x];
+    const Edge& b = edges[y];
+    if (a.similarity != b.similarity) return a.similarity > b.similarity;
+    if (a.a != b.a) return a.a < b.a;
+    return a.b < b.b;
+  });
+  constexpr uint32_t kUnassigned = UINT32_MAX;
+  std::vector<uint32_t> center(n, kUnassigned);
+  for (uint32_t k : order) {
+    const uint32_t u = edges[k].a;
+    const uint32_t v = edges[k].b;
+    const bool u_free = center[u] == kUnassigned;
+    const bool v_free = center[v] == kUnassigned;
+    if (u_free && v_free) {
+      const uint32_t c = rank[u] < rank[v] ? u : v;
+      center[u] = c;
+      center[v] = c;
+    } else if (u_free && center[v] == v) {
+      center[u] = v;
+    } else if (v_free && center[u] == u) {
+      center[v] = u;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (center[i] == kUnassigned) center[i] = static_cast<uint32_t>(i);
+  }
+  return center;
 }
 
 }  // namespace neardup

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "neardup/minhash.h"
+#include "neardup/simhash.h"
 #include "tbb/parallel_for.h"
 
 namespace neardup {
@@ -35,23 +36,97 @@ std::string_view MatchModeName(MatchMode mode) {
   return "auto";
 }
 
-void FieldSignatures::Append(uint32_t slot, const uint32_t* signature) {
+absl::StatusOr<Algorithm> ParseAlgorithm(std::string_view name) {
+  if (name == "minhash") return Algorithm::kMinHash;
+  if (name == "simhash") return Algorithm::kSimHash;
+  if (name == "exact") return Algorithm::kExact;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--algo must be minhash, simhash or exact, got \"", std::string(name), "\""));
+}
+
+std::string_view AlgorithmName(Algorithm algo) {
+  switch (algo) {
+    case Algorithm::kMinHash: return "minhash";
+    case Algorithm::kSimHash: return "simhash";
+    case Algorithm::kExact: return "exact";
+  }
+  return "minhash";
+}
+
+void FieldSketches::AppendEmpty(uint32_t slot) {
   if (row_of_slot_.size() <= slot) row_of_slot_.resize(slot + 1, kNoRow);
-  if (signature == nullptr) return;
+}
+
+void FieldSketches::AddRow(uint32_t slot) {
+  AppendEmpty(slot);
   row_of_slot_[slot] = static_cast<uint32_t>(slot_of_row_.size());
   slot_of_row_.push_back(slot);
-  signatures_.insert(signatures_.end(), signature, signature + num_perm_);
 }
 
-std::optional<absl::Span<const uint32_t>> FieldSignatures::Of(uint32_t slot) const {
-  if (slot >= row_of_slot_.size() || row_of_slot_[slot] == kNoRow) return std::nullopt;
-  const size_t np = static_cast<size_t>(num_perm_);
-  return absl::MakeConstSpan(signatures_.data() + row_of_slot_[slot] * np, np);
+void FieldSketches::AppendMinHash(uint32_t slot, const uint32_t* signature) {
+  AddRow(slot);
+  minhash_.insert(minhash_.end(), signature, signature + num_perm_);
 }
 
-size_t FieldSignatures::MemoryBytes() const {
-  return (signatures_.capacity() + slot_of_row_.capacity() + row_of_slot_.capacity()) *
-         sizeof(uint32_t);
+void FieldSketches::AppendSimHash(uint32_t slot, uint64_t fingerprint) {
+  AddRow(slot);
+  simhash_.push_back(fingerprint);
+}
+
+void FieldSketches::AppendSet(uint32_t slot, absl::Span<const uint64_t> set) {
+  AddRow(slot);
+  tokens_.insert(tokens_.end(), set.begin(), set.end());
+  token_offsets_.push_back(tokens_.size());
+}
+
+bool FieldSketches::Has(uint32_t slot) const {
+  return slot < row_of_slot_.size() && row_of_slot_[slot] != kNoRow;
+}
+
+float FieldSketches::Similarity(uint32_t a, uint32_t b) const {
+  const uint32_t ra = Row(a);
+  const uint32_t rb = Row(b);
+  switch (algo_) {
+    case Algorithm::kMinHash: {
+      const size_t np = static_cast<size_t>(num_perm_);
+      return static_cast<float>(
+          EstimateJaccard(absl::MakeConstSpan(minhash_.data() + ra * np, np),
+                          absl::MakeConstSpan(minhash_.data() + rb * np, np)));
+    }
+    case Algorithm::kSimHash:
+      return SimHashSimilarity(HammingDistance(simhash_[ra], simhash_[rb]));
+    case Algorithm::kExact: {
+      const uint64_t* x = tokens_.data() + token_offsets_[ra];
+      const uint64_t* x_end = tokens_.data() + token_offsets_[ra + 1];
+      const uint64_t* y = tokens_.data() + token_offsets_[rb];
+      const uint64_t* y_end = tokens_.data() + token_offsets_[rb + 1];
+      const size_t nx = static_cast<size_t>(x_end - x);
+      const size_t ny = static_cast<size_t>(y_end - y);
+      size_t common = 0;
+      while (x != x_end && y != y_end) {
+        if (*x < *y) {
+          ++x;
+        } else if (*y < *x) {
+          ++y;
+        } else {
+          ++common;
+          ++x;
+          ++y;
+        }
+      }
+      const size_t uni = nx + ny - common;
+      return uni == 0 ? 1.0f
+                      : static_cast<float>(static_cast<double>(common) / static_cast<double>(uni));
+    }
+  }
+  return 0;
+}
+
+size_t FieldSketches::MemoryBytes() const {
+  return minhash_.capacity() * sizeof(uint32_t) +
+         (simhash_.capacity() + tokens_.capacity() + token_offsets_.capacity()) *
+             sizeof(uint64_t) +
+         (slot_of_row_.capacity() + row_of_slot_.capacity()) * sizeof(uint32_t);
 }
 
 PairVerdict JudgePair(uint32_t a, uint32_t b, MatchMode mode, const FieldRule& title,
@@ -63,15 +138,12 @@ PairVerdict JudgePair(uint32_t a, uint32_t b, MatchMode mode, const FieldRule& t
   };
   auto judge = [&](const FieldRule& rule) {
     FieldResult r;
-    if (rule.signatures == nullptr) return r;
-    auto sa = rule.signatures->Of(a);
-    auto sb = rule.signatures->Of(b);
-    if (!sa || !sb) return r;
+    if (rule.sketches == nullptr || !rule.sketches->Has(a) || !rule.sketches->Has(b)) return r;
     r.present = true;
-    r.similarity = static_cast<float>(EstimateJaccard(*sa, *sb));
-    // Compare in float, as the similarity is reported, so that a reported value >= threshold
-    // always means the pair passed.
-    r.passes = r.similarity >= static_cast<float>(rule.threshold);
+    r.similarity = rule.sketches->Similarity(a, b);
+    // Compared in float, as the similarity is reported, so that a reported value at or above
+    // the threshold always means the pair passed.
+    r.passes = r.similarity >= rule.min_similarity;
     return r;
   };
   const bool use_title = mode != MatchMode::kBody;
@@ -116,32 +188,72 @@ PairVerdict JudgePair(uint32_t a, uint32_t b, MatchMode mode, const FieldRule& t
   return v;
 }
 
-std::vector<CandidatePair> FindFieldCandidates(MatchMode mode, const FieldRule& title,
-                                               const FieldRule& body, const LshParams& title_lsh,
-                                               const LshParams& body_lsh, size_t max_bucket,
-                                               BucketStats* stats) {
+absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
+                                                               const FieldRule& title,
+                                                               const FieldRule& body,
+                                                               const CandidateLimits& limits,
+                                                               CandidateStats* stats) {
   std::vector<CandidatePair> all;
-  auto add_field = [&](const FieldRule& rule, const LshParams& lsh) {
-    if (rule.signatures == nullptr || rule.signatures->rows() < 2) return;
-    const FieldSignatures& sigs = *rule.signatures;
-    BucketStats field_stats;
-    std::vector<CandidatePair> rows = FindCandidatePairs(sigs.data(), sigs.num_perm(),
-                                                         sigs.rows(), lsh, max_bucket,
-                                                         &field_stats);
-    // Rows are in slot order, so mapped pairs keep a < b.
-    for (const CandidatePair& p : rows) {
-      all.push_back({sigs.slot_of_row(p.a), sigs.slot_of_row(p.b)});
-    }
-    if (stats != nullptr) {
-      stats->buckets += field_stats.buckets;
-      stats->largest_bucket = std::max(stats->largest_bucket, field_stats.largest_bucket);
-      stats->oversized_buckets += field_stats.oversized_buckets;
-      stats->pairs_not_generated += field_stats.pairs_not_generated;
-      stats->pairs_emitted += field_stats.pairs_emitted;
-    }
+  CandidateStats local;
+  if (stats == nullptr) stats = &local;
+  auto add_buckets = [&](const BucketStats& b) {
+    stats->buckets.buckets += b.buckets;
+    stats->buckets.largest_bucket = std::max(stats->buckets.largest_bucket, b.largest_bucket);
+    stats->buckets.oversized_buckets += b.oversized_buckets;
+    stats->buckets.pairs_not_generated += b.pairs_not_generated;
+    stats->buckets.pairs_emitted += b.pairs_emitted;
   };
-  if (mode != MatchMode::kBody) add_field(title, title_lsh);
-  if (mode != MatchMode::kTitle) add_field(body, body_lsh);
+  auto add_field = [&](const FieldRule& rule) -> absl::Status {
+    if (rule.sketches == nullptr || rule.sketches->rows() < 2) return absl::OkStatus();
+    const FieldSketches& f = *rule.sketches;
+    // Rows are in slot order, so mapped pairs keep a < b.
+    auto add = [&](uint32_t a, uint32_t b) { all.push_back({f.slot_of_row(a), f.slot_of_row(b)}); };
+    switch (f.algorithm()) {
+      case Algorithm::kMinHash: {
+        BucketStats b;
+        for (const CandidatePair& p :
+             FindCandidatePairs(f.minhash(), f.num_perm(), f.rows(), rule.lsh, limits.max_bucket,
+                                &b)) {
+          add(p.a, p.b);
+        }
+        add_buckets(b);
+        break;
+      }
+      case Algorithm::kSimHash: {
+        SimHashStats s;
+        for (const Edge& e : FindSimHashPairs(f.simhash(), rule.max_hamming, limits.max_bucket, &s)) {
+          add(e.a, e.b);
+        }
+        BucketStats b;
+        b.buckets = s.buckets;
+        b.largest_bucket = s.largest_bucket;
+        b.oversized_buckets = s.oversized_buckets;
+        b.pairs_not_generated = s.pairs_not_checked;
+        b.pairs_emitted = s.candidates_checked;
+        add_buckets(b);
+        break;
+      }
+      case Algorithm::kExact: {
+        AllPairsStats s;
+        AllPairsLimits l;
+        l.memory_budget_bytes = limits.memory_limit_bytes;
+        auto edges = AllPairsJoin(f.sets(), rule.threshold, l, &s);
+        if (!edges.ok()) return edges.status();
+        for (const Edge& e : *edges) add(e.a, e.b);
+        stats->exact_candidates += s.candidates;
+        break;
+      }
+    }
+    return absl::OkStatus();
+  };
+  if (mode != MatchMode::kBody) {
+    absl::Status s = add_field(title);
+    if (!s.ok()) return s;
+  }
+  if (mode != MatchMode::kTitle) {
+    absl::Status s = add_field(body);
+    if (!s.ok()) return s;
+  }
   std::sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());
   return all;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include <utf8proc.h>
 
@@ -69,30 +70,45 @@ bool IsWhiteSpace(char32_t c) {
          c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
+// The line breaks NewsRules::StripBoilerplate splits lines at.
+inline bool IsLineBreak(char32_t c) {
+  return c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029;
+}
+
 // ASCII byte maps for one combination of options: the byte to write (lowercased when case
-// folding, ' ' for white space when collapsing) and whether it is collapsible white space.
+// folding, ' ' for white space when collapsing, ' for " and ` when unifying punctuation) and
+// whether it is collapsible white space.
 struct AsciiMap {
   uint8_t byte[128];
   uint8_t space[128];
-  constexpr AsciiMap(bool casefold, bool collapse) : byte(), space() {
+  constexpr AsciiMap(bool casefold, bool collapse, bool unify) : byte(), space() {
     for (int c = 0; c < 128; ++c) {
       const bool white = c == 0x20 || (c >= 0x09 && c <= 0x0D);
       space[c] = collapse && white;
-      byte[c] = static_cast<uint8_t>(space[c]                        ? ' '
-                                     : casefold && c >= 'A' && c <= 'Z' ? c + 32
-                                                                        : c);
+      byte[c] = static_cast<uint8_t>(space[c]                              ? ' '
+                                     : casefold && c >= 'A' && c <= 'Z'       ? c + 32
+                                     : unify && (c == '"' || c == '`') ? '\''
+                                                                              : c);
     }
   }
 };
-constexpr AsciiMap kAsciiMaps[2][2] = {{AsciiMap(false, false), AsciiMap(false, true)},
-                                       {AsciiMap(true, false), AsciiMap(true, true)}};
+// Indexed [casefold][collapse][unify].
+constexpr AsciiMap kAsciiMaps[2][2][2] = {
+    {{AsciiMap(false, false, false), AsciiMap(false, false, true)},
+     {AsciiMap(false, true, false), AsciiMap(false, true, true)}},
+    {{AsciiMap(true, false, false), AsciiMap(true, false, true)},
+     {AsciiMap(true, true, false), AsciiMap(true, true, true)}}};
 
 // Appends code points to `*out`, folding runs of white space into one ASCII space and trimming
 // both ends when `collapse` is set (a trailing run is dropped by never being flushed). State
 // persists across chunks; call Reserve() before each batch of Put()s.
 class Emitter {
  public:
-  Emitter(std::string* out, bool collapse) : out_(out), collapse_(collapse) { out_->clear(); }
+  // With `keep_lines`, a white space run that holds a line break becomes '\n' instead of ' '.
+  Emitter(std::string* out, bool collapse, bool keep_lines)
+      : out_(out), collapse_(collapse), keep_lines_(keep_lines) {
+    out_->clear();
+  }
 
   // Makes room for `max_bytes` more bytes of output (one more for a pending space is included).
   void Reserve(size_t max_bytes) {
@@ -104,9 +120,9 @@ class Emitter {
   // Appends the bytes of one 2- to 4-byte code point that is known not to be white space.
   void PutBytes(const char* bytes, size_t n) {
     char* dst = base_ + pos_;
-    if (pending_space_) {
-      *dst++ = ' ';
-      pending_space_ = false;
+    if (pending_) {
+      *dst++ = pending_;
+      pending_ = 0;
     }
     // Fixed-size copies: a libc call per code point would dominate Hangul text.
     if (n == 3) {
@@ -122,13 +138,13 @@ class Emitter {
 
   void Put(char32_t c) {
     if (collapse_ && IsWhiteSpace(c)) {
-      pending_space_ = pos_ != 0;
+      if (pos_ != 0) pending_ = pending_ == '\n' || (keep_lines_ && IsLineBreak(c)) ? '\n' : ' ';
       return;
     }
     char* dst = base_ + pos_;
-    if (pending_space_) {
-      *dst++ = ' ';
-      pending_space_ = false;
+    if (pending_) {
+      *dst++ = pending_;
+      pending_ = 0;
     }
     if (c < 0x80) {
       *dst++ = static_cast<char>(c);
@@ -155,18 +171,42 @@ class Emitter {
   char* base_ = nullptr;
   size_t pos_ = 0;
   bool collapse_;
-  bool pending_space_ = false;
+  bool keep_lines_;
+  char pending_ = 0;  // white space seen since the last code point: 0, ' ' or '\n'
+
 };
 
 // Pure ASCII: NFKC is the identity and full case folding is A-Z -> a-z. Branch-free (white space
 // is unpredictable in prose): every byte is written, and the write position advances unless the
 // byte is white space following white space (leading white space counts as following).
-void NormalizeAscii(std::string_view text, bool casefold, bool collapse, std::string* out) {
-  const AsciiMap& map = kAsciiMaps[casefold][collapse];
+void NormalizeAscii(std::string_view text, bool casefold, bool collapse, bool unify,
+                    bool keep_lines, std::string* out) {
+  const AsciiMap& map = kAsciiMaps[casefold][collapse][unify];
   out->resize(text.size());
   char* const begin = out->data();
   char* dst = begin;
   unsigned prev_space = 1;
+  if (collapse && keep_lines) {
+    // As below, but a run of white space that holds a line break becomes '\n' (for
+    // NewsRules::StripBoilerplate, which works by line). Leading white space is skipped first,
+    // so a merged run always has its first byte at dst[-1]; '\n' < ' ' lets min() keep a break.
+    size_t i = 0;
+    while (i < text.size() && map.space[static_cast<unsigned char>(text[i])]) ++i;
+    prev_space = 0;
+    for (; i < text.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      const unsigned is_space = map.space[c];
+      const char byte = c == '\n' || c == '\r' ? '\n' : static_cast<char>(map.byte[c]);
+      const unsigned merge = is_space & prev_space;
+      char* const slot = dst - merge;
+      *slot = merge ? std::min(*slot, byte) : byte;
+      dst = slot + 1;
+      prev_space = is_space;
+    }
+    if (prev_space) --dst;  // trailing run (dst > begin: the text has a non-space byte)
+    out->resize(static_cast<size_t>(dst - begin));
+    return;
+  }
   for (unsigned char c : text) {
     const unsigned is_space = map.space[c];
     *dst = static_cast<char>(map.byte[c]);
@@ -184,6 +224,7 @@ struct Scratch {
   size_t capacity = 0;
   std::string repaired;  // holds the repaired copy of invalid input
   std::string alias;     // holds a copy of `text` when it points into `*out`
+  std::string stage;     // output of one news step, swapped with `*out`
 
   utf8proc_int32_t* Reserve(size_t n) {
     if (n > capacity) {
@@ -275,12 +316,13 @@ void NormalizeRun(std::string_view run, utf8proc_option_t options, Scratch& scra
 
 // General path for valid UTF-8 that contains non-ASCII characters. Simple code points are emitted
 // one step late: a simple code point directly followed by a non-simple one joins utf8proc's run.
+// With `fold_copyright`, ⓒ and Ⓒ become © here, before NFKC would make them the letter c.
 void NormalizeUnicode(std::string_view text, utf8proc_option_t options, bool casefold,
-                      bool collapse, std::string* out) {
+                      bool collapse, bool keep_lines, bool fold_copyright, std::string* out) {
   Scratch& scratch = ThreadScratch();
-  const uint8_t* const lower = kAsciiMaps[casefold][false].byte;
+  const uint8_t* const lower = kAsciiMaps[casefold][false][false].byte;
   const bool transform = options != 0;  // otherwise only white space changes
-  Emitter emit(out, collapse);
+  Emitter emit(out, collapse, keep_lines);
   emit.Reserve(text.size());  // simple code points never grow
 
   const auto* const base = reinterpret_cast<const unsigned char*>(text.data());
@@ -301,6 +343,19 @@ void NormalizeUnicode(std::string_view text, utf8proc_option_t options, bool cas
     bool simple = true;
     if (base[pos] >= 0x80) {
       const char32_t c = DecodeNonAscii(base + pos, &len);
+      if (fold_copyright && (c == 0x24D2 || c == 0x24B8)) {
+        if (run_begin != kNone) {
+          NormalizeRun(text.substr(run_begin, pos - run_begin), options, scratch, emit);
+          emit.Reserve(size - pos);
+          run_begin = kNone;
+        } else if (held != kNone) {
+          emit_held();
+        }
+        held = kNone;
+        emit.PutBytes("\xC2\xA9", 2);  // ©
+        pos += len;
+        continue;
+      }
       simple = !transform || IsSimple(c);
       if (simple && collapse && IsWhiteSpace(c)) simple = false;  // e.g. U+3000 when NFKC is off
     }
@@ -326,6 +381,123 @@ void NormalizeUnicode(std::string_view text, utf8proc_option_t options, bool cas
     emit_held();
   }
   emit.Finish();
+}
+
+
+// --- Punctuation unification (step 4) -----------------------------------------------------------
+
+enum class Punct : uint8_t { kNone, kQuote, kOpenSquare, kCloseSquare, kOpenRound, kCloseRound,
+                             kPeriod, kMiddleDot, kEllipsis };
+
+// The class of a code point for unification; see normalize.h for the table and its reasons.
+Punct ClassifyPunct(char32_t c) {
+  switch (c) {
+    case '"': case '`': case 0x00AB: case 0x00BB: case 0x2039: case 0x203A: case 0x2329:
+    case 0x232A: case 0xFE41: case 0xFE42: case 0xFE43: case 0xFE44: case 0xFF02: case 0xFF07:
+    case 0xFF40: case 0xFF62: case 0xFF63:
+      return Punct::kQuote;
+    case 0x3010: case 0xFF3B:
+      return Punct::kOpenSquare;
+    case 0x3011: case 0xFF3D:
+      return Punct::kCloseSquare;
+    case 0xFF08: return Punct::kOpenRound;
+    case 0xFF09: return Punct::kCloseRound;
+    case '.': case 0xFF0E:
+      return Punct::kPeriod;
+    case 0x00B7: case 0x0387: case 0x119E: case 0x2027: case 0x2219: case 0x22C5: case 0x30FB:
+    case 0x318D: case 0xFF65:
+      return Punct::kMiddleDot;
+    case 0x2025: case 0x2026: case 0x22EF:
+      return Punct::kEllipsis;
+    default:
+      break;
+  }
+  if (c >= 0x2018 && c <= 0x201F) return Punct::kQuote;          // ‘ ’ ‚ ‛ “ ” „ ‟
+  if (c >= 0x2032 && c <= 0x2036) return Punct::kQuote;          // ′ ″ ‴ ‵ ‶
+  if (c >= 0x3008 && c <= 0x300F) return Punct::kQuote;          // 〈 〉 《 》 「 」 『 』
+  if (c >= 0x301D && c <= 0x301F) return Punct::kQuote;          // 〝 〞 〟
+  if (c >= 0x3014 && c <= 0x301B) {                              // 〔 〕 〖 〗 〘 〙 〚 〛
+    return (c & 1) == 0 ? Punct::kOpenSquare : Punct::kCloseSquare;
+  }
+  return Punct::kNone;
+}
+
+// Bytes that can start a code point ClassifyPunct() does not map to kNone (the apostrophe maps to
+// itself and is left out). Continuation bytes are never set, so a byte-wise scan is safe.
+struct PunctLeads {
+  bool lead[256];
+  constexpr PunctLeads() : lead() {
+    for (unsigned char b : {'"', '`', '.'}) lead[b] = true;
+    for (int b : {0xC2, 0xCE, 0xE1, 0xE2, 0xE3, 0xEF}) lead[b] = true;
+  }
+};
+constexpr PunctLeads kPunctLeads;
+
+inline Punct PunctAt(std::string_view s, size_t pos, size_t* len) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + pos;
+  if (p[0] < 0x80) {
+    *len = 1;
+    return ClassifyPunct(p[0]);
+  }
+  return ClassifyPunct(DecodeNonAscii(p, len));
+}
+
+// Writes `text` with punctuation unified to `*out` (replacing its content). Returns whether
+// anything changed; when nothing did, `*out` is left empty and the caller keeps `text`.
+bool UnifyPunctuation(std::string_view text, std::string* out) {
+  out->clear();
+  size_t copied = 0;
+  bool changed = false;
+  for (size_t pos = 0; pos < text.size();) {
+    if (!kPunctLeads.lead[static_cast<unsigned char>(text[pos])]) {
+      ++pos;
+      continue;
+    }
+    size_t len;
+    const Punct p = PunctAt(text, pos, &len);
+    if (p == Punct::kNone) {
+      pos += len;
+      continue;
+    }
+    size_t end = pos + len;
+    std::string_view replacement;
+    switch (p) {
+      case Punct::kQuote: replacement = "'"; break;
+      case Punct::kOpenSquare: replacement = "["; break;
+      case Punct::kCloseSquare: replacement = "]"; break;
+      case Punct::kOpenRound: replacement = "("; break;
+      case Punct::kCloseRound: replacement = ")"; break;
+      default: {
+        // A run of dots: two or more, or any ellipsis in it, is one ellipsis.
+        size_t count = 1;
+        bool ellipsis = p == Punct::kEllipsis;
+        while (end < text.size()) {
+          size_t next_len;
+          const Punct q = PunctAt(text, end, &next_len);
+          if (q != Punct::kPeriod && q != Punct::kMiddleDot && q != Punct::kEllipsis) break;
+          ellipsis |= q == Punct::kEllipsis;
+          ++count;
+          end += next_len;
+        }
+        if (ellipsis || count >= 2) {
+          replacement = "\u2026";
+        } else {
+          replacement = p == Punct::kPeriod ? "." : "\u00B7";
+        }
+        break;
+      }
+    }
+    if (text.compare(pos, end - pos, replacement) != 0) {
+      if (!changed) out->reserve(text.size() + text.size() / 2);
+      out->append(text.data() + copied, pos - copied);
+      out->append(replacement.data(), replacement.size());
+      copied = end;
+      changed = true;
+    }
+    pos = end;
+  }
+  if (changed) out->append(text.data() + copied, text.size() - copied);
+  return changed;
 }
 
 }  // namespace
@@ -360,9 +532,12 @@ size_t RepairUtf8(std::string_view text, std::string* out) {
   return replaced;
 }
 
-Normalizer::Normalizer(NormalizeOptions options) : options_(options) {}
+Normalizer::Normalizer(NormalizeOptions options, NewsRules rules)
+    : options_(options), rules_(std::move(rules)) {}
 
-size_t Normalizer::Normalize(std::string_view text, std::string* out) const {
+// Stages 2-3 write `*out`; each later stage that changes the text writes the thread's `stage`
+// buffer, which is then swapped with `*out`.
+size_t Normalizer::Normalize(std::string_view text, TextField field, std::string* out) const {
   Scratch& scratch = ThreadScratch();
   if (!text.empty() && text.data() >= out->data() && text.data() < out->data() + out->size()) {
     scratch.alias.assign(text);
@@ -395,15 +570,44 @@ size_t Normalizer::Normalize(std::string_view text, std::string* out) const {
     else out->swap(scratch.repaired);  // leaves the scratch with `out`'s old buffer
     return replaced;
   }
+
+  const bool title = field == TextField::kTitle;
+  const bool boilerplate = !title && options_.strip_boilerplate;
+  // Boilerplate removal needs the line structure: white space is collapsed first, but a run
+  // with a line break becomes '\n'; StripBoilerplate then joins the lines.
+  const bool collapse = options_.collapse_whitespace;
+  const bool unify = options_.unify_punctuation;
   if (ascii) {
-    NormalizeAscii(text, options_.casefold, options_.collapse_whitespace, out);
-    return replaced;
+    NormalizeAscii(text, options_.casefold, collapse, unify, boilerplate, out);
+    // The byte map did the quotes; only runs of periods are left.
+    if (unify && out->find("..") != std::string::npos && UnifyPunctuation(*out, &scratch.stage)) {
+      out->swap(scratch.stage);
+    }
+  } else {
+    int options = 0;
+    if (options_.nfkc) options |= UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
+    if (options_.casefold) options |= UTF8PROC_CASEFOLD;
+    NormalizeUnicode(text, static_cast<utf8proc_option_t>(options), options_.casefold, collapse,
+                     boilerplate, unify, out);
+    if (unify && UnifyPunctuation(*out, &scratch.stage)) out->swap(scratch.stage);
   }
-  int options = 0;
-  if (options_.nfkc) options |= UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
-  if (options_.casefold) options |= UTF8PROC_CASEFOLD;
-  NormalizeUnicode(text, static_cast<utf8proc_option_t>(options), options_.casefold,
-                   options_.collapse_whitespace, out);
+
+  if (options_.aliases && !rules_.aliases().empty() && rules_.MayHaveAliases(*out)) {
+    if (rules_.ApplyAliases(*out, &scratch.stage) > 0) out->swap(scratch.stage);
+  }
+
+  if (title) {
+    if (options_.strip_headline_tags) {
+      const std::string_view kept = rules_.StripHeadlineTags(*out);
+      const size_t offset = static_cast<size_t>(kept.data() - out->data());
+      const size_t size = kept.size();
+      out->erase(offset + size);
+      out->erase(0, offset);
+    }
+  } else if (boilerplate) {
+    rules_.StripBoilerplate(*out, options_.collapse_whitespace, &scratch.stage);
+    out->swap(scratch.stage);
+  }
   return replaced;
 }
 

@@ -18,6 +18,19 @@ Format PipelineOptions::FormatOf(size_t i) const {
   return format != Format::kAuto ? format : GuessFormat(inputs[i]);
 }
 
+absl::StatusOr<NewsRules> PipelineOptions::BuildNewsRules() const {
+  NewsRules rules = NewsRules::Defaults();
+  for (const std::string& path : tag_files) {
+    absl::Status s = rules.AddTagFile(path);
+    if (!s.ok()) return s;
+  }
+  for (const std::string& path : alias_files) {
+    absl::Status s = rules.AddAliasFile(path);
+    if (!s.ok()) return s;
+  }
+  return rules;
+}
+
 absl::Status PipelineOptions::Validate() const {
   auto bad = [](auto&&... parts) { return absl::InvalidArgumentError(absl::StrCat(parts...)); };
   if (inputs.empty()) return bad("no input files given");
@@ -47,6 +60,11 @@ absl::Status PipelineOptions::Validate() const {
     absl::Status s = ValidateLshParams(**l, num_perm);
     if (!s.ok()) return s;
   }
+  if (algo == Algorithm::kSimHash) {
+    absl::Status s = ValidateSimHashMaxHamming(max_hamming);
+    if (!s.ok()) return bad("--max-hamming: ", s.message());
+  }
+  if (memory_limit < (uint64_t{1} << 20)) return bad("--memory-limit must be at least 1M");
   if (max_bucket < 2) return bad("--max-bucket must be at least 2, got ", max_bucket);
   if (threads < 0) return bad("--threads must be 0 (all cores) or more, got ", threads);
   if (batch_bytes < 1) return bad("batch size must be at least 1 byte");

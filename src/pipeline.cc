@@ -16,6 +16,7 @@
 #include "neardup/minhash.h"
 #include "neardup/normalize.h"
 #include "neardup/shingle.h"
+#include "neardup/simhash.h"
 #include "neardup/verify.h"
 #include "tbb/enumerable_thread_specific.h"
 #include "tbb/global_control.h"
@@ -45,6 +46,23 @@ struct FileInfo {
   std::vector<std::string> columns;
 };
 
+// One field's sketches for the records of a batch; which arrays are used depends on the engine.
+struct FieldWork {
+  std::vector<uint8_t> present;      // the field had shingles
+  std::vector<uint32_t> minhash;     // num_perm per record
+  std::vector<uint64_t> simhash;     // one per record
+  std::vector<uint64_t> tokens;      // exact: sorted shingle sets back to back
+  std::vector<size_t> token_ends;    // exact: end of record i's set in `tokens`
+
+  void Reset(size_t n, Algorithm algo, int num_perm) {
+    present.assign(n, 0);
+    if (algo == Algorithm::kMinHash) minhash.resize(n * static_cast<size_t>(num_perm));
+    if (algo == Algorithm::kSimHash) simhash.assign(n, 0);
+    tokens.clear();
+    token_ends.assign(n, 0);
+  }
+};
+
 // One batch travelling through the pipeline: raw records in, per-record results out.
 struct Work {
   std::shared_ptr<const FileInfo> file;
@@ -57,11 +75,8 @@ struct Work {
   std::vector<uint32_t> id_ends;   // end offset of record i's id in `ids`
   std::vector<uint64_t> lengths;   // raw title + body bytes
   std::vector<internal::Hash128> exact;
-  // Per record and field: a signature (num_perm entries) and whether the field had shingles.
-  std::vector<uint32_t> title_signatures;
-  std::vector<uint32_t> body_signatures;
-  std::vector<uint8_t> has_title;
-  std::vector<uint8_t> has_body;
+  // Per field (0 title, 1 body), the sketch of each record (match.h).
+  FieldWork fields[2];
   uint64_t utf8_repairs = 0;
 };
 
@@ -80,14 +95,14 @@ struct Hash128Hasher {
 
 class Runner {
  public:
-  Runner(const PipelineOptions& options, const RunCallbacks& callbacks)
+  Runner(const PipelineOptions& options, const RunCallbacks& callbacks, NewsRules rules)
       : options_(options),
         callbacks_(callbacks),
-        normalizer_(options.normalize),
+        normalizer_(options.normalize, std::move(rules)),
         hasher_(options.num_perm, options.minhash_seed),
         num_perm_(options.num_perm),
-        title_signatures_(options.num_perm),
-        body_signatures_(options.num_perm) {}
+        sketches_{FieldSketches(options.algo, options.num_perm),
+                  FieldSketches(options.algo, options.num_perm)} {}
 
   absl::StatusOr<RunResult> Run();
 
@@ -96,12 +111,18 @@ class Runner {
   bool ReadNext(Work* work);
   // Parallel: parses, normalizes, shingles and signs every record of `work`.
   void Process(Work* work);
+  // Shingles `text` and stores record i's sketch of one field.
+  void SketchField(const std::string& text, const ShingleSpec& spec, size_t i, FieldWork* field,
+                   ThreadState* ts);
   // Serial, in input order: appends the batch's results to the run's flat arrays.
   void Append(const Work& work);
   // Appends document `doc`'s id, renaming it when an earlier document has the same id.
+  void AppendSketch(const FieldWork& field, size_t i, uint32_t slot, FieldSketches* sketches);
   void AppendId(std::string_view id, const FileInfo& file, uint64_t line);
   // Unites exact duplicates and verified edges, picks representatives and similarities.
   void Cluster(const std::vector<Edge>& edges);
+  // How field 0 (title) or 1 (body) is judged.
+  FieldRule Rule(int field) const;
 
   const PipelineOptions& options_;
   const RunCallbacks& callbacks_;
@@ -124,8 +145,7 @@ class Runner {
   std::vector<uint64_t> lengths_;
   std::vector<uint32_t> head_slot_;  // per document: slot of its exact group's first document
   std::vector<uint32_t> slot_doc_;   // per slot: its document index
-  FieldSignatures title_signatures_;
-  FieldSignatures body_signatures_;
+  FieldSketches sketches_[2];  // title, body
   absl::flat_hash_map<internal::Hash128, uint32_t, Hash128Hasher> exact_slots_;
   // Id hash -> documents with that hash (almost always one), to detect repeated ids.
   absl::flat_hash_map<uint64_t, absl::InlinedVector<uint32_t, 1>> id_index_;
@@ -167,6 +187,31 @@ bool Runner::ReadNext(Work* work) {
   return false;
 }
 
+void Runner::SketchField(const std::string& text, const ShingleSpec& spec, size_t i,
+                         FieldWork* field, ThreadState* ts) {
+  Shingle(text, spec, options_.shingle_seed, &ts->shingles);
+  if (options_.algo == Algorithm::kExact) {
+    std::sort(ts->shingles.begin(), ts->shingles.end());
+    ts->shingles.erase(std::unique(ts->shingles.begin(), ts->shingles.end()), ts->shingles.end());
+    field->tokens.insert(field->tokens.end(), ts->shingles.begin(), ts->shingles.end());
+    field->token_ends[i] = field->tokens.size();
+  }
+  if (ts->shingles.empty()) return;
+  field->present[i] = 1;
+  switch (options_.algo) {
+    case Algorithm::kMinHash:
+      hasher_.Sign(ts->shingles,
+                   absl::MakeSpan(field->minhash.data() + i * static_cast<size_t>(num_perm_),
+                                  static_cast<size_t>(num_perm_)));
+      break;
+    case Algorithm::kSimHash:
+      field->simhash[i] = SimHash64(ts->shingles, options_.simhash_weight);
+      break;
+    case Algorithm::kExact:
+      break;
+  }
+}
+
 void Runner::Process(Work* work) {
   ThreadState& ts = thread_state_.local();
   const FileInfo& file = *work->file;
@@ -183,10 +228,7 @@ void Runner::Process(Work* work) {
   work->id_ends.assign(n, 0);
   work->lengths.assign(n, 0);
   work->exact.assign(n, internal::Hash128{});
-  work->title_signatures.resize(n * static_cast<size_t>(num_perm_));
-  work->body_signatures.resize(n * static_cast<size_t>(num_perm_));
-  work->has_title.assign(n, 0);
-  work->has_body.assign(n, 0);
+  for (FieldWork& f : work->fields) f.Reset(n, options_.algo, num_perm_);
   work->utf8_repairs = 0;
 
   for (size_t i = 0; i < n; ++i) {
@@ -211,19 +253,30 @@ void Runner::Process(Work* work) {
     ts.exact_key.append(ts.body);
     work->exact[i] = internal::Hash128Of(ts.exact_key, kExactSeed);
 
-    // Each field is signed on its own (match.h); an empty field has no signature.
-    const size_t offset = i * static_cast<size_t>(num_perm_);
-    Shingle(ts.title, options_.title_shingle, options_.shingle_seed, &ts.shingles);
-    if (!ts.shingles.empty()) {
-      work->has_title[i] = 1;
-      hasher_.Sign(ts.shingles, absl::MakeSpan(work->title_signatures.data() + offset,
-                                               static_cast<size_t>(num_perm_)));
-    }
-    Shingle(ts.body, options_.shingle, options_.shingle_seed, &ts.shingles);
-    if (!ts.shingles.empty()) {
-      work->has_body[i] = 1;
-      hasher_.Sign(ts.shingles, absl::MakeSpan(work->body_signatures.data() + offset,
-                                               static_cast<size_t>(num_perm_)));
+    // Each field is sketched on its own (match.h); an empty field has no sketch.
+    SketchField(ts.title, options_.title_shingle, i, &work->fields[0], &ts);
+    SketchField(ts.body, options_.shingle, i, &work->fields[1], &ts);
+  }
+}
+
+void Runner::AppendSketch(const FieldWork& field, size_t i, uint32_t slot,
+                          FieldSketches* sketches) {
+  if (!field.present[i]) {
+    sketches->AppendEmpty(slot);
+    return;
+  }
+  switch (options_.algo) {
+    case Algorithm::kMinHash:
+      sketches->AppendMinHash(slot, field.minhash.data() + i * static_cast<size_t>(num_perm_));
+      break;
+    case Algorithm::kSimHash:
+      sketches->AppendSimHash(slot, field.simhash[i]);
+      break;
+    case Algorithm::kExact: {
+      const size_t begin = i == 0 ? 0 : field.token_ends[i - 1];
+      sketches->AppendSet(slot, absl::MakeConstSpan(field.tokens.data() + begin,
+                                                    field.token_ends[i] - begin));
+      break;
     }
   }
 }
@@ -297,11 +350,7 @@ void Runner::Append(const Work& work) {
     auto [it, inserted] = exact_slots_.try_emplace(work.exact[i], new_slot);
     if (inserted) {
       slot_doc_.push_back(doc);
-      const size_t offset = i * static_cast<size_t>(num_perm_);
-      title_signatures_.Append(new_slot,
-                               work.has_title[i] ? work.title_signatures.data() + offset : nullptr);
-      body_signatures_.Append(new_slot,
-                              work.has_body[i] ? work.body_signatures.data() + offset : nullptr);
+      for (int f = 0; f < 2; ++f) AppendSketch(work.fields[f], i, new_slot, &sketches_[f]);
     } else {
       ++result_.counts.exact_duplicates;
     }
@@ -312,6 +361,18 @@ void Runner::Append(const Work& work) {
   if (callbacks_.on_progress) {
     callbacks_.on_progress(result_.counts.records_read, result_.counts.bytes_read);
   }
+}
+
+FieldRule Runner::Rule(int field) const {
+  FieldRule rule;
+  rule.sketches = &sketches_[field];
+  rule.threshold = field == 0 ? options_.title_threshold : options_.threshold;
+  rule.lsh = field == 0 ? result_.title_lsh : result_.lsh;
+  rule.max_hamming = options_.max_hamming;
+  rule.min_similarity = options_.algo == Algorithm::kSimHash
+                            ? SimHashSimilarity(options_.max_hamming)
+                            : static_cast<float>(rule.threshold);
+  return rule;
 }
 
 absl::StatusOr<RunResult> Runner::Run() {
@@ -358,11 +419,16 @@ absl::StatusOr<RunResult> Runner::Run() {
 
   // Stage 2: candidate pairs of unique documents, from the LSH of each field in use.
   start = Clock::now();
-  const FieldRule title{&title_signatures_, options_.title_threshold};
-  const FieldRule body{&body_signatures_, options_.threshold};
-  std::vector<CandidatePair> candidates =
-      FindFieldCandidates(options_.match, title, body, result_.title_lsh, result_.lsh,
-                          options_.max_bucket, &result_.counts.buckets);
+  const FieldRule title = Rule(0);
+  const FieldRule body = Rule(1);
+  CandidateLimits limits;
+  limits.max_bucket = options_.max_bucket;
+  limits.memory_limit_bytes = options_.memory_limit;
+  CandidateStats candidate_stats;
+  auto found = FindFieldCandidates(options_.match, title, body, limits, &candidate_stats);
+  if (!found.ok()) return found.status();
+  std::vector<CandidatePair> candidates = std::move(found).value();
+  result_.counts.buckets = candidate_stats.buckets;
   result_.counts.candidate_pairs = candidates.size();
   result_.seconds.candidates = SecondsSince(start);
 
@@ -383,14 +449,34 @@ absl::StatusOr<RunResult> Runner::Run() {
 
 void Runner::Cluster(const std::vector<Edge>& edges) {
   const size_t docs = head_slot_.size();
-  UnionFind sets(docs);
-  for (size_t d = 0; d < docs; ++d) sets.Union(static_cast<uint32_t>(d), slot_doc_[head_slot_[d]]);
-  for (const Edge& e : edges) sets.Union(slot_doc_[e.a], slot_doc_[e.b]);
-  result_.representative = ChooseRepresentatives(sets, options_.keep, lengths_);
+  const size_t slots = slot_doc_.size();
+  // Preference among documents, and each exact group's preferred document.
+  const std::vector<uint32_t> doc_rank = RanksByPolicy(options_.keep, lengths_);
+  std::vector<uint32_t> best_doc(slot_doc_);
+  for (size_t d = 0; d < docs; ++d) {
+    uint32_t& b = best_doc[head_slot_[d]];
+    if (doc_rank[d] < doc_rank[b]) b = static_cast<uint32_t>(d);
+  }
+  if (options_.cluster == ClusterMode::kCenter) {
+    std::vector<uint32_t> slot_rank(slots);
+    for (size_t s = 0; s < slots; ++s) slot_rank[s] = doc_rank[best_doc[s]];
+    const std::vector<uint32_t> center = CenterClusters(slots, edges, slot_rank);
+    result_.representative.resize(docs);
+    for (size_t d = 0; d < docs; ++d) {
+      result_.representative[d] = best_doc[center[head_slot_[d]]];
+    }
+  } else {
+    UnionFind sets(docs);
+    for (size_t d = 0; d < docs; ++d) {
+      sets.Union(static_cast<uint32_t>(d), slot_doc_[head_slot_[d]]);
+    }
+    for (const Edge& e : edges) sets.Union(slot_doc_[e.a], slot_doc_[e.b]);
+    result_.representative = ChooseRepresentativesByRank(sets, doc_rank);
+  }
 
   result_.similarity.assign(docs, 1.0f);
-  const FieldRule title{&title_signatures_, options_.title_threshold};
-  const FieldRule body{&body_signatures_, options_.threshold};
+  const FieldRule title = Rule(0);
+  const FieldRule body = Rule(1);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, docs), [&](const tbb::blocked_range<size_t>& r) {
     for (size_t d = r.begin(); d != r.end(); ++d) {
       const uint32_t a = head_slot_[d];
@@ -408,7 +494,9 @@ void Runner::Cluster(const std::vector<Edge>& edges) {
 
 absl::StatusOr<RunResult> RunPipeline(const PipelineOptions& options,
                                       const RunCallbacks& callbacks) {
-  Runner runner(options, callbacks);
+  auto rules = options.BuildNewsRules();
+  if (!rules.ok()) return rules.status();
+  Runner runner(options, callbacks, std::move(rules).value());
   return runner.Run();
 }
 

@@ -50,6 +50,54 @@ void ShingleChars(std::string_view text, int k, uint64_t seed, std::vector<uint6
   }
 }
 
+inline bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D); }
+
+inline size_t SkipAsciiSpaces(std::string_view text, size_t pos) {
+  while (pos < text.size() && IsAsciiSpace(static_cast<unsigned char>(text[pos]))) ++pos;
+  return pos;
+}
+
+// Char windows over the non-space code points. The window's bytes run from `begin` (its first
+// code point) to `end` (just after its k-th); `bytes` counts those of its code points. A window
+// with no space inside is hashed in place; otherwise its code points are first gathered into a
+// small stack buffer (branch-free: every byte is written, the position advances past non-spaces).
+void ShingleCharsSkippingSpaces(std::string_view text, int k, uint64_t seed,
+                                std::vector<uint64_t>* out) {
+  size_t begin = SkipAsciiSpaces(text, 0);
+  if (begin == text.size()) return;  // no code point but spaces
+  size_t end = begin, bytes = 0;
+  int count = 0;
+  while (count < k) {
+    const size_t pos = SkipAsciiSpaces(text, end);
+    if (pos == text.size()) break;
+    end = NextCodePoint(text, pos);
+    bytes += end - pos;
+    ++count;
+  }
+  char buf[4 * kMaxK + 4];  // k code points of at most 4 bytes
+  const auto hash_window = [&] {
+    if (end - begin == bytes) return internal::Hash64(text.substr(begin, bytes), seed);
+    size_t n = 0;
+    for (size_t i = begin; i < end; ++i) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      buf[n] = static_cast<char>(c);
+      n += !IsAsciiSpace(c);
+    }
+    return internal::Hash64(buf, n, seed);
+  };
+  for (;;) {
+    out->push_back(hash_window());
+    if (count < k) break;  // fewer than k code points: one shingle
+    const size_t pos = SkipAsciiSpaces(text, end);
+    if (pos == text.size()) break;
+    end = NextCodePoint(text, pos);
+    bytes += end - pos;
+    const size_t next = NextCodePoint(text, begin);
+    bytes -= next - begin;
+    begin = SkipAsciiSpaces(text, next);
+  }
+}
+
 // Token boundaries: a token is a maximal run of bytes other than ' '.
 inline size_t SkipSpaces(std::string_view text, size_t pos) {
   while (pos < text.size() && text[pos] == ' ') ++pos;
@@ -89,14 +137,22 @@ void ShingleWords(std::string_view text, int k, uint64_t seed, std::vector<uint6
 absl::StatusOr<ShingleSpec> ShingleSpec::Parse(std::string_view text) {
   const auto error = [text](std::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat("invalid shingle spec \"", Av(text), "\": ", Av(why),
-                                                   " (expected char:K or word:K, K from 1 to ",
+                                                   " (expected char:K or word:K, or char:K+spaces "
+                                                   "to keep spaces, K from 1 to ",
                                                    kMaxK, ", e.g. char:5)"));
   };
   const size_t colon = text.find(':');
   if (colon == std::string_view::npos) return error("missing \":K\"");
   const std::string_view unit = text.substr(0, colon);
-  const std::string_view number = text.substr(colon + 1);
+  std::string_view number = text.substr(colon + 1);
   ShingleSpec spec;
+  constexpr std::string_view kSpaces = "+spaces";
+  if (number.size() >= kSpaces.size() &&
+      number.substr(number.size() - kSpaces.size()) == kSpaces) {
+    if (unit != "char") return error("\"+spaces\" applies to char shingles only");
+    spec.keep_spaces = true;
+    number.remove_suffix(kSpaces.size());
+  }
   if (unit == "char") {
     spec.unit = ShingleUnit::kChar;
   } else if (unit == "word") {
@@ -119,7 +175,8 @@ absl::StatusOr<ShingleSpec> ShingleSpec::Parse(std::string_view text) {
 }
 
 std::string ShingleSpec::ToString() const {
-  return absl::StrCat(unit == ShingleUnit::kChar ? "char:" : "word:", k);
+  if (unit == ShingleUnit::kWord) return absl::StrCat("word:", k);
+  return absl::StrCat("char:", k, keep_spaces ? "+spaces" : "");
 }
 
 void Shingle(std::string_view text, const ShingleSpec& spec, uint64_t seed,
@@ -128,7 +185,11 @@ void Shingle(std::string_view text, const ShingleSpec& spec, uint64_t seed,
   if (text.empty()) return;
   const int k = std::clamp(spec.k, 1, kMaxK);
   if (spec.unit == ShingleUnit::kChar) {
-    ShingleChars(text, k, seed, out);
+    if (spec.keep_spaces) {
+      ShingleChars(text, k, seed, out);
+    } else {
+      ShingleCharsSkippingSpaces(text, k, seed, out);
+    }
   } else {
     ShingleWords(text, k, seed, out);
   }

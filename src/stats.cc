@@ -28,6 +28,24 @@ std::string_view KeepPolicyName(KeepPolicy policy) {
 
 namespace {
 
+std::string NormalizeStepsName(const NormalizeOptions& n) {
+  if (!n.enabled) return "none";
+  std::string out;
+  auto add = [&](bool on, const char* name) {
+    if (!on) return;
+    if (!out.empty()) out += ",";
+    out += name;
+  };
+  add(n.nfkc, "nfkc");
+  add(n.casefold, "casefold");
+  add(n.unify_punctuation, "punct");
+  add(n.aliases, "aliases");
+  add(n.strip_headline_tags, "tags");
+  add(n.strip_boilerplate, "boilerplate");
+  add(n.collapse_whitespace, "whitespace");
+  return out.empty() ? "repair-only" : out;
+}
+
 // A tiny builder for one pretty-printed JSON object with nested objects.
 class JsonObject {
  public:
@@ -78,11 +96,18 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
   // Cluster sizes.
   std::vector<uint32_t> size(result.num_documents(), 0);
   for (uint32_t rep : result.representative) ++size[rep];
+  std::vector<float> lowest(result.num_documents(), 1.0f);
+  for (size_t d = 0; d < result.num_documents(); ++d) {
+    float& l = lowest[result.representative[d]];
+    l = std::min(l, result.similarity[d]);
+  }
   uint64_t singletons = 0, multi = 0, largest = 0;
+  float lowest_overall = 1.0f;
   for (size_t d = 0; d < size.size(); ++d) {
     if (size[d] == 0) continue;
     if (size[d] == 1) ++singletons; else ++multi;
     largest = std::max<uint64_t>(largest, size[d]);
+    lowest_overall = std::min(lowest_overall, lowest[d]);
   }
 
   std::string out;
@@ -129,12 +154,17 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Int("singletons", singletons);
     o.Int("multi", multi);
     o.Int("largest", largest);
+    o.Num("lowest_similarity", lowest_overall);  // of any member to its representative
     o.Close();
   }
   root.Key("parameters");
   {
     JsonObject o(&out, 2);
-    o.Str("algorithm", "minhash");
+    o.Str("algorithm", AlgorithmName(options.algo));
+    if (options.algo == Algorithm::kSimHash) {
+      o.Int("max_hamming", static_cast<uint64_t>(options.max_hamming));
+      o.Str("simhash_weight", options.simhash_weight == SimHashWeight::kTf ? "tf" : "binary");
+    }
     o.Str("match", MatchModeName(options.match));
     o.Num("threshold", options.threshold);
     o.Num("title_threshold", options.title_threshold);
@@ -147,10 +177,11 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Str("title_shingle", options.title_shingle.ToString());
     o.Str("shingle_seed", absl::StrCat("0x", absl::Hex(options.shingle_seed)));
     o.Str("minhash_seed", absl::StrCat("0x", absl::Hex(options.minhash_seed)));
-    o.Str("normalize", options.normalize.enabled ? "nfkc,casefold,whitespace" : "none");
+    o.Str("normalize", NormalizeStepsName(options.normalize));
     o.Bool("verify", options.verify);
     o.Int("max_bucket", options.max_bucket);
     o.Str("keep", KeepPolicyName(options.keep));
+    o.Str("cluster", ClusterModeName(options.cluster));
     o.Int("threads", static_cast<uint64_t>(extras.threads));
     o.Str("format", options.format == Format::kAuto ? "auto" : FormatName(options.format));
     o.Close();

@@ -39,15 +39,24 @@ TEST(HashTest, Hash128GoldenVector) {
   EXPECT_EQ(h.high, 0x5aae0c1ba423833cULL);
 }
 
+// Pins shingle hashing itself, on an already-normalized headline, so that a change of the
+// normalization defaults does not move these values but a change of shingling does.
 TEST(HashTest, ShingleGoldenVectorsOfKoreanHeadline) {
-  std::string normalized;
-  Normalizer().Normalize("[속보] 尹 \"홍장원에 '방첩사 도우라' 통화, 계엄과 무관\"", &normalized);
+  const std::string normalized = "[속보] 윤 '홍장원에 '방첩사 도우라' 통화, 계엄과 무관'";
   std::vector<uint64_t> hashes;
-  Shingle(normalized, ShingleSpec{ShingleUnit::kChar, 5}, kShingleSeed, &hashes);
+  Shingle(normalized, ShingleSpec{ShingleUnit::kChar, 5, /*keep_spaces=*/true}, kShingleSeed,
+          &hashes);
   ASSERT_EQ(hashes.size(), 30u);
-  EXPECT_EQ(hashes[0], 0x7a2478509e4d272bULL);  // "[속보] 尹"
-  EXPECT_EQ(hashes[1], 0x35a65cf5cb0cc5ceULL);  // "속보] 尹 "
-  EXPECT_EQ(hashes[2], 0x8789c0f2f2b5ae2aULL);  // "보] 尹 \""
+  EXPECT_EQ(hashes[0], 0x7a2478509e4d272bULL);  // "[속보] 윤"
+  EXPECT_EQ(hashes[1], 0xbdccd81994238f7bULL);  // "속보] 윤 "
+  EXPECT_EQ(hashes[2], 0x733c297bdca21cf7ULL);  // "보] 윤 '"
+  // The default skips spaces: windows of 5 non-space code points, hashed without the spaces.
+  Shingle(normalized, ShingleSpec{ShingleUnit::kChar, 5}, kShingleSeed, &hashes);
+  ASSERT_EQ(hashes.size(), 23u);
+  EXPECT_EQ(hashes[0], 0x55f02a6727f675dcULL);  // "[속보]윤"
+  EXPECT_EQ(hashes[0], internal::Hash64("[속보]윤", kShingleSeed));
+  EXPECT_EQ(hashes[1], 0x8bce57af18489b8aULL);  // "속보]윤'"
+  EXPECT_EQ(hashes[2], 0xf045c409fcc7d648ULL);  // "보]윤'홍"
 }
 
 }  // namespace

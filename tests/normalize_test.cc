@@ -15,15 +15,25 @@
 namespace neardup {
 namespace {
 
-NormalizeOptions Options(bool nfkc, bool casefold, bool collapse_whitespace) {
+// Steps 1-3 and 7 only: the news steps (4-6) are tested in news_test.cc.
+NormalizeOptions Core() {
   NormalizeOptions options;
+  options.unify_punctuation = false;
+  options.aliases = false;
+  options.strip_headline_tags = false;
+  options.strip_boilerplate = false;
+  return options;
+}
+
+NormalizeOptions Options(bool nfkc, bool casefold, bool collapse_whitespace) {
+  NormalizeOptions options = Core();
   options.nfkc = nfkc;
   options.casefold = casefold;
   options.collapse_whitespace = collapse_whitespace;
   return options;
 }
 
-std::string Norm(std::string_view text, NormalizeOptions options = {}) {
+std::string Norm(std::string_view text, NormalizeOptions options = Core()) {
   std::string out;
   Normalizer(options).Normalize(text, &out);
   return out;
@@ -114,6 +124,29 @@ TEST(RepairUtf8Test, KoreanCutMidSyllableKeepsTheRest) {
 
 TEST(NormalizerTest, KoreanHeadlineKeepsSyllablesAndPunctuation) {
   EXPECT_EQ(Norm(kHeadline), kHeadline);
+}
+
+TEST(NormalizerTest, NewsStepsAreOnByDefault) {
+  std::string out;
+  Normalizer().Normalize(kHeadline, TextField::kTitle, &out);
+  EXPECT_EQ(out, "윤 '홍장원에 '방첩사 도우라' 통화, 계엄과 무관'");
+  Normalizer().Normalize(kHeadline, &out);  // a body: the tag stays
+  EXPECT_EQ(out, "[속보] 윤 '홍장원에 '방첩사 도우라' 통화, 계엄과 무관'");
+  const NormalizeOptions defaults;
+  EXPECT_TRUE(defaults.unify_punctuation && defaults.aliases && defaults.strip_headline_tags &&
+              defaults.strip_boilerplate);
+}
+
+TEST(NormalizerTest, AsciiAndUnicodePathsAgreeOnNewsSteps) {
+  // The same ASCII text alone (fast path) and after a Hangul syllable (general path).
+  for (const char* text : {"Say \"hi\"... `ok`.. (c) 1.5", "  The END\t\n\n x@y.com. AP  "}) {
+    for (TextField field : {TextField::kTitle, TextField::kBody}) {
+      std::string ascii, hangul;
+      Normalizer().Normalize(text, field, &ascii);
+      Normalizer().Normalize(std::string("가 ") + text, field, &hangul);
+      EXPECT_EQ("가 " + ascii, hangul) << text;
+    }
+  }
 }
 
 TEST(NormalizerTest, HangulStaysComposed) {
@@ -211,7 +244,7 @@ TEST(NormalizerTest, DisabledOnlyRepairs) {
 
 TEST(NormalizerTest, InvalidInputIsRepairedThenNormalizedAndCounted) {
   std::string out;
-  const Normalizer normalizer;
+  const Normalizer normalizer(Core());
   EXPECT_EQ(normalizer.Normalize("ABC\xC0\xAF  DEF", &out), 2u);
   EXPECT_EQ(out, "abc\uFFFD\uFFFD def");
   EXPECT_EQ(normalizer.Normalize("계엄\xED\xA0\x80 무관\xE2\x82", &out), 4u);
@@ -251,8 +284,8 @@ TEST(NormalizerTest, LongTextAcrossChunksMatchesPieceByPiece) {
 }
 
 TEST(NormalizerTest, ConcurrentUseGivesSameResults) {
-  const Normalizer normalizer;
-  const std::string expected = Norm(kHeadline);
+  const Normalizer normalizer;  // with the news steps
+  const std::string expected = Norm(kHeadline, NormalizeOptions{});
   std::vector<std::thread> threads;
   std::vector<int> mismatches(4, 0);
   for (int t = 0; t < 4; ++t) {
@@ -316,7 +349,7 @@ std::string Utf8(char32_t c) {
 TEST(NormalizerOracleTest, EveryCodePointInContextMatchesUtf8proc) {
   // Each code point between neighbours it could interact with: a Hangul syllable and ASCII
   // before it, a final jamo, a combining acute and a kana voiced mark after it.
-  const Normalizer normalizer;
+  const Normalizer normalizer(Core());
   std::string out;
   int mismatches = 0;
   for (char32_t c = 0x80; c <= 0xE01EF; ++c) {
@@ -348,7 +381,7 @@ TEST(NormalizerOracleTest, RandomMixturesMatchUtf8proc) {
   std::mt19937 rng(20240604);
   std::uniform_int_distribution<size_t> pick(0, pool.size() - 1);
   std::uniform_int_distribution<int> length(0, 24);
-  const Normalizer normalizer;
+  const Normalizer normalizer(Core());
   std::string out;
   for (int i = 0; i < 20000; ++i) {
     std::string text;
@@ -360,7 +393,7 @@ TEST(NormalizerOracleTest, RandomMixturesMatchUtf8proc) {
 }
 
 TEST(NormalizerOracleTest, RealKoreanCorporaMatchUtf8proc) {
-  const Normalizer normalizer;
+  const Normalizer normalizer(Core());
   std::string out;
   int documents = 0;
   for (const char* name : {"kocohub-ko-entertainment-titles", "klue-sts-dev",

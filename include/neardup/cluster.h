@@ -6,9 +6,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "neardup/verify.h"
 
 namespace neardup {
 
@@ -36,5 +39,34 @@ enum class KeepPolicy {
 // set) chosen by `policy`. `lengths` (one per item) is read for kLongest / kShortest only.
 std::vector<uint32_t> ChooseRepresentatives(UnionFind& sets, KeepPolicy policy,
                                             absl::Span<const uint64_t> lengths);
+
+// Preference ranks: rank[i] < rank[j] when item i makes the better representative. Every rank is
+// distinct (ties are broken by index), so choices made by rank are deterministic.
+std::vector<uint32_t> RanksByPolicy(KeepPolicy policy, absl::Span<const uint64_t> lengths);
+
+// The member of each set with the lowest rank, for every item.
+std::vector<uint32_t> ChooseRepresentativesByRank(UnionFind& sets,
+                                                  absl::Span<const uint32_t> rank);
+
+// How verified edges become clusters.
+enum class ClusterMode {
+  // Connected components (union-find). A~B, B~C puts A and C together even when they share
+  // little: clusters can chain.
+  kComponents,
+  // Center (star) clustering: edges are taken in decreasing similarity (ties: smaller (a, b)
+  // first). An edge between two unassigned items makes the better-ranked one a center and the
+  // other its member; an edge from a center to an unassigned item adds the item to that center;
+  // every other edge is ignored. Every member therefore has an edge (similarity >= threshold) to
+  // its center, and no cluster can chain.
+  kCenter,
+};
+
+absl::StatusOr<ClusterMode> ParseClusterMode(std::string_view name);  // "components", "center"
+std::string_view ClusterModeName(ClusterMode mode);
+
+// Center clustering of items 0..n-1 over `edges` (a < b < n). Returns each item's center (itself
+// for centers and for items with no edge). Deterministic: depends only on the edge set and ranks.
+std::vector<uint32_t> CenterClusters(size_t n, absl::Span<const Edge> edges,
+                                     absl::Span<const uint32_t> rank);
 
 }  // namespace neardup

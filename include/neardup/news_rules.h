@@ -82,13 +82,12 @@ class NewsRules {
   // of text, or after a code point that is not a letter, digit or mark). The longest matching key
   // wins; replaced text is not scanned again. Returns the number of replacements.
   size_t ApplyAliases(std::string_view text, std::string* out) const;
-  // True when some key can start with a byte of `text` (a cheap pre-check for ASCII text).
+  // False when no key can occur in `text` (a cheap pre-check; true does not promise a match).
   bool MayHaveAliases(std::string_view text) const;
 
   // Removes boilerplate from a body, line by line (a line ends at \n, \r, U+0085, U+2028 or
   // U+2029), writing to `*out` (replacing its content; must not alias `text`):
-  //   - a line with a notice marker (무단 전재, 무단전재, 재배포 금지, ©, all rights reserved,
-  //     저작권자) is dropped when it has at most 200 code points; in a longer line only the
+  //   - a line with a notice marker (무단 전재, 무단전재, 재배포 금지, 재배포금지, ©) is dropped when it has at most 200 code points; in a longer line only the
   //     bracketed segment (<...>, (...), [...]) holding the marker goes;
   //   - a dateline at a line start, "(서울=연합뉴스)" or "[서울=뉴시스]" (a bracket pair with '='
   //     inside, at most 30 code points), and a byline after it or alone at a line start, "홍길동
@@ -98,8 +97,10 @@ class NewsRules {
   //   - photo credits: "(사진=...)" / "[사진=...]" anywhere, and a credit word (optionally
   //     "사진=" before it or "제공" after it, optionally in brackets) that ends a line after a
   //     sentence end (. ! ? … ' " ) ]) or stands alone on its line.
-  // If `collapse_whitespace`, every run of Unicode white space (line breaks included) becomes one
-  // ASCII space and the result is trimmed; otherwise removed lines leave their line break and
+  // If `collapse_whitespace`, `text` must come with its white space collapsed within lines (runs
+  // of white space are one ASCII space, or one '\n' where they hold a line break, and no line
+  // starts or ends with a space: what Normalizer produces); kept lines and the parts around a
+  // removal are then joined by single spaces. Otherwise removed lines leave their line break and
   // other text is kept as it stands. Returns the number of removals.
   size_t StripBoilerplate(std::string_view text, bool collapse_whitespace,
                           std::string* out) const;

@@ -10,11 +10,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "neardup/cluster.h"
 #include "neardup/io/reader.h"
 #include "neardup/lsh.h"
 #include "neardup/match.h"
 #include "neardup/minhash.h"
+#include "neardup/news_rules.h"
 #include "neardup/normalize.h"
 #include "neardup/shingle.h"
 
@@ -34,8 +36,13 @@ struct PipelineOptions {
   std::vector<std::string> alias_files;   // extra alias tables (normalize.h), in order
   std::vector<std::string> tag_files;     // extra headline-tag lists (normalize.h)
 
-  // How titles and bodies decide a pair (match.h).
+  // The engine (match.h) and how titles and bodies decide a pair.
+  Algorithm algo = Algorithm::kMinHash;
   MatchMode match = MatchMode::kAuto;
+  int max_hamming = 3;                    // simhash: pairs within this many bits, 0..8
+  SimHashWeight simhash_weight = SimHashWeight::kTf;
+  // exact: the all-pairs join fails with a clear message rather than use more memory than this.
+  uint64_t memory_limit = uint64_t{2} << 30;
   // Body (text) field: shingles, threshold and LSH banding.
   ShingleSpec shingle;                    // default char:5
   double threshold = 0.8;                 // Jaccard threshold, in (0, 1]
@@ -52,6 +59,7 @@ struct PipelineOptions {
   size_t max_bucket = 1000;               // buckets larger than this are capped (see lsh.h), >= 2
 
   KeepPolicy keep = KeepPolicy::kFirst;   // which member represents a cluster
+  ClusterMode cluster = ClusterMode::kCenter;  // how edges become clusters (cluster.h)
 
   // Bad records: skipped and counted; the run fails once more than `max_bad` were seen
   // (0 = no limit), or at the first one when `strict`.
@@ -72,6 +80,10 @@ struct PipelineOptions {
   }
   // Resolved format of input i.
   Format FormatOf(size_t i) const;
+
+  // The news rules in force: NewsRules::Defaults() extended by tag_files and alias_files.
+  // Errors name the file and line.
+  absl::StatusOr<NewsRules> BuildNewsRules() const;
 
   // Checks every field; the message names the option as the user typed it ("--threshold").
   absl::Status Validate() const;

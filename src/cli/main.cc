@@ -13,6 +13,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "neardup/eval.h"
 #include "neardup/io/writer.h"
 #include "neardup/options.h"
@@ -32,6 +33,67 @@ constexpr int kMaxWarnings = 20;
 
 void Error(const absl::Status& status) { std::cerr << "neardup: error: " << status.message() << "\n"; }
 
+// "default", "none", or a comma list of steps ("nfkc,casefold,whitespace", "default,-aliases").
+absl::StatusOr<neardup::NormalizeOptions> ParseNormalizeSteps(const std::string& text) {
+  neardup::NormalizeOptions o;
+  if (text == "default") return o;
+  if (text == "none") {
+    o.enabled = false;
+    return o;
+  }
+  const std::vector<std::pair<std::string, bool neardup::NormalizeOptions::*>> steps = {
+      {"nfkc", &neardup::NormalizeOptions::nfkc},
+      {"casefold", &neardup::NormalizeOptions::casefold},
+      {"punct", &neardup::NormalizeOptions::unify_punctuation},
+      {"aliases", &neardup::NormalizeOptions::aliases},
+      {"tags", &neardup::NormalizeOptions::strip_headline_tags},
+      {"boilerplate", &neardup::NormalizeOptions::strip_boilerplate},
+      {"whitespace", &neardup::NormalizeOptions::collapse_whitespace}};
+  // A list starting with "default" removes steps; otherwise it names the steps to run.
+  std::vector<std::string> items = absl::StrSplit(text, ',');
+  const bool from_default = !items.empty() && items[0] == "default";
+  if (!from_default) {
+    for (const auto& [name, member] : steps) o.*member = false;
+  }
+  for (size_t i = from_default ? 1 : 0; i < items.size(); ++i) {
+    std::string item = items[i];
+    const bool remove = !item.empty() && item[0] == '-';
+    if (remove) item = item.substr(1);
+    bool found = false;
+    for (const auto& [name, member] : steps) {
+      if (name == item) {
+        o.*member = !remove;
+        found = true;
+      }
+    }
+    if (!found) {
+      return absl::InvalidArgumentError(
+          "--normalize: unknown step \"" + item +
+          "\" (steps: nfkc, casefold, punct, aliases, tags, boilerplate, whitespace; or "
+          "default, none)");
+    }
+  }
+  return o;
+}
+
+// "512M", "4G", "1000000" -> bytes.
+absl::StatusOr<uint64_t> ParseByteSize(const std::string& text) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  std::string unit(end);
+  uint64_t scale = 1;
+  if (unit == "K" || unit == "k" || unit == "KiB") scale = uint64_t{1} << 10;
+  else if (unit == "M" || unit == "MiB") scale = uint64_t{1} << 20;
+  else if (unit == "G" || unit == "GiB") scale = uint64_t{1} << 30;
+  else if (unit == "T" || unit == "TiB") scale = uint64_t{1} << 40;
+  else if (!unit.empty()) scale = 0;
+  if (end == text.c_str() || scale == 0 || !(value > 0)) {
+    return absl::InvalidArgumentError("--memory-limit: expected a size such as 512M or 4G, got \"" +
+                                      text + "\"");
+  }
+  return static_cast<uint64_t>(value * static_cast<double>(scale));
+}
+
 // Flags shared by `cluster` and `dedup`, parsed into strings first and typed in Finalize().
 struct RunFlags {
   PipelineOptions options;
@@ -40,10 +102,14 @@ struct RunFlags {
   std::string shingle = "char:5";
   std::string title_shingle = "char:3";
   std::string match = "auto";
+  std::string algo = "minhash";
+  std::string simhash_weight = "tf";
+  std::string memory_limit = "2G";
   int title_bands = 0;
   int title_rows = 0;
   std::string verify = "signature";
   std::string keep = "first";
+  std::string cluster = "center";
   int bands = 0;
   int rows = 0;
   std::string stats_path;
@@ -69,10 +135,33 @@ struct RunFlags {
                     "Field holding the title (headline); a missing field is empty")
         ->capture_default_str();
     app->add_option("--normalize", normalize,
-                    "default: NFKC, case folding, white space collapsed; none: bytes as read "
-                    "(invalid UTF-8 is still repaired)")
+                    "Normalization steps: default (all of nfkc, casefold, punct, aliases, tags, "
+                    "boilerplate, whitespace), none (bytes as read; invalid UTF-8 is still "
+                    "repaired), or a comma list of steps, where default,-aliases drops one")
+        ->capture_default_str();
+    app->add_option("--alias-file", options.alias_files,
+                    "TSV of extra aliases, from<TAB>to per line (e.g. 尹<TAB>윤); repeatable")
+        ->check(CLI::ExistingFile);
+    app->add_option("--tag-file", options.tag_files,
+                    "Extra headline tags to strip, one per line (e.g. 속보); repeatable")
+        ->check(CLI::ExistingFile);
+    app->add_option("--algo", algo,
+                    "Engine: minhash (MinHash + LSH, the default), simhash (64-bit SimHash, "
+                    "permuted tables, --max-hamming), exact (exact Jaccard, prefix-filtered "
+                    "all-pairs join; best for headlines and small corpora)")
         ->capture_default_str()
-        ->check(CLI::IsMember({"default", "none"}));
+        ->check(CLI::IsMember({"minhash", "simhash", "exact"}));
+    app->add_option("--max-hamming", options.max_hamming,
+                    "simhash: near-duplicates differ in at most this many of 64 bits (0-8)")
+        ->capture_default_str();
+    app->add_option("--simhash-weight", simhash_weight,
+                    "simhash: shingle weights, tf (term frequency) or binary")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"tf", "binary"}));
+    app->add_option("--memory-limit", memory_limit,
+                    "exact: refuse (with a clear message) a join that needs more memory than "
+                    "this, e.g. 512M, 4G")
+        ->capture_default_str();
     app->add_option("--match", match,
                     "How title and body decide a pair: auto (every field both documents have "
                     "must pass), title, body, both, either")
@@ -111,6 +200,11 @@ struct RunFlags {
                     "Representative of a cluster: first (input order), longest, shortest")
         ->capture_default_str()
         ->check(CLI::IsMember({"first", "longest", "shortest"}));
+    app->add_option("--cluster", cluster,
+                    "center: every member is within the threshold of its representative (no "
+                    "chaining); components: connected components (A~B~C joins A and C)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"center", "components"}));
     app->add_option("--threads,-j", options.threads, "Worker threads; 0 = all cores")
         ->capture_default_str();
     app->add_option("--stats", stats_path, "Write run statistics (JSON) to this file");
@@ -128,7 +222,11 @@ struct RunFlags {
     auto fmt = neardup::ParseFormat(format);
     if (!fmt.ok()) return fmt.status();
     options.format = *fmt;
-    options.normalize.enabled = normalize != "none";
+    auto steps = ParseNormalizeSteps(normalize);
+    if (!steps.ok()) return steps.status();
+    options.normalize = *steps;
+    auto rules = options.BuildNewsRules();
+    if (!rules.ok()) return rules.status();
     auto spec = neardup::ShingleSpec::Parse(shingle);
     if (!spec.ok()) return absl::InvalidArgumentError(absl::StrCat("--shingle: ", spec.status().message()));
     options.shingle = *spec;
@@ -137,6 +235,14 @@ struct RunFlags {
       return absl::InvalidArgumentError(absl::StrCat("--title-shingle: ", spec.status().message()));
     }
     options.title_shingle = *spec;
+    auto engine = neardup::ParseAlgorithm(algo);
+    if (!engine.ok()) return engine.status();
+    options.algo = *engine;
+    options.simhash_weight =
+        simhash_weight == "binary" ? neardup::SimHashWeight::kBinary : neardup::SimHashWeight::kTf;
+    auto limit = ParseByteSize(memory_limit);
+    if (!limit.ok()) return limit.status();
+    options.memory_limit = *limit;
     auto mode = neardup::ParseMatchMode(match);
     if (!mode.ok()) return mode.status();
     options.match = *mode;
@@ -146,6 +252,9 @@ struct RunFlags {
         {"longest", neardup::KeepPolicy::kLongest},
         {"shortest", neardup::KeepPolicy::kShortest}};
     options.keep = kKeep.at(keep);
+    auto cluster_mode = neardup::ParseClusterMode(cluster);
+    if (!cluster_mode.ok()) return cluster_mode.status();
+    options.cluster = *cluster_mode;
     if ((bands > 0) != (rows > 0)) {
       return absl::InvalidArgumentError("--bands and --rows go together: give both or neither");
     }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -161,6 +162,14 @@ absl::Status CheckOutputPath(const std::string& path, std::string_view flag_view
 }
 
 absl::Status WriteClusters(const RunResult& result, AtomicFile* out) {
+  // Per cluster (indexed by representative): size and lowest similarity to the representative.
+  std::vector<uint32_t> size(result.num_documents(), 0);
+  std::vector<float> lowest(result.num_documents(), 1.0f);
+  for (size_t d = 0; d < result.num_documents(); ++d) {
+    const uint32_t rep = result.representative[d];
+    ++size[rep];
+    lowest[rep] = std::min(lowest[rep], result.similarity[d]);
+  }
   std::string line;
   for (size_t d = 0; d < result.num_documents(); ++d) {
     const uint32_t rep = result.representative[d];
@@ -171,6 +180,8 @@ absl::Status WriteClusters(const RunResult& result, AtomicFile* out) {
     line.append(rep == d ? ",\"representative\":true" : ",\"representative\":false");
     line.append(",\"similarity\":");
     internal::AppendJsonNumber(&line, result.similarity[d]);
+    absl::StrAppend(&line, ",\"cluster_size\":", size[rep], ",\"cluster_min_similarity\":");
+    internal::AppendJsonNumber(&line, lowest[rep]);
     line.append("}\n");
     RETURN_IF_ERROR(out->Write(line));
   }

@@ -8,9 +8,11 @@
 //
 // Output formats:
 //   clusters (cluster -o): one JSON object per good input record, in input order:
-//     {"id":"a","cluster":"<representative id>","representative":true,"similarity":1}
+//     {"id":"a","cluster":"<representative id>","representative":true,"similarity":1,
+//      "cluster_size":3,"cluster_min_similarity":0.82}
 //     `similarity` is the estimated Jaccard to the representative (1 for itself and its exact
-//     copies), at most 6 decimals.
+//     copies), at most 6 decimals; cluster_size and cluster_min_similarity describe the whole
+//     cluster (the lowest similarity of any member to the representative shows chaining).
 //   kept / dropped (dedup -o / --dropped): the records exactly as read (line ends included), in
 //     input order; csv/tsv get the first input's header row once. A last record without a line end
 //     gets "\n".
