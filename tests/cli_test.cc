@@ -222,3 +222,114 @@ TEST(CliTest, EvalScoresAClusteringAgainstItsOwnTruth) {
 }
 
 }  // namespace
+
+namespace {
+
+std::map<std::string, std::string> ClusterOf(const std::string& clusters_jsonl) {
+  std::map<std::string, std::string> out;
+  for (const std::string& line : Lines(clusters_jsonl)) out[Field(line, "id")] = Field(line, "cluster");
+  return out;
+}
+
+// The seed board with no options but the input: the two repeated stories cluster, the others
+// stay alone, and no 홍장원 headline joins a 이재명 or 한동훈 one.
+TEST(CliTest, DefaultsClusterTheSeedBoardsRepeatedStories) {
+  const std::string out = Temp("seed.clusters.jsonl");
+  ASSERT_EQ(RunNeardup("cluster " + kBoard + " -q -o " + out).exit_code, 0);
+  auto c = ClusterOf(ReadFile(out));
+  EXPECT_EQ(c["47093"], c["47088"]);
+  EXPECT_EQ(c["47090"], c["47083"]);
+  for (const char* alone : {"47089", "47092", "47080", "47079", "47078"}) {
+    int members = 0;
+    for (const auto& [id, cluster] : c) members += cluster == c[alone];
+    EXPECT_EQ(members, 1) << alone << " should be alone";
+  }
+  std::vector<std::string> in = Lines(ReadFile(kBoard));
+  auto title_of = [&](const std::string& id) {
+    for (const std::string& line : in) {
+      if (Field(line, "id") == id) return Field(line, "title");
+    }
+    return std::string();
+  };
+  for (const auto& [a, ca] : c) {
+    for (const auto& [b, cb] : c) {
+      if (ca != cb) continue;
+      const bool hong = title_of(a).find("홍장원") != std::string::npos;
+      const bool other = title_of(b).find("이재명") != std::string::npos ||
+                         title_of(b).find("한동훈") != std::string::npos;
+      EXPECT_FALSE(hong && other) << a << " and " << b;
+    }
+  }
+}
+
+// Every engine runs through cluster and dedup and finds the seed's 尹/尹대통령 pair; each gives
+// byte-identical output at 1 and 2 threads.
+TEST(CliTest, EveryEngineFindsTheSeedPairAndIsDeterministic) {
+  for (const std::string algo : {"minhash", "simhash", "exact"}) {
+    SCOPED_TRACE(algo);
+    const std::string a = Temp(algo + ".1.jsonl"), b = Temp(algo + ".2.jsonl");
+    // SimHash over ~30 title shingles needs a wider radius than the default 3 bits.
+    const std::string extra = algo == "simhash" ? " --max-hamming 8" : "";
+    ASSERT_EQ(RunNeardup("cluster " + kBoard + " --algo " + algo + extra + " -j 1 -q -o " + a).exit_code, 0);
+    ASSERT_EQ(RunNeardup("cluster " + kBoard + " --algo " + algo + extra + " -j 2 -q -o " + b).exit_code, 0);
+    EXPECT_EQ(ReadFile(a), ReadFile(b));
+    auto c = ClusterOf(ReadFile(a));
+    EXPECT_EQ(c["47093"], c["47088"]);
+    const std::string kept = Temp(algo + ".kept.jsonl");
+    ASSERT_EQ(RunNeardup("dedup " + kBoard + " --algo " + algo + extra + " -q -o " + kept).exit_code, 0);
+    EXPECT_EQ(ReadFile(kept).find("\"47088\""), std::string::npos);
+  }
+}
+
+// A planted chain: windows of one text, each 15 characters on from the last, so neighbours are
+// above the threshold and every other pair below it. components joins the ends; center does not,
+// and every member of a center cluster is within the threshold of its representative.
+TEST(CliTest, CenterClusteringDoesNotChainButComponentsDoes) {
+  std::string base;
+  uint64_t x = 12345;
+  for (int i = 0; i < 400; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    base.push_back(static_cast<char>('a' + (x >> 59) % 26));
+  }
+  const std::string in = Temp("chain.jsonl");
+  {
+    std::ofstream o(in);
+    for (int k = 0; k < 6; ++k) {
+      o << "{\"id\":\"c" << k << "\",\"text\":\"" << base.substr(k * 15, 200) << "\"}\n";
+    }
+  }
+  const std::string comp = Temp("chain.components.jsonl"), cent = Temp("chain.center.jsonl");
+  ASSERT_EQ(RunNeardup("cluster " + in + " --algo exact --cluster components -q -o " + comp).exit_code, 0);
+  ASSERT_EQ(RunNeardup("cluster " + in + " --algo exact --cluster center -q -o " + cent).exit_code, 0);
+  auto c1 = ClusterOf(ReadFile(comp));
+  EXPECT_EQ(c1["c0"], c1["c5"]) << "components should chain the ends together";
+  auto c2 = ClusterOf(ReadFile(cent));
+  EXPECT_NE(c2["c0"], c2["c5"]);
+  EXPECT_EQ(c2["c0"], c2["c1"]);
+  for (const std::string& line : Lines(ReadFile(cent))) {
+    EXPECT_GE(std::stod(Field(line, "similarity")), 0.8) << line;
+  }
+  // components shows its chaining in the lowest similarity to the representative.
+  bool chained = false;
+  for (const std::string& line : Lines(ReadFile(comp))) {
+    chained |= std::stod(Field(line, "cluster_min_similarity")) < 0.8;
+  }
+  EXPECT_TRUE(chained);
+}
+
+TEST(CliTest, ReportsEscapeCorpusTextAndMarkdownListsClusters) {
+  const std::string in = Temp("markup.jsonl");
+  std::ofstream(in) << "{\"id\":\"x1\",\"title\":\"<script>alert(1)</script> & more text here\"}\n"
+                    << "{\"id\":\"x2\",\"title\":\"<script>alert(1)</script> & more text here!\"}\n";
+  const std::string html = Temp("markup.html"), clusters = Temp("markup.clusters.jsonl");
+  ASSERT_EQ(RunNeardup("cluster " + in + " -q -o " + clusters + " --report " + html).exit_code, 0);
+  const std::string page = ReadFile(html);
+  EXPECT_EQ(page.find("<script>alert"), std::string::npos);
+  EXPECT_NE(page.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"), std::string::npos);
+  const std::string md = Temp("markup.md");
+  Result r = RunNeardup("report " + clusters + " " + in + " -o " + md + " --report-format md -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(ReadFile(md).find("x2"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,263 @@
+#include "cli/run_command.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "neardup/io/writer.h"
+#include "neardup/pipeline.h"
+#include "neardup/report.h"
+#include "neardup/stats.h"
+#include "tbb/info.h"
+
+namespace neardup::cli {
+namespace {
+
+constexpr int kMaxWarnings = 20;
+
+// A one-line progress display on stderr, redrawn at most every 0.2 s; only on a terminal.
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  void Update(uint64_t records, uint64_t bytes) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    std::cerr << absl::StrFormat("\rneardup: reading: %d records, %.1f MB, %.0f records/s   ",
+                                 records, bytes / 1e6, secs > 0 ? records / secs : 0.0);
+    shown_ = true;
+  }
+  void Clear() {
+    if (shown_) std::cerr << "\r\033[K";
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+// Runs the pipeline with warnings for bad records on stderr; returns the result or an exit code.
+// Renders the report in the chosen format into a new output.
+absl::Status WriteReport(const ReportData& data, const ReportFlags& report,
+                         std::vector<std::unique_ptr<AtomicFile>>* files) {
+  auto out = AtomicFile::Create(report.path);
+  if (!out.ok()) return out.status();
+  absl::Status s =
+      (*out)->Write(report.format == "md" ? RenderMarkdown(data) : RenderHtml(data));
+  if (s.ok()) files->push_back(std::move(out).value());
+  return s;
+}
+
+struct Ran {
+  RunResult result;
+  std::unique_ptr<TemporaryFile> spooled_stdin;
+};
+
+// Runs the pipeline (warnings, rejects and progress on the way), then `write`, the report and the
+// stats, and commits every output only once all of them were written.
+int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& report,
+                const std::string& command_line,
+                const std::function<absl::Status(const PipelineOptions&, const RunResult&,
+                                                 std::vector<std::unique_ptr<AtomicFile>>*)>&
+                    write) {
+  const auto start = std::chrono::steady_clock::now();
+  PipelineOptions& options = flags.options;
+  Ran ran;
+  // `dedup` and the report read the input twice; standard input is kept in a temporary file.
+  if (command == "dedup" || !report.path.empty()) {
+    for (size_t i = 0; i < options.inputs.size(); ++i) {
+      if (options.inputs[i] != "-") continue;
+      auto spooled = SpoolStandardInput();
+      if (!spooled.ok()) {
+        PrintError(spooled.status());
+        return kExitFailed;
+      }
+      ran.spooled_stdin = std::move(spooled).value();
+      options.input_labels = options.inputs;
+      options.inputs[i] = ran.spooled_stdin->path();
+    }
+  }
+  int warnings = 0;
+  Progress progress(flags.progress);
+  std::unique_ptr<AtomicFile> rejects;
+  absl::Status rejects_status;
+  if (!flags.rejects_path.empty()) {
+    auto f = AtomicFile::Create(flags.rejects_path);
+    if (!f.ok()) {
+      PrintError(f.status());
+      return kExitFailed;
+    }
+    rejects = std::move(f).value();
+  }
+  auto warn = [&](const std::string& message) {
+    if (flags.quiet) return;
+    progress.Clear();
+    if (++warnings <= kMaxWarnings) {
+      std::cerr << "neardup: warning: " << message << "\n";
+    } else if (warnings == kMaxWarnings + 1) {
+      std::cerr << "neardup: warning: more warnings; the counts are in the summary and --stats\n";
+    }
+  };
+  RunCallbacks callbacks;
+  callbacks.on_bad_record = [&](const BadRecord& bad) {
+    warn("skipped record: " + bad.message);
+    if (rejects && rejects_status.ok()) {
+      rejects_status = rejects->Write(bad.raw);
+      if (rejects_status.ok() && (bad.raw.empty() || bad.raw.back() != '\n')) {
+        rejects_status = rejects->Write("\n");
+      }
+    }
+  };
+  callbacks.on_duplicate_id = [&](const std::string& file, uint64_t line, const std::string& id,
+                                  const std::string& renamed) {
+    warn(absl::StrCat(file, ":", line, ": id \"", id, "\" repeats an earlier record's; this one is \"",
+                      renamed, "\" in the outputs"));
+  };
+  callbacks.on_progress = [&](uint64_t records, uint64_t bytes) { progress.Update(records, bytes); };
+  auto result = RunPipeline(options, callbacks);
+  progress.Clear();
+  if (result.ok() && !rejects_status.ok()) result = rejects_status;
+  if (!result.ok()) {
+    PrintError(result.status());
+    return kExitFailed;
+  }
+  ran.result = std::move(result).value();
+
+  const auto write_start = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<AtomicFile>> files;
+  if (rejects) files.push_back(std::move(rejects));
+  absl::Status s = write(options, ran.result, &files);
+  if (s.ok() && !report.path.empty()) {
+    ReportSettings settings;
+    settings.max_clusters = report.max_clusters;
+    settings.command_line = command_line;
+    auto data = CollectReportData(options, ran.result, settings);
+    s = data.ok() ? WriteReport(*data, report, &files) : data.status();
+  }
+  const double write_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
+  if (s.ok() && !flags.stats_path.empty()) {
+    StatsExtras extras;
+    extras.command = command;
+    extras.write_seconds = write_seconds;
+    extras.total_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    extras.threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+    auto stats = AtomicFile::Create(flags.stats_path);
+    s = stats.ok() ? (*stats)->Write(StatsJson(options, ran.result, extras))
+                   : stats.status();
+    if (s.ok()) files.push_back(std::move(stats).value());
+  }
+  // Every output is committed only once all of them were written.
+  for (auto& f : files) {
+    if (!s.ok()) break;
+    s = f->Commit();
+  }
+  if (!s.ok()) {
+    PrintError(s);
+    return kExitFailed;
+  }
+  if (!flags.quiet) {
+    const auto& c = ran.result.counts;
+    std::cerr << absl::StrFormat(
+        "neardup: %d records (%d skipped as bad), %d exact and %d near duplicates, %d clusters\n",
+        c.records_read, c.records_bad, c.exact_duplicates,
+        c.documents - c.clusters - c.exact_duplicates, c.clusters);
+    if (c.duplicate_ids > 0) {
+      std::cerr << absl::StrFormat("neardup: %d records had an id seen before and were renamed ID#N\n",
+                                   c.duplicate_ids);
+    }
+    for (auto& f : files) {
+      if (f->path() != "-") std::cerr << "neardup: wrote " << f->path() << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void ReportFlags::Add(CLI::App* app) {
+  app->add_option("--report", path,
+                  "Write a cluster report an editor can read: self-contained HTML (search, "
+                  "filters, differences marked) or Markdown");
+  app->add_option("--report-format", format, "html or md")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"html", "md"}));
+  app->add_option("--report-max-clusters", max_clusters,
+                  "Clusters shown in the report, largest first; the rest are counted")
+      ->capture_default_str();
+}
+
+int RunCluster(RunFlags& flags, const std::string& output, const ReportFlags& report,
+               const std::string& command_line) {
+  return RunAndWrite(flags, "cluster", report, command_line,
+                     [&](const PipelineOptions&, const RunResult& result,
+                         std::vector<std::unique_ptr<AtomicFile>>* files) -> absl::Status {
+                       auto out = AtomicFile::Create(output);
+                       if (!out.ok()) return out.status();
+                       files->push_back(std::move(out).value());
+                       return WriteClusters(result, files->back().get());
+                     });
+}
+
+int RunDedup(RunFlags& flags, const DedupPaths& paths, const ReportFlags& report,
+             const std::string& command_line) {
+  return RunAndWrite(
+      flags, "dedup", report, command_line,
+      [&](const PipelineOptions& options, const RunResult& result,
+          std::vector<std::unique_ptr<AtomicFile>>* files) -> absl::Status {
+        AtomicFile* slots[3] = {nullptr, nullptr, nullptr};
+        const std::string* targets[3] = {&paths.kept, &paths.dropped, &paths.dropped_map};
+        for (int i = 0; i < 3; ++i) {
+          if (targets[i]->empty()) continue;
+          auto out = AtomicFile::Create(*targets[i]);
+          if (!out.ok()) return out.status();
+          files->push_back(std::move(out).value());
+          slots[i] = files->back().get();
+        }
+        return WriteDedup(options, result, slots[0], slots[1], slots[2]);
+      });
+}
+
+int RunReport(RunFlags& flags, const std::string& clusters_path, const ReportFlags& report,
+              const std::string& command_line) {
+  std::unique_ptr<TemporaryFile> spooled;
+  PipelineOptions& options = flags.options;
+  for (size_t i = 0; i < options.inputs.size(); ++i) {
+    if (options.inputs[i] != "-") continue;
+    auto s = SpoolStandardInput();
+    if (!s.ok()) {
+      PrintError(s.status());
+      return kExitFailed;
+    }
+    spooled = std::move(s).value();
+    options.input_labels = options.inputs;
+    options.inputs[i] = spooled->path();
+  }
+  ReportSettings settings;
+  settings.max_clusters = report.max_clusters;
+  settings.command_line = command_line;
+  auto data = CollectReportDataFromClusters(clusters_path, options, settings);
+  std::vector<std::unique_ptr<AtomicFile>> files;
+  absl::Status s = data.ok() ? WriteReport(*data, report, &files) : data.status();
+  if (s.ok()) s = files.back()->Commit();
+  if (!s.ok()) {
+    PrintError(s);
+    return kExitFailed;
+  }
+  if (!flags.quiet && report.path != "-") std::cerr << "neardup: wrote " << report.path << "\n";
+  return kExitOk;
+}
+
+}  // namespace neardup::cli

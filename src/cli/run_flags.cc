@@ -1,0 +1,247 @@
+#include "cli/run_flags.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "neardup/io/writer.h"
+
+namespace neardup::cli {
+
+void PrintError(const absl::Status& status) {
+  std::cerr << "neardup: error: " << status.message() << "\n";
+}
+
+// "default", "none", or a comma list of steps ("nfkc,casefold,whitespace", "default,-aliases").
+absl::StatusOr<NormalizeOptions> ParseNormalizeSteps(const std::string& text) {
+  NormalizeOptions o;
+  if (text == "default") return o;
+  if (text == "none") {
+    o.enabled = false;
+    return o;
+  }
+  const std::vector<std::pair<std::string, bool NormalizeOptions::*>> steps = {
+      {"nfkc", &NormalizeOptions::nfkc},
+      {"casefold", &NormalizeOptions::casefold},
+      {"punct", &NormalizeOptions::unify_punctuation},
+      {"aliases", &NormalizeOptions::aliases},
+      {"tags", &NormalizeOptions::strip_headline_tags},
+      {"boilerplate", &NormalizeOptions::strip_boilerplate},
+      {"whitespace", &NormalizeOptions::collapse_whitespace}};
+  // A list starting with "default" removes steps; otherwise it names the steps to run.
+  std::vector<std::string> items = absl::StrSplit(text, ',');
+  const bool from_default = !items.empty() && items[0] == "default";
+  if (!from_default) {
+    for (const auto& [name, member] : steps) o.*member = false;
+  }
+  for (size_t i = from_default ? 1 : 0; i < items.size(); ++i) {
+    std::string item = items[i];
+    const bool remove = !item.empty() && item[0] == '-';
+    if (remove) item = item.substr(1);
+    bool found = false;
+    for (const auto& [name, member] : steps) {
+      if (name == item) {
+        o.*member = !remove;
+        found = true;
+      }
+    }
+    if (!found) {
+      return absl::InvalidArgumentError(
+          "--normalize: unknown step \"" + item +
+          "\" (steps: nfkc, casefold, punct, aliases, tags, boilerplate, whitespace; or "
+          "default, none)");
+    }
+  }
+  return o;
+}
+
+// "512M", "4G", "1000000" -> bytes.
+absl::StatusOr<uint64_t> ParseByteSize(const std::string& text, const std::string& flag) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  std::string unit(end);
+  uint64_t scale = 1;
+  if (unit == "K" || unit == "k" || unit == "KiB") scale = uint64_t{1} << 10;
+  else if (unit == "M" || unit == "MiB") scale = uint64_t{1} << 20;
+  else if (unit == "G" || unit == "GiB") scale = uint64_t{1} << 30;
+  else if (unit == "T" || unit == "TiB") scale = uint64_t{1} << 40;
+  else if (!unit.empty()) scale = 0;
+  if (end == text.c_str() || scale == 0 || !(value > 0)) {
+    return absl::InvalidArgumentError(flag + ": expected a size such as 512M or 4G, got \"" +
+                                      text + "\"");
+  }
+  return static_cast<uint64_t>(value * static_cast<double>(scale));
+}
+
+
+void RunFlags::Add(CLI::App* app) {
+  app->add_option("inputs", options.inputs,
+                  "Input files (JSONL, CSV, TSV or text; .gz and .zst are read transparently); "
+                  "- reads standard input")
+      ->required();
+  app->add_option("--format", format,
+                  "Input format: auto (from the file name), jsonl, csv, tsv, text")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "jsonl", "json", "ndjson", "csv", "tsv", "text", "txt"}));
+  app->add_option("--id-field", options.fields.id,
+                  "Field holding the record id; records without it get FILE:LINE")
+      ->capture_default_str();
+  app->add_option("--text-field", options.fields.text, "Field holding the body text")
+      ->capture_default_str();
+  app->add_option("--title-field", options.fields.title,
+                  "Field holding the title (headline); a missing field is empty")
+      ->capture_default_str();
+  app->add_option("--normalize", normalize,
+                  "Normalization steps: default (all of nfkc, casefold, punct, aliases, tags, "
+                  "boilerplate, whitespace), none (bytes as read; invalid UTF-8 is still "
+                  "repaired), or a comma list of steps, where default,-aliases drops one")
+      ->capture_default_str();
+  app->add_option("--alias-file", options.alias_files,
+                  "TSV of extra aliases, from<TAB>to per line (e.g. 尹<TAB>윤); repeatable")
+      ->check(CLI::ExistingFile);
+  app->add_option("--tag-file", options.tag_files,
+                  "Extra headline tags to strip, one per line (e.g. 속보); repeatable")
+      ->check(CLI::ExistingFile);
+  app->add_option("--algo", algo,
+                  "Engine: minhash (MinHash + LSH, the default), simhash (64-bit SimHash, "
+                  "permuted tables, --max-hamming), exact (exact Jaccard, prefix-filtered "
+                  "all-pairs join; best for headlines and small corpora)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"minhash", "simhash", "exact"}));
+  app->add_option("--max-hamming", options.max_hamming,
+                  "simhash: near-duplicates differ in at most this many of 64 bits (0-8)")
+      ->capture_default_str();
+  app->add_option("--simhash-weight", simhash_weight,
+                  "simhash: shingle weights, tf (term frequency) or binary")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"tf", "binary"}));
+  app->add_option("--memory-limit", memory_limit,
+                  "exact: refuse (with a clear message) a join that needs more memory than "
+                  "this, e.g. 512M, 4G")
+      ->capture_default_str();
+  app->add_option("--match", match,
+                  "How title and body decide a pair: auto (every field both documents have "
+                  "must pass), title, body, both, either")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "title", "body", "both", "either"}));
+  app->add_option("--shingle", shingle,
+                  "Body shingles: char:K (K code points) or word:K (K space-separated tokens)")
+      ->capture_default_str();
+  app->add_option("--title-shingle", title_shingle, "Title shingles, as --shingle")
+      ->capture_default_str();
+  app->add_option("--num-perm", options.num_perm, "MinHash permutations (1-1024)")
+      ->capture_default_str();
+  app->add_option("--threshold,-t", options.threshold,
+                  "Body Jaccard similarity at or above which two bodies are near-duplicates, "
+                  "in (0, 1]")
+      ->capture_default_str();
+  app->add_option("--title-threshold", options.title_threshold,
+                  "Title Jaccard similarity at or above which two titles are near-duplicates")
+      ->capture_default_str();
+  app->add_option("--bands", bands,
+                  "LSH bands (with --rows); default: chosen from --threshold so that pairs "
+                  "0.05 above it become candidates with probability >= 0.97");
+  app->add_option("--rows", rows, "LSH rows per band (with --bands)");
+  app->add_option("--title-bands", title_bands, "Title LSH bands (with --title-rows)");
+  app->add_option("--title-rows", title_rows, "Title LSH rows per band (with --title-bands)");
+  app->add_option("--verify", verify,
+                  "signature: a candidate pair becomes an edge only if its estimated Jaccard "
+                  "is >= threshold; none: every LSH candidate is an edge")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"signature", "none"}));
+  app->add_option("--max-bucket", options.max_bucket,
+                  "LSH buckets with more members are capped (linear, not quadratic, pairs); "
+                  "counted in --stats")
+      ->capture_default_str();
+  app->add_option("--keep", keep,
+                  "Representative of a cluster: first (input order), longest, shortest")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"first", "longest", "shortest"}));
+  app->add_option("--cluster", cluster,
+                  "center: every member is within the threshold of its representative (no "
+                  "chaining); components: connected components (A~B~C joins A and C)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"center", "components"}));
+  app->add_option("--threads,-j", options.threads, "Worker threads; 0 = all cores")
+      ->capture_default_str();
+  app->add_option("--stats", stats_path, "Write run statistics (JSON) to this file");
+  app->add_option("--rejects", rejects_path,
+                  "Write every skipped (bad) record here, byte for byte as read");
+  app->add_option("--max-bad", options.max_bad,
+                  "Fail (exit 1) once more than this many records were bad; 0 = no limit")
+      ->capture_default_str();
+  app->add_flag("--strict", options.strict, "Fail (exit 1) at the first bad record");
+  app->add_flag("--quiet,-q", quiet, "Print nothing but errors (no warnings, no progress)");
+}
+
+
+absl::Status RunFlags::Finalize() {
+  auto fmt = ParseFormat(format);
+  if (!fmt.ok()) return fmt.status();
+  options.format = *fmt;
+  auto steps = ParseNormalizeSteps(normalize);
+  if (!steps.ok()) return steps.status();
+  options.normalize = *steps;
+  auto rules = options.BuildNewsRules();
+  if (!rules.ok()) return rules.status();
+  auto spec = ShingleSpec::Parse(shingle);
+  if (!spec.ok()) return absl::InvalidArgumentError(absl::StrCat("--shingle: ", spec.status().message()));
+  options.shingle = *spec;
+  spec = ShingleSpec::Parse(title_shingle);
+  if (!spec.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--title-shingle: ", spec.status().message()));
+  }
+  options.title_shingle = *spec;
+  auto engine = ParseAlgorithm(algo);
+  if (!engine.ok()) return engine.status();
+  options.algo = *engine;
+  options.simhash_weight =
+      simhash_weight == "binary" ? SimHashWeight::kBinary : SimHashWeight::kTf;
+  auto limit = ParseByteSize(memory_limit, "--memory-limit");
+  if (!limit.ok()) return limit.status();
+  options.memory_limit = *limit;
+  auto mode = ParseMatchMode(match);
+  if (!mode.ok()) return mode.status();
+  options.match = *mode;
+  options.verify = verify != "none";
+  static const std::map<std::string, KeepPolicy> kKeep = {
+      {"first", KeepPolicy::kFirst},
+      {"longest", KeepPolicy::kLongest},
+      {"shortest", KeepPolicy::kShortest}};
+  options.keep = kKeep.at(keep);
+  auto cluster_mode = ParseClusterMode(cluster);
+  if (!cluster_mode.ok()) return cluster_mode.status();
+  options.cluster = *cluster_mode;
+  if ((bands > 0) != (rows > 0)) {
+    return absl::InvalidArgumentError("--bands and --rows go together: give both or neither");
+  }
+  if (bands > 0) options.lsh = LshParams{bands, rows};
+  if (bands < 0 || rows < 0) return absl::InvalidArgumentError("--bands and --rows must be >= 1");
+  if ((title_bands > 0) != (title_rows > 0)) {
+    return absl::InvalidArgumentError(
+        "--title-bands and --title-rows go together: give both or neither");
+  }
+  if (title_bands > 0) options.title_lsh = LshParams{title_bands, title_rows};
+  if (title_bands < 0 || title_rows < 0) {
+    return absl::InvalidArgumentError("--title-bands and --title-rows must be >= 1");
+  }
+  for (const std::string& in : options.inputs) {
+    if (in != "-" && access(in.c_str(), R_OK) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot read input ", in));
+    }
+  }
+  for (const auto& [flag, path] : {std::pair<const char*, const std::string*>{"--stats", &stats_path},
+                                   {"--rejects", &rejects_path}}) {
+    if (path->empty()) continue;
+    absl::Status s = CheckOutputPath(*path, flag);
+    if (!s.ok()) return s;
+  }
+  progress = !quiet && isatty(STDERR_FILENO);
+  return options.Validate();
+}
+
+}  // namespace neardup::cli

@@ -1,0 +1,58 @@
+// run_flags.h: the flags that `cluster` and `dedup` share, parsed into PipelineOptions, and the
+// small parsers and exit codes the CLI's commands use. Only src/cli/ includes this.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "neardup/options.h"
+
+namespace neardup::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+// Prints "neardup: error: MESSAGE" on stderr.
+void PrintError(const absl::Status& status);
+
+// "default", "none", or a comma list of steps ("nfkc,casefold,whitespace", "default,-aliases").
+absl::StatusOr<NormalizeOptions> ParseNormalizeSteps(const std::string& text);
+
+// "512M", "4G", "1000000" -> bytes; `flag` names the option in errors.
+absl::StatusOr<uint64_t> ParseByteSize(const std::string& text, const std::string& flag);
+
+// Flags of `cluster` and `dedup`: strings first, typed by Finalize().
+struct RunFlags {
+  PipelineOptions options;
+  std::string format = "auto";
+  std::string normalize = "default";
+  std::string shingle = "char:5";
+  std::string title_shingle = "char:3";
+  std::string match = "auto";
+  std::string algo = "minhash";
+  std::string simhash_weight = "tf";
+  std::string memory_limit = "2G";
+  int title_bands = 0;
+  int title_rows = 0;
+  std::string verify = "signature";
+  std::string keep = "first";
+  std::string cluster = "center";
+  int bands = 0;
+  int rows = 0;
+  std::string stats_path;
+  std::string rejects_path;
+  bool quiet = false;
+  bool progress = false;  // resolved in Finalize(): stderr is a terminal and not --quiet
+
+  // Registers the flags on `app`.
+  void Add(CLI::App* app);
+  // Turns the string flags into typed options and validates everything (usage errors).
+  absl::Status Finalize();
+};
+
+}  // namespace neardup::cli
