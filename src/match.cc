@@ -246,7 +246,18 @@ absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
     }
     return absl::OkStatus();
   };
-  if (mode != MatchMode::kBody) {
+  // Title candidates are needed only where a pair can pass without its bodies: with `title` and
+  // `either` always; with `auto` only when some titled document has no body (a pair of documents
+  // that both have bodies must pass on the body, so the body's candidates already hold it); with
+  // `both` never. Short titles share many shingles by chance, so this saves most of the candidate
+  // work on article corpora.
+  bool need_title = mode == MatchMode::kTitle || mode == MatchMode::kEither;
+  if (mode == MatchMode::kAuto && title.sketches != nullptr) {
+    for (size_t r = 0; r < title.sketches->rows() && !need_title; ++r) {
+      need_title = body.sketches == nullptr || !body.sketches->Has(title.sketches->slot_of_row(r));
+    }
+  }
+  if (need_title) {
     absl::Status s = add_field(title);
     if (!s.ok()) return s;
   }

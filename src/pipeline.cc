@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -35,6 +36,9 @@ double SecondsSince(Clock::time_point start) {
 
 // Seed of the exact-duplicate hash ("exactdup").
 constexpr uint64_t kExactSeed = 0x6578616374647570ULL;
+// The sampling pass marks stop-shingles only when it saw at least this many documents.
+constexpr uint64_t kMinDfSample = 1000;
+
 // Seed of the id hash used to detect repeated ids ("idseen01").
 constexpr uint64_t kIdSeed = 0x69647365656e3031ULL;
 
@@ -81,12 +85,53 @@ struct Work {
 };
 
 struct ThreadState {
+  // Sampling pass (stop-shingles): count-min document frequencies, per field (see StopShingles).
+  std::vector<uint32_t> df[2];
+  uint64_t sampled_documents = 0;
   std::vector<std::unique_ptr<RecordParser>> parsers;  // by file index
   Document doc;
   std::string title;
   std::string body;
   std::string exact_key;
   std::vector<uint64_t> shingles;
+  uint64_t shingles_removed = 0;
+};
+
+// Shingles too common to mean anything (boilerplate), per field, kept as a count-min filter:
+// the sampling pass counts every distinct shingle of a document in two cells of 2^22 counters
+// (chosen by the low and the high bits of its hash), and a shingle is a stop-shingle when both of
+// its cells exceed the limit. Collisions can only add counts, so a stop-shingle is never missed;
+// a shingle is wrongly flagged only if both its cells are shared with shingles frequent enough to
+// push each over the limit together, which at 2^22 cells needs thousands of frequent shingles.
+// Memory: 16 MiB of counters per thread during sampling, then a 512 KiB bitmap per field.
+class StopShingles {
+ public:
+  static constexpr int kBits = 22;
+  static constexpr uint64_t kMask = (uint64_t{1} << kBits) - 1;
+
+  static void Count(uint64_t h, std::vector<uint32_t>* counts) {
+    ++(*counts)[h & kMask];
+    ++(*counts)[(h >> 32) & kMask];
+  }
+  // Marks the cells whose count exceeds `limit`; returns how many.
+  uint64_t Build(const std::vector<uint32_t>& counts, double limit) {
+    bits_.assign((kMask + 1) / 64, 0);
+    uint64_t marked = 0;
+    for (uint64_t i = 0; i <= kMask; ++i) {
+      if (static_cast<double>(counts[i]) > limit) {
+        bits_[i >> 6] |= uint64_t{1} << (i & 63);
+        ++marked;
+      }
+    }
+    if (marked == 0) bits_.clear();
+    return marked;
+  }
+  bool empty() const { return bits_.empty(); }
+  bool Contains(uint64_t h) const { return Bit(h & kMask) && Bit((h >> 32) & kMask); }
+
+ private:
+  bool Bit(uint64_t i) const { return bits_[i >> 6] >> (i & 63) & 1; }
+  std::vector<uint64_t> bits_;
 };
 
 struct Hash128Hasher {
@@ -111,9 +156,16 @@ class Runner {
   bool ReadNext(Work* work);
   // Parallel: parses, normalizes, shingles and signs every record of `work`.
   void Process(Work* work);
-  // Shingles `text` and stores record i's sketch of one field.
-  void SketchField(const std::string& text, const ShingleSpec& spec, size_t i, FieldWork* field,
-                   ThreadState* ts);
+  // Shingles `text` and stores record i's sketch of one field, without its stop-shingles.
+  void SketchField(const std::string& text, const ShingleSpec& spec, const StopShingles& stop,
+                   size_t i, FieldWork* field, ThreadState* ts);
+  // Sampling pass: counts each distinct shingle of `text` once in `df`.
+  void CountShingles(const std::string& text, const ShingleSpec& spec, std::vector<uint32_t>* df,
+                     ThreadState* ts);
+  // Runs the read -> process -> append pipeline once over the inputs.
+  void RunReadPipeline(size_t in_flight);
+  // The sampling pass: finds the stop-shingles of each field (options.max_shingle_df).
+  void FindStopShingles(size_t in_flight);
   // Serial, in input order: appends the batch's results to the run's flat arrays.
   void Append(const Work& work);
   // Appends document `doc`'s id, renaming it when an earlier document has the same id.
@@ -139,6 +191,8 @@ class Runner {
 
   tbb::enumerable_thread_specific<ThreadState> thread_state_;
   std::atomic<bool> stop_{false};  // set by the append stage when the run must end early
+  bool sampling_ = false;          // the stop-shingle sampling pass is running
+  StopShingles stop_shingles_[2];  // title, body
 
   // Appended in input order (serial output stage only).
   RunResult result_;
@@ -177,6 +231,7 @@ bool Runner::ReadNext(Work* work) {
       return false;
     }
     if (*more && work->batch.size() > 0) {
+      if (sampling_ && next_ordinal_ >= options_.df_sample) return false;
       work->file = file_;
       work->first_ordinal = next_ordinal_;
       next_ordinal_ += work->batch.size();
@@ -187,9 +242,25 @@ bool Runner::ReadNext(Work* work) {
   return false;
 }
 
-void Runner::SketchField(const std::string& text, const ShingleSpec& spec, size_t i,
-                         FieldWork* field, ThreadState* ts) {
+void Runner::CountShingles(const std::string& text, const ShingleSpec& spec,
+                           std::vector<uint32_t>* df, ThreadState* ts) {
   Shingle(text, spec, options_.shingle_seed, &ts->shingles);
+  std::sort(ts->shingles.begin(), ts->shingles.end());
+  ts->shingles.erase(std::unique(ts->shingles.begin(), ts->shingles.end()), ts->shingles.end());
+  if (df->empty()) df->assign(StopShingles::kMask + 1, 0);
+  for (uint64_t h : ts->shingles) StopShingles::Count(h, df);
+}
+
+void Runner::SketchField(const std::string& text, const ShingleSpec& spec,
+                         const StopShingles& stop, size_t i, FieldWork* field, ThreadState* ts) {
+  Shingle(text, spec, options_.shingle_seed, &ts->shingles);
+  if (!stop.empty()) {
+    const size_t before = ts->shingles.size();
+    ts->shingles.erase(std::remove_if(ts->shingles.begin(), ts->shingles.end(),
+                                      [&](uint64_t h) { return stop.Contains(h); }),
+                       ts->shingles.end());
+    ts->shingles_removed += before - ts->shingles.size();
+  }
   if (options_.algo == Algorithm::kExact) {
     std::sort(ts->shingles.begin(), ts->shingles.end());
     ts->shingles.erase(std::unique(ts->shingles.begin(), ts->shingles.end()), ts->shingles.end());
@@ -232,6 +303,8 @@ void Runner::Process(Work* work) {
   work->utf8_repairs = 0;
 
   for (size_t i = 0; i < n; ++i) {
+    // A record without a set (bad, or an empty field) ends where the previous one did.
+    for (FieldWork& f : work->fields) f.token_ends[i] = f.tokens.size();
     ts.doc.Clear();
     absl::Status s = parser->Parse(work->batch.record(i), work->batch.line_numbers[i], &ts.doc);
     if (!s.ok()) {
@@ -247,6 +320,13 @@ void Runner::Process(Work* work) {
     work->utf8_repairs += normalizer_.Normalize(ts.doc.title, TextField::kTitle, &ts.title);
     work->utf8_repairs += normalizer_.Normalize(ts.doc.body, TextField::kBody, &ts.body);
 
+    if (sampling_) {
+      CountShingles(ts.title, options_.title_shingle, &ts.df[0], &ts);
+      CountShingles(ts.body, options_.shingle, &ts.df[1], &ts);
+      ++ts.sampled_documents;
+      continue;
+    }
+
     // Exact key: title, a byte that never occurs in UTF-8 (0xFF), body.
     ts.exact_key.assign(ts.title);
     ts.exact_key.push_back('\xff');
@@ -254,8 +334,8 @@ void Runner::Process(Work* work) {
     work->exact[i] = internal::Hash128Of(ts.exact_key, kExactSeed);
 
     // Each field is sketched on its own (match.h); an empty field has no sketch.
-    SketchField(ts.title, options_.title_shingle, i, &work->fields[0], &ts);
-    SketchField(ts.body, options_.shingle, i, &work->fields[1], &ts);
+    SketchField(ts.title, options_.title_shingle, stop_shingles_[0], i, &work->fields[0], &ts);
+    SketchField(ts.body, options_.shingle, stop_shingles_[1], i, &work->fields[1], &ts);
   }
 }
 
@@ -310,6 +390,7 @@ void Runner::AppendId(std::string_view id, const FileInfo& file, uint64_t line) 
 }
 
 void Runner::Append(const Work& work) {
+  if (sampling_) return;
   const size_t n = work.batch.size();
   uint32_t id_begin = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -363,6 +444,69 @@ void Runner::Append(const Work& work) {
   }
 }
 
+void Runner::RunReadPipeline(size_t in_flight) {
+  tbb::parallel_pipeline(
+      in_flight,
+      tbb::make_filter<void, Work*>(
+          tbb::filter_mode::serial_in_order,
+          [this](tbb::flow_control& fc) -> Work* {
+            auto work = std::make_unique<Work>();
+            if (!ReadNext(work.get())) {
+              fc.stop();
+              return nullptr;
+            }
+            return work.release();
+          }) &
+          tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel,
+                                         [this](Work* work) {
+                                           Process(work);
+                                           return work;
+                                         }) &
+          tbb::make_filter<Work*, void>(tbb::filter_mode::serial_in_order,
+                                        [this](Work* work) {
+                                          std::unique_ptr<Work> owned(work);
+                                          Append(*owned);
+                                        }));
+}
+
+void Runner::FindStopShingles(size_t in_flight) {
+  for (const std::string& in : options_.inputs) {
+    if (in == "-") {
+      result_.counts.df_sample_skipped = true;  // standard input cannot be read twice
+      return;
+    }
+  }
+  sampling_ = true;
+  RunReadPipeline(in_flight);
+  sampling_ = false;
+  // Back to the start of the first input for the real pass.
+  reader_.reset();
+  file_.reset();
+  next_file_ = 0;
+  next_ordinal_ = 0;
+  if (!status_.ok()) return;
+
+  uint64_t documents = 0;
+  std::vector<uint32_t> df[2];
+  for (ThreadState& ts : thread_state_) {
+    documents += ts.sampled_documents;
+    for (int f = 0; f < 2; ++f) {
+      if (ts.df[f].empty()) continue;
+      if (df[f].empty()) {
+        df[f] = std::move(ts.df[f]);
+      } else {
+        for (size_t i = 0; i < df[f].size(); ++i) df[f][i] += ts.df[f][i];
+      }
+      ts.df[f] = {};
+    }
+  }
+  result_.counts.df_sample_documents = documents;
+  if (documents < kMinDfSample) return;  // too few documents to call anything boilerplate
+  const double limit = options_.max_shingle_df * static_cast<double>(documents);
+  if (!df[0].empty()) result_.counts.stop_cells_title = stop_shingles_[0].Build(df[0], limit);
+  if (!df[1].empty()) result_.counts.stop_cells_body = stop_shingles_[1].Build(df[1], limit);
+}
+
 FieldRule Runner::Rule(int field) const {
   FieldRule rule;
   rule.sketches = &sketches_[field];
@@ -388,29 +532,11 @@ absl::StatusOr<RunResult> Runner::Run() {
 
   // Stage 1: read -> parse, normalize, shingle, sign -> append.
   auto start = Clock::now();
-  tbb::parallel_pipeline(
-      in_flight,
-      tbb::make_filter<void, Work*>(
-          tbb::filter_mode::serial_in_order,
-          [this](tbb::flow_control& fc) -> Work* {
-            auto work = std::make_unique<Work>();
-            if (!ReadNext(work.get())) {
-              fc.stop();
-              return nullptr;
-            }
-            return work.release();
-          }) &
-          tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel,
-                                         [this](Work* work) {
-                                           Process(work);
-                                           return work;
-                                         }) &
-          tbb::make_filter<Work*, void>(tbb::filter_mode::serial_in_order,
-                                        [this](Work* work) {
-                                          std::unique_ptr<Work> owned(work);
-                                          Append(*owned);
-                                        }));
+  if (options_.max_shingle_df < 1.0) FindStopShingles(in_flight);
   if (!status_.ok()) return status_;
+  RunReadPipeline(in_flight);
+  if (!status_.ok()) return status_;
+  for (ThreadState& ts : thread_state_) result_.counts.shingles_removed += ts.shingles_removed;
   exact_slots_ = {};  // no longer needed; release before the next stages
   id_index_ = {};
   duplicate_id_counts_ = {};

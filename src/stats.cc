@@ -147,6 +147,16 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Int("pairs_not_generated", c.buckets.pairs_not_generated);
     o.Close();
   }
+  root.Key("stop_shingles");
+  {
+    JsonObject o(&out, 2);
+    o.Int("sampled_documents", c.df_sample_documents);
+    o.Bool("sampling_skipped", c.df_sample_skipped);
+    o.Int("title_cells", c.stop_cells_title);
+    o.Int("body_cells", c.stop_cells_body);
+    o.Int("occurrences_removed", c.shingles_removed);
+    o.Close();
+  }
   root.Key("clusters");
   {
     JsonObject o(&out, 2);
@@ -180,6 +190,8 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Str("normalize", NormalizeStepsName(options.normalize));
     o.Bool("verify", options.verify);
     o.Int("max_bucket", options.max_bucket);
+    o.Num("max_shingle_df", options.max_shingle_df);
+    o.Int("df_sample", options.df_sample);
     o.Str("keep", KeepPolicyName(options.keep));
     o.Str("cluster", ClusterModeName(options.cluster));
     o.Int("threads", static_cast<uint64_t>(extras.threads));

@@ -333,3 +333,45 @@ TEST(CliTest, ReportsEscapeCorpusTextAndMarkdownListsClusters) {
 }
 
 }  // namespace
+
+namespace {
+
+// 1,200 documents, each a short unique text followed by the same long footer: on shingles alone
+// the footer makes them near-duplicates of each other; the stop-shingle pass finds the footer's
+// shingles in every document and leaves them out, so the documents stay apart.
+TEST(CliTest, BoilerplateShinglesAreLeftOutOfSketches) {
+  std::string footer = " ";
+  uint64_t y = 7;
+  for (int i = 0; i < 1000; ++i) {  // a long footer of distinct shingles
+    y = y * 6364136223846793005ULL + 1442695040888963407ULL;
+    footer.push_back(static_cast<char>('a' + (y >> 59) % 26));
+  }
+  const std::string in = Temp("boiler.jsonl");
+  {
+    std::ofstream o(in);
+    uint64_t x = 99;
+    for (int d = 0; d < 1200; ++d) {
+      std::string unique;
+      for (int i = 0; i < 80; ++i) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        unique.push_back(static_cast<char>('a' + (x >> 59) % 26));
+      }
+      o << "{\"id\":\"d" << d << "\",\"text\":\"" << unique << footer << "\"}\n";
+    }
+  }
+  const std::string with = Temp("boiler.with.jsonl"), without = Temp("boiler.without.jsonl");
+  const std::string stats = Temp("boiler.stats.json");
+  ASSERT_EQ(RunNeardup("cluster " + in + " -q -o " + without + " --max-shingle-df 1").exit_code, 0);
+  ASSERT_EQ(RunNeardup("cluster " + in + " -q -o " + with + " --stats " + stats).exit_code, 0);
+  auto count_dropped = [](const std::string& text) {
+    size_t n = 0;
+    for (const std::string& line : Lines(text)) n += Field(line, "representative") == "false";
+    return n;
+  };
+  EXPECT_GT(count_dropped(ReadFile(without)), 100u) << "the footer alone should merge documents";
+  EXPECT_EQ(count_dropped(ReadFile(with)), 0u);
+  const std::string s = ReadFile(stats);
+  EXPECT_EQ(s.find("\"occurrences_removed\": 0,"), std::string::npos) << s;
+}
+
+}  // namespace

@@ -5,6 +5,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -294,6 +295,103 @@ TEST(LineReaderTest, MissingFileIsNotFoundNamingThePath) {
   ASSERT_FALSE(reader.ok());
   EXPECT_EQ(reader.status().code(), absl::StatusCode::kNotFound);
   EXPECT_NE(reader.status().message().find(path), absl::string_view::npos) << reader.status();
+}
+
+// ---- the line limit: long lines come in pieces, memory stays bounded -----------------------
+
+struct Piece {
+  std::string bytes;
+  uint64_t line_number;
+  bool complete;
+};
+
+std::vector<Piece> ReadPieces(const std::string& path, size_t max_line_bytes,
+                              size_t* max_capacity = nullptr) {
+  std::vector<Piece> pieces;
+  auto reader = LineReader::Open(path, max_line_bytes);
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  if (!reader.ok()) return pieces;
+  std::string_view line;
+  for (;;) {
+    absl::StatusOr<bool> more = (*reader)->Next(&line);
+    EXPECT_TRUE(more.ok()) << more.status();
+    if (max_capacity) *max_capacity = std::max(*max_capacity, (*reader)->buffer_capacity());
+    if (!more.ok() || !*more) break;
+    pieces.push_back({std::string(line), (*reader)->line_number(), (*reader)->line_complete()});
+  }
+  return pieces;
+}
+
+TEST(LineReaderLimitTest, LinesWithinTheLimitAreWholeAndComplete) {
+  const std::string path = TempPath("limit_short.txt");
+  WriteFile(path, "abc\nde\n\nxyz");
+  std::vector<Piece> p = ReadPieces(path, 4);  // "abc\n" is exactly 4 bytes: not split
+  ASSERT_EQ(p.size(), 4u);
+  EXPECT_EQ(p[0].bytes, "abc\n");
+  EXPECT_TRUE(p[0].complete);
+  EXPECT_EQ(p[3].bytes, "xyz");
+  EXPECT_EQ(p[3].line_number, 4u);
+  EXPECT_TRUE(p[3].complete);
+}
+
+TEST(LineReaderLimitTest, LongLineComesInPiecesThatRebuildIt) {
+  const std::string path = TempPath("limit_long.txt");
+  std::string long_line;
+  for (int i = 0; i < (5 << 20) / 10; ++i) long_line += "0123456789";
+  long_line += "\n";
+  WriteFile(path, "first\n" + long_line + "last\n");
+  size_t max_capacity = 0;
+  const size_t limit = 1 << 20;
+  std::vector<Piece> p = ReadPieces(path, limit, &max_capacity);
+  ASSERT_GE(p.size(), 4u);
+  EXPECT_EQ(p.front().bytes, "first\n");
+  EXPECT_EQ(p.back().bytes, "last\n");
+  EXPECT_EQ(p.back().line_number, 3u);
+  std::string rebuilt;
+  for (size_t i = 1; i + 1 < p.size(); ++i) {
+    EXPECT_EQ(p[i].line_number, 2u);
+    EXPECT_EQ(p[i].complete, i + 2 == p.size()) << i;
+    if (!p[i].complete) EXPECT_GE(p[i].bytes.size(), limit);
+    rebuilt += p[i].bytes;
+  }
+  EXPECT_EQ(rebuilt, long_line);
+  EXPECT_LT(max_capacity, 2 * limit);
+}
+
+TEST(LineReaderLimitTest, SmallLimitKeepsTheBufferAtOneBlock) {
+  const std::string path = TempPath("limit_small.txt");
+  WriteFile(path, std::string(3 << 20, 'q'));  // no LF at all
+  size_t max_capacity = 0;
+  std::vector<Piece> p = ReadPieces(path, 10, &max_capacity);
+  ASSERT_FALSE(p.empty());
+  std::string rebuilt;
+  for (const Piece& piece : p) {
+    EXPECT_EQ(piece.line_number, 1u);
+    rebuilt += piece.bytes;
+  }
+  EXPECT_EQ(rebuilt.size(), size_t{3} << 20);
+  EXPECT_LE(max_capacity, size_t{1} << 20);
+}
+
+TEST(LineReaderLimitTest, CompressedLongLineIsBoundedToo) {
+  const std::string text = "a\n" + std::string(8 << 20, 'z') + "\nb\n";
+  for (const std::string& name : {std::string("limit_long.gz"), std::string("limit_long.zst")}) {
+    const std::string path = TempPath(name);
+    WriteFile(path, name.back() == 'z' ? Gzip(text) : Zstd(text));
+    size_t max_capacity = 0;
+    std::vector<Piece> p = ReadPieces(path, 1 << 20, &max_capacity);
+    std::string rebuilt;
+    for (const Piece& piece : p) rebuilt += piece.bytes;
+    EXPECT_EQ(rebuilt, text) << name;
+    EXPECT_EQ(p.back().line_number, 3u) << name;
+    EXPECT_LT(max_capacity, size_t{2} << 20) << name;
+  }
+}
+
+TEST(LineReaderLimitTest, ZeroLimitIsRefused) {
+  const std::string path = TempPath("limit_zero.txt");
+  WriteFile(path, "x\n");
+  EXPECT_EQ(LineReader::Open(path, 0).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -218,6 +219,182 @@ TEST(RecordReaderTest, MissingFileIsAnErrorNamingIt) {
   auto reader = RecordReader::Open(path, Format::kJsonl);
   ASSERT_FALSE(reader.ok());
   EXPECT_TRUE(Contains(reader.status().message(), path)) << reader.status();
+}
+
+// ---- oversized records: skipped, counted, memory bounded ------------------------------------
+
+struct Oversized {
+  std::vector<std::string> raw;            // kept bytes (a prefix for an oversized record)
+  std::vector<uint64_t> lines;
+  std::vector<uint64_t> oversized_length;  // 0 = a normal record
+  uint64_t raw_bytes = 0;
+  size_t max_buffer_capacity = 0;
+  size_t max_batch_capacity = 0;
+};
+
+Oversized ReadLimited(const std::string& path, Format format, size_t max_record_bytes,
+                      size_t target_bytes = 1 << 20) {
+  Oversized out;
+  auto reader = RecordReader::Open(path, format, max_record_bytes);
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  if (!reader.ok()) return out;
+  RecordBatch batch;
+  for (;;) {
+    absl::StatusOr<bool> more = (*reader)->ReadBatch(target_bytes, &batch);
+    EXPECT_TRUE(more.ok()) << more.status();
+    out.max_buffer_capacity = std::max(out.max_buffer_capacity, (*reader)->buffer_capacity());
+    out.max_batch_capacity = std::max(out.max_batch_capacity, batch.data.capacity());
+    if (!more.ok() || !*more) break;
+    EXPECT_EQ(batch.oversized_length.size(), batch.size());
+    out.raw_bytes += batch.raw_bytes;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      out.raw.emplace_back(batch.record(i));
+      out.lines.push_back(batch.line_numbers[i]);
+      out.oversized_length.push_back(batch.oversized_length[i]);
+      EXPECT_EQ(batch.oversized(i), batch.oversized_length[i] != 0);
+    }
+  }
+  return out;
+}
+
+TEST(RecordReaderOversizedTest, FiftyMegabyteLineWithOneMegabyteLimitIsSkippedAndBounded) {
+  const std::string path = TempPath("huge_line.jsonl");
+  const std::string before = "{\"id\":\"a\",\"text\":\"before\"}\n";
+  const std::string after = "{\"id\":\"c\",\"text\":\"after\"}\n";
+  const std::string huge =
+      "{\"id\":\"b\",\"text\":\"" + std::string(50'000'000, 'x') + "\"}\n";
+  WriteFile(path, before + huge + after);
+  const size_t limit = 1 << 20;
+  Oversized r = ReadLimited(path, Format::kJsonl, limit);
+  ASSERT_EQ(r.raw.size(), 3u);
+  EXPECT_EQ(r.raw[0], before);
+  EXPECT_EQ(r.raw[2], after);
+  EXPECT_EQ(r.lines, (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(r.oversized_length, (std::vector<uint64_t>{0, huge.size(), 0}));
+  // Only a prefix of the huge record is kept, without a line end.
+  EXPECT_EQ(r.raw[1], huge.substr(0, kOversizedPrefixBytes));
+  EXPECT_EQ(r.raw_bytes, before.size() + huge.size() + after.size());
+  // Memory: neither the reader's buffer nor the batch ever held the record whole.
+  EXPECT_LT(r.max_buffer_capacity, 2 * limit);
+  EXPECT_LT(r.max_batch_capacity, 4 * limit);
+}
+
+TEST(RecordReaderOversizedTest, CompressedHugeLineIsBoundedToo) {
+  const std::string text = "{\"id\":\"a\"}\n" + std::string(20'000'000, ' ') + "x\n{\"id\":\"b\"}\n";
+  std::string gz(compressBound(text.size()) + 64, '\0');
+  uLongf gz_size = gz.size();
+  // zlib's compress() writes a zlib stream; the reader wants gzip, so use deflateInit2.
+  z_stream zs{};
+  ASSERT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  zs.avail_in = static_cast<uInt>(text.size());
+  zs.next_out = reinterpret_cast<Bytef*>(gz.data());
+  zs.avail_out = static_cast<uInt>(gz_size);
+  ASSERT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  gz.resize(zs.total_out);
+  deflateEnd(&zs);
+  const std::string path = TempPath("huge_line.jsonl.gz");
+  WriteFile(path, gz);
+  Oversized r = ReadLimited(path, Format::kJsonl, 1 << 20);
+  ASSERT_EQ(r.raw.size(), 3u);
+  EXPECT_EQ(r.oversized_length, (std::vector<uint64_t>{0, 20'000'002, 0}));
+  EXPECT_EQ(r.lines, (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_LT(r.max_buffer_capacity, size_t{2} << 20);
+}
+
+TEST(RecordReaderOversizedTest, RecordOfExactlyTheLimitIsKeptOneMoreByteIsNot) {
+  const std::string path = TempPath("limit_edge.txt");
+  // Limit 10: "123456789\n" is 10 bytes with its LF; "1234567890\n" is 11.
+  WriteFile(path, "123456789\n1234567890\nok\n");
+  Oversized r = ReadLimited(path, Format::kText, 10);
+  ASSERT_EQ(r.raw.size(), 3u);
+  EXPECT_EQ(r.raw[0], "123456789\n");
+  EXPECT_EQ(r.oversized_length, (std::vector<uint64_t>{0, 11, 0}));
+  EXPECT_EQ(r.raw[1], "1234567890");  // the prefix is at most the limit, and has no line end
+  EXPECT_EQ(r.raw[2], "ok\n");
+}
+
+TEST(RecordReaderOversizedTest, OversizedLastLineWithoutLineEnd) {
+  const std::string path = TempPath("limit_last.tsv");
+  WriteFile(path, "id\ttext\n1\tok\n2\t" + std::string(100, 'y'));
+  Oversized r = ReadLimited(path, Format::kTsv, 64);
+  ASSERT_EQ(r.raw.size(), 2u);
+  EXPECT_EQ(r.oversized_length, (std::vector<uint64_t>{0, 102}));
+  EXPECT_EQ(r.lines, (std::vector<uint64_t>{2, 3}));
+}
+
+TEST(RecordReaderOversizedTest, CsvQuotedFieldPastTheLimitIsOneOversizedRecord) {
+  const std::string path = TempPath("limit_quoted.csv");
+  std::string field;
+  for (int i = 0; i < 1000; ++i) field += "line " + std::to_string(i) + "\n";
+  const std::string big = "1,\"" + field + "\"\n";
+  WriteFile(path, "id,text\n" + big + "2,after\n");
+  Oversized r = ReadLimited(path, Format::kCsv, 1000);
+  ASSERT_EQ(r.raw.size(), 2u);
+  EXPECT_EQ(r.oversized_length[0], big.size());
+  EXPECT_EQ(r.raw[0], "1,\"line 0");  // the prefix stops before the first LF
+  EXPECT_EQ(r.raw[1], "2,after\n");
+  EXPECT_EQ(r.lines, (std::vector<uint64_t>{2, 1003}));
+}
+
+TEST(RecordReaderOversizedTest, CsvQuoteThatNeverClosesIsBoundedAndRunsToTheEnd) {
+  const std::string path = TempPath("limit_unclosed.csv");
+  std::string rest;
+  for (int i = 0; i < 200000; ++i) rest += std::to_string(i) + ",short line\n";
+  WriteFile(path, "id,text\n1,ok\n2,\"never closed\n" + rest);
+  const size_t limit = 64 << 10;
+  Oversized r = ReadLimited(path, Format::kCsv, limit);
+  ASSERT_EQ(r.raw.size(), 2u);
+  EXPECT_EQ(r.oversized_length[0], 0u);
+  EXPECT_EQ(r.oversized_length[1], std::string("2,\"never closed\n").size() + rest.size());
+  EXPECT_LE(r.raw[1].size(), kOversizedPrefixBytes);
+  EXPECT_LE(r.max_buffer_capacity, size_t{1} << 20);
+  EXPECT_LT(r.max_batch_capacity, size_t{4} << 20);
+}
+
+TEST(RecordReaderOversizedTest, RecordsAfterAnOversizedOneKeepTheirOrdinals) {
+  // The same file read with and without a limit gives the same records in the same places.
+  const std::string path = TempPath("limit_ordinals.jsonl");
+  std::string text;
+  for (int i = 0; i < 50; ++i) {
+    text += "{\"id\":\"" + std::to_string(i) + "\",\"text\":\"" +
+            std::string(i % 7 == 3 ? 5000 : 10, 't') + "\"}\n";
+    if (i % 10 == 0) text += "\n";  // blank lines are still skipped
+  }
+  WriteFile(path, text);
+  Records all = ReadAll(path, Format::kJsonl, 4096);
+  Oversized limited = ReadLimited(path, Format::kJsonl, 1000, 4096);
+  ASSERT_EQ(limited.raw.size(), all.raw.size());
+  EXPECT_EQ(limited.lines, all.lines);
+  for (size_t i = 0; i < all.raw.size(); ++i) {
+    if (limited.oversized_length[i] != 0) {
+      EXPECT_EQ(limited.oversized_length[i], all.raw[i].size()) << i;
+      EXPECT_GT(all.raw[i].size(), 1000u) << i;
+    } else {
+      EXPECT_EQ(limited.raw[i], all.raw[i]) << i;
+    }
+  }
+}
+
+TEST(RecordReaderOversizedTest, OversizedHeaderFailsOpenNamingFileAndLine) {
+  const std::string path = TempPath("limit_header.csv");
+  WriteFile(path, "\nid," + std::string(500, 'h') + "\n1,x\n");
+  auto reader = RecordReader::Open(path, Format::kCsv, 100);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(reader.status().message(), "limit_header.csv:2: header row of 504 bytes"))
+      << reader.status();
+}
+
+TEST(RecordReaderOversizedTest, ZeroLimitIsRefused) {
+  const std::string path = TempPath("limit_zero.jsonl");
+  WriteFile(path, "{}\n");
+  EXPECT_EQ(RecordReader::Open(path, Format::kJsonl, 0).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RecordReaderOversizedTest, DefaultLimitIsSixtyFourMebibytes) {
+  EXPECT_EQ(kDefaultMaxRecordBytes, size_t{64} << 20);
 }
 
 // ---- RecordParser: jsonl ------------------------------------------------------------------

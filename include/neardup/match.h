@@ -115,7 +115,9 @@ struct CandidateLimits {
   uint64_t memory_limit_bytes = uint64_t{2} << 30;  // exact join budget
 };
 
-// Candidate pairs of slots from every field the mode may use (union, sorted, unique). Fails only
+// Candidate pairs of slots from every field the mode may need (union, sorted, unique): the body
+// unless the mode is `title`; the title for `title` and `either`, and for `auto` only when some
+// titled document has no body (other pairs must pass on the body anyway). Fails only
 // for the exact engine, when the join would exceed the memory limit (ResourceExhausted).
 absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
                                                                const FieldRule& title,

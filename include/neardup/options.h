@@ -53,6 +53,13 @@ struct PipelineOptions {
   std::optional<LshParams> title_lsh;     // default: ChooseLshParams(title_threshold)
   uint64_t shingle_seed = kShingleSeed;
 
+  // Stop-shingles: a first pass over the first `df_sample` documents counts in how many documents
+  // each shingle occurs; shingles in more than this share of them (boilerplate footers, navigation,
+  // board furniture) are left out of every sketch. Needs at least 1,000 sampled documents; 1 turns
+  // it off. In (0, 1].
+  double max_shingle_df = 0.5;
+  uint64_t df_sample = 5000;              // >= 1 (whole batches are read: about this many)
+
   int num_perm = 128;                     // MinHash permutations, 1..1024
   uint64_t minhash_seed = kMinHashSeed;
   bool verify = true;                     // false: every LSH candidate becomes an edge

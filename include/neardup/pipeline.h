@@ -53,6 +53,14 @@ struct RunCounts {
   uint64_t exact_duplicates = 0;  // documents whose normalized text equals an earlier one's
   uint64_t utf8_repairs = 0;      // invalid UTF-8 sequences replaced by U+FFFD
   uint64_t duplicate_ids = 0;     // documents whose id an earlier document had (renamed)
+  // Stop-shingles (options.max_shingle_df): documents in the sampling pass, count-min cells over
+  // the limit per field (two per stop-shingle, shared cells counted once), and shingle
+  // occurrences left out of sketches.
+  uint64_t df_sample_documents = 0;
+  bool df_sample_skipped = false;  // standard input: no sampling pass
+  uint64_t stop_cells_title = 0;
+  uint64_t stop_cells_body = 0;
+  uint64_t shingles_removed = 0;
   uint64_t candidate_pairs = 0;   // distinct LSH candidate pairs
   uint64_t verified_edges = 0;
   uint64_t clusters = 0;          // including singletons

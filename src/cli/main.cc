@@ -10,6 +10,8 @@
 #include "absl/strings/str_join.h"
 #include "cli/run_command.h"
 #include "cli/run_flags.h"
+#include "cli/synth_command.h"
+#include "cli/tune_command.h"
 #include "neardup/eval.h"
 #include "neardup/io/writer.h"
 #include "neardup_version.h"
@@ -124,6 +126,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   report->add_flag("--quiet,-q", report_flags.quiet, "Print nothing but errors");
 
+  TuneCommand tune(&app);
+  std::function<int()> run_synth;
+  CLI::App* synth = neardup::cli::AddSynthCommand(&app, &run_synth);
+
   neardup::RemoveTemporaryFilesOnSignals();
   try {
     app.parse(argc, argv);
@@ -132,6 +138,8 @@ int main(int argc, char** argv) {
   }
 
   if (eval->parsed()) return RunEval(eval_files, eval_json);
+  if (tune.parsed()) return tune.Run();
+  if (synth->parsed()) return run_synth();
 
   // Usage errors are found before any work: option values, inputs, output directories.
   RunFlags& flags = cluster->parsed() ? cluster_flags : dedup->parsed() ? dedup_flags : report_flags;

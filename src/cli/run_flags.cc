@@ -153,6 +153,13 @@ void RunFlags::Add(CLI::App* app) {
                   "is >= threshold; none: every LSH candidate is an edge")
       ->capture_default_str()
       ->check(CLI::IsMember({"signature", "none"}));
+  app->add_option("--max-shingle-df", options.max_shingle_df,
+                  "Leave out of sketches the shingles found in more than this share of the "
+                  "first --df-sample documents (boilerplate); 1 = off; needs 1,000+ documents")
+      ->capture_default_str();
+  app->add_option("--df-sample", options.df_sample,
+                  "Documents read by the stop-shingle pass (--max-shingle-df)")
+      ->capture_default_str();
   app->add_option("--max-bucket", options.max_bucket,
                   "LSH buckets with more members are capped (linear, not quadratic, pairs); "
                   "counted in --stats")

@@ -10,12 +10,18 @@
 // as views into an internal buffer that is reused, so reading allocates nothing per line; the
 // buffer only grows when a single line is longer than it.
 //
+// Memory is bounded by `max_line_bytes` (see Open): a line longer than that is never held whole.
+// It is handed out in pieces instead, each a view of the buffer, and the buffer's capacity stays
+// below max(1 MiB, 2 x max_line_bytes). A caller that wants whole lines only (and no limit) passes
+// nothing and sees one piece per line, as before.
+//
 // Errors (open/read failures, corrupt or truncated gzip/zstd data) are Statuses whose message
 // starts with the file's label ("<stdin>" for "-").
 // Not thread-safe; one LineReader per file.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,9 +34,14 @@ enum class Compression { kNone, kGzip, kZstd };
 
 class LineReader {
  public:
+  static constexpr size_t kNoLimit = std::numeric_limits<size_t>::max();
+
   // Opens `path` ("-" is standard input) and detects its compression. Fails (NotFound,
   // PermissionDenied, ...) with a message naming the file if it cannot be opened or read.
-  static absl::StatusOr<std::unique_ptr<LineReader>> Open(const std::string& path);
+  // `max_line_bytes` (>= 1) bounds how much of one line is buffered: once more than that many bytes
+  // of a line are waiting without its LF, Next() hands them out as a piece (see Next()).
+  static absl::StatusOr<std::unique_ptr<LineReader>> Open(const std::string& path,
+                                                          size_t max_line_bytes = kNoLimit);
   ~LineReader();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
@@ -38,10 +49,22 @@ class LineReader {
   // Sets `*line` to the next line's raw bytes, line end included, and returns true; returns false
   // at end of input. `*line` stays valid until the next call to Next(). After an error the reader
   // must not be used again.
+  // A line of which at least `max_line_bytes` bytes are buffered with no LF yet comes in pieces:
+  // every piece but the last has line_complete() false (and is at least `max_line_bytes` long, at
+  // most the buffer's capacity); the last piece, the one ending in LF (or the end of input), has
+  // it true. A line whose last piece would be empty (input ends right after a piece) ends with
+  // Next() returning false instead. A line that fits in what is buffered is always one piece, so a
+  // line of up to `max_line_bytes` bytes (LF included) is never split.
   absl::StatusOr<bool> Next(std::string_view* line);
 
-  // 1-based number of the line last returned by Next() (0 before the first line).
+  // False when the piece last returned by Next() is not the end of its line (see Next()).
+  bool line_complete() const { return !in_line_; }
+  // 1-based number of the line last returned by Next() (0 before the first line); every piece of a
+  // line has the line's number.
   uint64_t line_number() const { return line_number_; }
+  // Bytes allocated for the line buffer (not counting the fixed 1 MiB input block and the
+  // decompressor's state): at most max(1 MiB, 2 x max_line_bytes).
+  size_t buffer_capacity() const { return capacity_; }
   // Bytes read from the underlying file so far (compressed bytes for gzip/zstd input).
   uint64_t bytes_consumed() const;
   // The file name used in error messages: the path, or "<stdin>" for "-".
@@ -51,7 +74,7 @@ class LineReader {
   class Source;  // defined in line_reader.cc
 
  private:
-  LineReader(std::unique_ptr<Source> source, Compression compression);
+  LineReader(std::unique_ptr<Source> source, Compression compression, size_t max_line_bytes);
   absl::Status Refill();
 
   std::unique_ptr<Source> source_;
@@ -63,6 +86,8 @@ class LineReader {
   size_t end_ = 0;    // end of the bytes read so far
   bool eof_ = false;
   bool started_ = false;  // the BOM check has run
+  bool in_line_ = false;  // the last piece handed out did not end its line
+  size_t max_line_bytes_;
   uint64_t line_number_ = 0;
 };
 

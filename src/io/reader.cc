@@ -156,8 +156,8 @@ void SplitTsv(std::string_view record, std::vector<std::string>* fields, size_t*
 
 class RecordReaderImpl : public RecordReader {
  public:
-  RecordReaderImpl(std::unique_ptr<LineReader> lines, Format format)
-      : lines_(std::move(lines)), format_(format) {}
+  RecordReaderImpl(std::unique_ptr<LineReader> lines, Format format, size_t max_record_bytes)
+      : lines_(std::move(lines)), format_(format), max_record_bytes_(max_record_bytes) {}
 
   // csv/tsv: reads the header row (skipping leading empty lines).
   absl::Status ReadHeader() {
@@ -165,6 +165,11 @@ class RecordReaderImpl : public RecordReader {
     batch.Clear();
     ASSIGN_OR_RETURN(bool found, ReadRecord(&batch));
     if (!found) return absl::OkStatus();
+    if (batch.oversized(0)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          lines_->label(), ":", batch.line_numbers[0], ": header row of ", batch.oversized_length[0],
+          " bytes is longer than --max-record-bytes (", max_record_bytes_, ")"));
+    }
     header_raw_ = std::move(batch.data);
     std::string_view row = StripLineEnd(header_raw_);
     size_t count = 0;
@@ -183,7 +188,7 @@ class RecordReaderImpl : public RecordReader {
 
   absl::StatusOr<bool> ReadBatch(size_t target_bytes, RecordBatch* batch) override {
     batch->Clear();
-    while (batch->data.size() < target_bytes || batch->size() == 0) {
+    while (batch->raw_bytes < target_bytes || batch->size() == 0) {
       ASSIGN_OR_RETURN(bool found, ReadRecord(batch));
       if (!found) break;
     }
@@ -193,38 +198,57 @@ class RecordReaderImpl : public RecordReader {
   const std::string& header_raw() const override { return header_raw_; }
   const std::vector<std::string>& columns() const override { return columns_; }
   uint64_t bytes_consumed() const override { return lines_->bytes_consumed(); }
+  size_t buffer_capacity() const override { return lines_->buffer_capacity(); }
 
  private:
-  // Appends the next record to `batch`; false at end of input.
+  // Appends the next record to `batch`; false at end of input. The line reader hands a line
+  // longer than the limit out in pieces; a record is taken piece by piece, so a record past the
+  // limit keeps only its prefix while the rest is counted and dropped.
   absl::StatusOr<bool> ReadRecord(RecordBatch* batch) {
-    std::string_view line;
+    std::string_view piece;
     for (;;) {
-      ASSIGN_OR_RETURN(bool more, lines_->Next(&line));
+      ASSIGN_OR_RETURN(bool more, lines_->Next(&piece));
       if (!more) return false;
+      if (!lines_->line_complete()) break;  // part of an over-long line: never blank
       const bool skip = (format_ == Format::kJsonl || format_ == Format::kText)
-                            ? IsBlank(line)
-                            : StripLineEnd(line).empty();
+                            ? IsBlank(piece)
+                            : StripLineEnd(piece).empty();
       if (!skip) break;
     }
     batch->line_numbers.push_back(lines_->line_number());
-    batch->data.append(line);
-    if (format_ == Format::kCsv) {
-      // A quoted field may hold line ends: keep taking lines until the quote closes. At end of
-      // input inside quotes the record ends there and RecordParser reports it.
-      CsvState state = ScanCsv(line, CsvState::kFieldStart);
-      while (state == CsvState::kQuoted) {
-        ASSIGN_OR_RETURN(bool more, lines_->Next(&line));
-        if (!more) break;
-        batch->data.append(line);
-        state = ScanCsv(line, state);
+    const size_t start = batch->data.size();
+    uint64_t length = 0;
+    bool oversized = false;
+    // csv: a quoted field may hold line ends, so the record goes on until the quote closes at a
+    // line end. At end of input inside quotes the record ends there and RecordParser reports it.
+    CsvState state = CsvState::kFieldStart;
+    for (;;) {
+      length += piece.size();
+      if (!oversized && length > max_record_bytes_) {
+        oversized = true;
+        const size_t keep = std::min(kOversizedPrefixBytes, max_record_bytes_);
+        const size_t have = batch->data.size() - start;
+        if (have < keep) batch->data.append(piece.substr(0, keep - have));
+        batch->data.resize(std::min(batch->data.size(), start + keep));
+        const size_t lf = batch->data.find('\n', start);
+        if (lf != std::string::npos) batch->data.resize(lf);
+      } else if (!oversized) {
+        batch->data.append(piece);
       }
+      if (format_ == Format::kCsv) state = ScanCsv(piece, state);
+      if (lines_->line_complete() && state != CsvState::kQuoted) break;
+      ASSIGN_OR_RETURN(bool more, lines_->Next(&piece));
+      if (!more) break;
     }
     batch->offsets.push_back(batch->data.size());
+    batch->oversized_length.push_back(oversized ? length : 0);
+    batch->raw_bytes += length;
     return true;
   }
 
   std::unique_ptr<LineReader> lines_;
   Format format_;
+  size_t max_record_bytes_;
   std::string header_raw_;
   std::vector<std::string> columns_;
 };
@@ -374,13 +398,18 @@ Format GuessFormat(std::string_view path) {
 }
 
 absl::StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(const std::string& path,
-                                                                 Format format) {
+                                                                 Format format,
+                                                                 size_t max_record_bytes) {
   if (format == Format::kAuto) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": format must be resolved (GuessFormat) before opening"));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<LineReader> lines, LineReader::Open(path));
-  auto reader = std::make_unique<RecordReaderImpl>(std::move(lines), format);
+  if (max_record_bytes == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": the record limit (--max-record-bytes) must be at least 1"));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<LineReader> lines, LineReader::Open(path, max_record_bytes));
+  auto reader = std::make_unique<RecordReaderImpl>(std::move(lines), format, max_record_bytes);
   if (format == Format::kCsv || format == Format::kTsv) RETURN_IF_ERROR(reader->ReadHeader());
   return std::unique_ptr<RecordReader>(std::move(reader));
 }

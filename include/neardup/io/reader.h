@@ -24,6 +24,16 @@
 // the header. Line numbers always count skipped lines.
 // A record's raw bytes are kept exactly as read, including its line end(s), so that `dedup` can
 // write it back byte for byte.
+//
+// Oversized records. A record whose raw bytes (line ends included; for csv all the lines of a
+// quoted field that spans lines, and a quote that never closes runs to the end of the input) are
+// more than `max_record_bytes` is never held in memory whole: the reader keeps only its first
+// bytes (see kOversizedPrefixBytes), skips the rest while counting it, and hands the record out
+// flagged (RecordBatch::oversized_length) with its line number and its true length. It is still a
+// record, so record ordinals are the same whatever the limit, as long as every reader of a file
+// uses the same one. A line in pieces is never treated as blank. Memory per reader stays below
+// max(1 MiB, 2 x max_record_bytes) for the line buffer, plus a fixed 1 MiB input block.
+// A csv/tsv header row longer than the limit fails Open() (InvalidArgument naming file and line).
 #pragma once
 
 #include <cstdint>
@@ -47,6 +57,12 @@ std::string_view FormatName(Format format);
 // .txt/.text -> text. Anything else (and "-") -> jsonl.
 Format GuessFormat(std::string_view path);
 
+// The default of RecordReader::Open's `max_record_bytes` (the CLI's --max-record-bytes): 64 MiB.
+inline constexpr size_t kDefaultMaxRecordBytes = size_t{64} << 20;
+// How much of an oversized record RecordBatch keeps: at most this many of its first bytes, and
+// never past its first LF (so the kept prefix is part of one line and holds no line end).
+inline constexpr size_t kOversizedPrefixBytes = 4096;
+
 struct FieldNames {
   std::string id = "id";
   std::string text = "text";
@@ -59,15 +75,24 @@ struct RecordBatch {
   std::string data;          // raw bytes of every record, each with its own line end(s)
   std::vector<size_t> offsets;        // record i is data[offsets[i], offsets[i + 1])
   std::vector<uint64_t> line_numbers;  // 1-based line on which record i starts
+  // Per record: 0, or for a record longer than the reader's `max_record_bytes`, its true length in
+  // bytes (> max_record_bytes, line ends included). Such a record's bytes in `data` are only a
+  // prefix (see kOversizedPrefixBytes): it must not be parsed or written back as a record.
+  std::vector<uint64_t> oversized_length;
+  // True bytes of every record in the batch, oversized ones counted whole (>= data.size()).
+  uint64_t raw_bytes = 0;
 
   size_t size() const { return line_numbers.size(); }
   std::string_view record(size_t i) const {
     return std::string_view(data).substr(offsets[i], offsets[i + 1] - offsets[i]);
   }
+  bool oversized(size_t i) const { return oversized_length[i] != 0; }
   void Clear() {
     data.clear();
     offsets.assign(1, 0);
     line_numbers.clear();
+    oversized_length.clear();
+    raw_bytes = 0;
   }
 };
 
@@ -75,13 +100,15 @@ class RecordReader {
  public:
   // Opens `path` ("-" is standard input). For csv and tsv the header row is read here; a missing
   // header (empty file) is not an error, the file simply has no records. `format` must not be
-  // kAuto (resolve it with GuessFormat first).
-  static absl::StatusOr<std::unique_ptr<RecordReader>> Open(const std::string& path,
-                                                            Format format);
+  // kAuto (resolve it with GuessFormat first). `max_record_bytes` (>= 1, else InvalidArgument)
+  // bounds the bytes of one record held in memory; longer records are flagged, not kept (see
+  // "Oversized records" above).
+  static absl::StatusOr<std::unique_ptr<RecordReader>> Open(
+      const std::string& path, Format format, size_t max_record_bytes = kDefaultMaxRecordBytes);
   virtual ~RecordReader() = default;
 
   // Replaces `*batch` with the next records: whole records, at least one, stopping once about
-  // `target_bytes` have been read. Returns false (and an empty batch) at end of input; an I/O or
+  // `target_bytes` have been read (counting oversized records at their true length). Returns false (and an empty batch) at end of input; an I/O or
   // decompression error (e.g. a truncated .gz) is returned as a Status naming the file.
   virtual absl::StatusOr<bool> ReadBatch(size_t target_bytes, RecordBatch* batch) = 0;
 
@@ -91,6 +118,9 @@ class RecordReader {
   virtual const std::vector<std::string>& columns() const = 0;
   // Bytes consumed from the underlying file so far (compressed bytes for .gz/.zst), for progress.
   virtual uint64_t bytes_consumed() const = 0;
+  // Bytes allocated for the reader's line buffer: below max(1 MiB, 2 x max_record_bytes) whatever
+  // the input (the batches' own memory is the caller's). For tests and memory accounting.
+  virtual size_t buffer_capacity() const = 0;
 };
 
 // Turns raw records into Documents. Not thread-safe: use one per thread. Cheap to construct.

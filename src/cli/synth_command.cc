@@ -1,0 +1,191 @@
+// `neardup synth`: flags to SynthOptions, then GenerateCorpus into an AtomicFile.
+#include "cli/synth_command.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "neardup/io/writer.h"
+#include "neardup/synth.h"
+
+namespace neardup::cli {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+struct SynthFlags {
+  SynthOptions options;
+  std::string edit_rate = "0.01:0.05";
+  std::string edits = "all";
+  std::string output = "-";
+  bool no_title = false;
+  bool no_edit_field = false;
+  bool quiet = false;
+};
+
+void Error(const absl::Status& status) {
+  std::cerr << "neardup: error: " << status.message() << "\n";
+}
+
+// "MIN:MAX" or one rate for both.
+absl::Status ParseEditRate(const std::string& text, SynthOptions* options) {
+  const size_t colon = text.find(':');
+  const std::string lo = text.substr(0, colon);
+  const std::string hi = colon == std::string::npos ? lo : text.substr(colon + 1);
+  if (!absl::SimpleAtod(lo, &options->edit_rate_min) ||
+      !absl::SimpleAtod(hi, &options->edit_rate_max)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--edit-rate: expected MIN:MAX or RATE, got \"", text, "\""));
+  }
+  return absl::OkStatus();
+}
+
+int Run(SynthFlags& flags) {
+  SynthOptions& options = flags.options;
+  options.write_title = !flags.no_title;
+  options.write_edit = !flags.no_edit_field;
+  absl::Status s = ParseEditRate(flags.edit_rate, &options);
+  if (s.ok()) {
+    auto edits = ParseSynthEdits(flags.edits);
+    if (edits.ok()) {
+      options.edits = *edits;
+    } else {
+      s = edits.status();
+    }
+  }
+  for (const std::string& base : options.base_files) {
+    if (s.ok() && base != "-" && access(base.c_str(), R_OK) != 0) {
+      s = absl::InvalidArgumentError(absl::StrCat("--base: cannot read ", base));
+    }
+  }
+  if (s.ok()) s = options.Validate();
+  if (s.ok()) s = CheckOutputPath(flags.output, "--output");
+  if (!s.ok()) {
+    Error(s);
+    return kExitUsage;
+  }
+
+  auto out = AtomicFile::Create(flags.output);
+  if (!out.ok()) {
+    Error(out.status());
+    return kExitFailed;
+  }
+  const bool progress = !flags.quiet && isatty(STDERR_FILENO) && flags.output != "-";
+  const auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  uint64_t written = 0;
+  auto stats = GenerateCorpus(options, [&](std::string_view bytes) {
+    written += bytes.size();
+    if (progress) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last >= std::chrono::milliseconds(200)) {
+        last = now;
+        const double secs = std::chrono::duration<double>(now - start).count();
+        std::cerr << absl::StrFormat("\rneardup: synth: %.0f MB written, %.0f MB/s   ",
+                                     written / 1e6, secs > 0 ? written / 1e6 / secs : 0.0);
+      }
+    }
+    return (*out)->Write(bytes);
+  });
+  if (progress) std::cerr << "\r\033[K";
+  if (stats.ok()) s = (*out)->Commit();
+  if (!stats.ok() || !s.ok()) {
+    Error(stats.ok() ? s : stats.status());
+    return kExitFailed;
+  }
+  if (!flags.quiet) {
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cerr << absl::StrFormat(
+        "neardup: synth: %d documents (%d in %d planted clusters), %.1f MB in %.2f s "
+        "(%.0f MB/s)%s\n",
+        stats->documents, stats->clustered_documents, stats->clusters, stats->bytes / 1e6, secs,
+        secs > 0 ? stats->bytes / 1e6 / secs : 0.0,
+        flags.output == "-" ? "" : absl::StrCat(", wrote ", flags.output));
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+CLI::App* AddSynthCommand(CLI::App* app, std::function<int()>* run) {
+  auto flags = std::make_shared<SynthFlags>();
+  SynthOptions& o = flags->options;
+  CLI::App* cmd = app->add_subcommand(
+      "synth",
+      "Generate a JSONL corpus with planted near-duplicate clusters and their ground truth");
+  cmd->footer(
+      "Each line is {\"id\", \"title\", \"text\", \"cluster\", \"edit\"}; \"cluster\" is the id of "
+      "the planted cluster's original (a document's own id when it is in no cluster). Score a "
+      "run with:\n"
+      "  neardup cluster corpus.jsonl -o clusters.jsonl\n"
+      "  neardup eval clusters.jsonl --truth corpus.jsonl --truth-field cluster\n"
+      "The output depends only on the flags and the base files, never on --threads.\n"
+      "Edits: char_insert, char_delete, char_substitute, word_insert, word_delete, "
+      "word_substitute (each word of a copy, with probability RATE), headline_tag, truncate, "
+      "quotes, spacing (each copy, with probability 1/3).\n");
+  cmd->add_option("-n,--documents", o.documents, "Number of documents to write (up to 2^40)")
+      ->capture_default_str();
+  cmd->add_option("--doc-bytes", o.doc_bytes,
+                  "Mean body (text) length in UTF-8 bytes, 16 to 16777216")
+      ->capture_default_str();
+  cmd->add_option("--doc-bytes-jitter", o.doc_bytes_jitter,
+                  "Body lengths vary uniformly by this fraction around --doc-bytes, 0 to 0.9")
+      ->capture_default_str();
+  cmd->add_option("--base", o.base_files,
+                  "Base texts (JSONL, CSV, TSV or text; repeatable): documents are mixes of "
+                  "random windows of their text. Default: Korean and English pseudo-text");
+  cmd->add_option("--base-text-field", o.base_fields.text, "Text field of the base files")
+      ->capture_default_str();
+  cmd->add_option("--base-title-field", o.base_fields.title,
+                  "Title field of the base files (titles are cut from the text if none)")
+      ->capture_default_str();
+  cmd->add_option("--korean-share", o.korean_share,
+                  "Pseudo-text: share of documents in Korean (the rest English), 0 to 1")
+      ->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Random seed; the same seed gives the same bytes")
+      ->capture_default_str();
+  cmd->add_option("--dup-fraction", o.dup_fraction,
+                  "Share of documents in planted clusters (originals included), 0 to 1")
+      ->capture_default_str();
+  cmd->add_option("--max-cluster-size", o.max_cluster_size,
+                  "Largest planted cluster, 2 or more (at most --cluster-window)")
+      ->capture_default_str();
+  cmd->add_option("--cluster-size-exponent", o.cluster_size_exponent,
+                  "Cluster sizes s in [2, max] have probability ~ s^-EXPONENT (0: uniform), 0 to 10")
+      ->capture_default_str();
+  cmd->add_option("--cluster-window", o.cluster_window,
+                  "Clusters are planted within windows of this many consecutive documents")
+      ->capture_default_str();
+  cmd->add_option("--edit-rate", flags->edit_rate,
+                  "MIN:MAX (or one RATE): each copy's edit rate, drawn uniformly; the share of "
+                  "words edited, 0 to 1")
+      ->capture_default_str();
+  cmd->add_option("--edits", flags->edits,
+                  "Comma-separated edits copies may get (see below), or all, or none")
+      ->capture_default_str();
+  cmd->add_option("--id-prefix", o.id_prefix, "Ids are PREFIX followed by the document number")
+      ->capture_default_str();
+  cmd->add_flag("--no-title", flags->no_title, "Write no \"title\" field");
+  cmd->add_flag("--no-edit-field", flags->no_edit_field, "Write no \"edit\" field");
+  cmd->add_option("-o,--output", flags->output, "Output JSONL file; - is standard output")
+      ->capture_default_str();
+  cmd->add_option("--threads,-j", o.threads, "Worker threads; 0 = all cores")
+      ->capture_default_str();
+  cmd->add_flag("--quiet,-q", flags->quiet, "Print nothing but errors");
+  *run = [flags] { return Run(*flags); };
+  return cmd;
+}
+
+}  // namespace neardup::cli

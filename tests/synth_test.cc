@@ -1,0 +1,351 @@
+#include "neardup/synth.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "neardup/io/reader.h"
+#include "neardup/normalize.h"
+#include "neardup/shingle.h"
+
+namespace neardup {
+namespace {
+
+#define EXPECT_OK(expr) EXPECT_TRUE((expr).ok()) << (expr).status()
+
+const char kKocoBase[] =
+    NEARDUP_SOURCE_DIR "/../shared/data/kocohub-ko-entertainment-titles/docs.jsonl";
+
+struct Doc {
+  std::string id, title, text, cluster, edit;
+};
+
+std::string Generate(const SynthOptions& options, SynthStats* stats = nullptr) {
+  std::ostringstream out;
+  auto result = GenerateCorpus(options, out);
+  EXPECT_TRUE(result.ok()) << result.status();
+  if (stats != nullptr && result.ok()) *stats = *result;
+  return out.str();
+}
+
+// Parses every line with neardup's own JSONL parser; the cluster and edit fields are read by
+// parsers that take them as their id and text fields.
+std::vector<Doc> Parse(const std::string& jsonl) {
+  RecordParser main(Format::kJsonl, FieldNames{}, "synth", {});
+  RecordParser extra(Format::kJsonl, FieldNames{"cluster", "edit", "title"}, "synth", {});
+  std::vector<Doc> docs;
+  Document d, e;
+  uint64_t line = 0;
+  for (absl::string_view raw : absl::StrSplit(jsonl, '\n', absl::SkipEmpty())) {
+    ++line;
+    const std::string_view record(raw.data(), raw.size());
+    absl::Status s = main.Parse(record, line, &d);
+    EXPECT_TRUE(s.ok()) << s << " in line " << line << ": " << record.substr(0, 200);
+    s = extra.Parse(record, line, &e);
+    EXPECT_TRUE(s.ok()) << s;
+    docs.push_back({d.id, d.title, d.body, e.id, e.body});
+  }
+  return docs;
+}
+
+std::vector<uint64_t> Shingles(const Normalizer& normalizer, const std::string& text) {
+  std::string normalized;
+  normalizer.Normalize(text, TextField::kBody, &normalized);
+  return ShingleSet(normalized, ShingleSpec{});
+}
+
+struct Similarities {
+  std::vector<double> planted;    // each copy against its original
+  std::vector<double> unrelated;  // random pairs from different clusters
+};
+
+Similarities Measure(const std::vector<Doc>& docs, size_t unrelated_pairs) {
+  const Normalizer normalizer;
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < docs.size(); ++i) index[docs[i].id] = i;
+  std::vector<std::vector<uint64_t>> sets;
+  for (const Doc& d : docs) sets.push_back(Shingles(normalizer, d.text));
+  Similarities sim;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (docs[i].cluster == docs[i].id) continue;
+    sim.planted.push_back(ExactJaccard(sets[i], sets[index.at(docs[i].cluster)]));
+  }
+  std::mt19937_64 rng(5);
+  while (sim.unrelated.size() < unrelated_pairs) {
+    const size_t a = rng() % docs.size(), b = rng() % docs.size();
+    if (docs[a].cluster == docs[b].cluster) continue;
+    sim.unrelated.push_back(ExactJaccard(sets[a], sets[b]));
+  }
+  return sim;
+}
+
+double ShareAtLeast(const std::vector<double>& v, double x) {
+  return static_cast<double>(std::count_if(v.begin(), v.end(), [x](double s) { return s >= x; })) /
+         static_cast<double>(v.size());
+}
+
+SynthOptions Small() {
+  SynthOptions o;
+  o.documents = 3000;
+  o.doc_bytes = 1000;
+  o.cluster_window = 700;      // several windows, the last one partial
+  o.batch_documents = 64;      // many batches in flight
+  o.edit_rate_min = 0.01;
+  o.edit_rate_max = 0.03;
+  return o;
+}
+
+TEST(SynthTest, SameSeedGivesSameBytesAtAnyThreadCount) {
+  SynthOptions o = Small();
+  o.threads = 1;
+  const std::string one = Generate(o);
+  o.threads = 2;
+  const std::string two = Generate(o);
+  EXPECT_FALSE(one.empty());
+  EXPECT_EQ(one, two);
+  o.batch_documents = 1000;
+  EXPECT_EQ(one, Generate(o));
+  o.seed = 2;
+  EXPECT_NE(one, Generate(o));
+}
+
+TEST(SynthTest, EveryLineIsValidJsonWithIdsInOrder) {
+  SynthOptions o = Small();
+  o.id_prefix = "x\"";  // escaped in the output
+  SynthStats stats;
+  const std::string out = Generate(o, &stats);
+  const std::vector<Doc> docs = Parse(out);
+  ASSERT_EQ(docs.size(), o.documents);
+  EXPECT_EQ(stats.documents, o.documents);
+  EXPECT_EQ(stats.bytes, out.size());
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), static_cast<long>(o.documents));
+  for (size_t i = 0; i < docs.size(); ++i) {
+    ASSERT_EQ(docs[i].id, "x\"" + std::to_string(i));
+    EXPECT_FALSE(docs[i].title.empty());
+    EXPECT_FALSE(docs[i].text.empty());
+  }
+}
+
+TEST(SynthTest, PlantedClustersFollowTheOptions) {
+  SynthOptions o = Small();
+  o.documents = 20000;
+  o.cluster_window = 5000;
+  o.dup_fraction = 0.4;
+  o.max_cluster_size = 6;
+  SynthStats stats;
+  const std::vector<Doc> docs = Parse(Generate(o, &stats));
+  std::map<std::string, std::vector<size_t>> clusters;
+  for (size_t i = 0; i < docs.size(); ++i) clusters[docs[i].cluster].push_back(i);
+  uint64_t clustered = 0, multi = 0;
+  for (const auto& [label, members] : clusters) {
+    // The label is the first member's id; members stay in one window.
+    EXPECT_EQ(docs[members.front()].id, label);
+    EXPECT_LE(members.size(), 6u);
+    EXPECT_EQ(members.front() / 5000, members.back() / 5000);
+    if (members.size() < 2) {
+      EXPECT_EQ(docs[members.front()].edit, "singleton");
+      continue;
+    }
+    ++multi;
+    clustered += members.size();
+    EXPECT_EQ(docs[members.front()].edit, "original");
+    for (size_t k = 1; k < members.size(); ++k) {
+      EXPECT_EQ(docs[members[k]].edit.rfind("rate=0.0", 0), 0u) << docs[members[k]].edit;
+    }
+  }
+  EXPECT_EQ(stats.clusters, multi);
+  EXPECT_EQ(stats.clustered_documents, clustered);
+  EXPECT_NEAR(static_cast<double>(clustered) / o.documents, 0.4, 0.01);
+}
+
+TEST(SynthTest, DocumentSizesMeetTheTarget) {
+  for (uint64_t target : {300u, 2000u, 8000u}) {
+    SynthOptions o = Small();
+    o.documents = 1000;
+    o.doc_bytes = target;
+    o.dup_fraction = 0;
+    const std::vector<Doc> docs = Parse(Generate(o));
+    double total = 0;
+    for (const Doc& d : docs) {
+      total += static_cast<double>(d.text.size());
+      EXPECT_GE(d.text.size(), target / 2 - 1);
+      EXPECT_LE(d.text.size(), target * 3 / 2 + 64);
+    }
+    EXPECT_NEAR(total / docs.size(), static_cast<double>(target), target * 0.05) << target;
+  }
+}
+
+TEST(SynthTest, PseudoTextMixesKoreanAndEnglish) {
+  SynthOptions o = Small();
+  o.documents = 400;
+  const std::vector<Doc> docs = Parse(Generate(o));
+  int korean = 0;
+  for (const Doc& d : docs) {
+    korean += d.text.find("\xEB\x8B\xA4.") != std::string::npos;  // "다."
+  }
+  EXPECT_GT(korean, 140);
+  EXPECT_LT(korean, 260);
+  o.korean_share = 0;
+  for (const Doc& d : Parse(Generate(o))) {
+    EXPECT_EQ(d.text.find("\xEB\x8B\xA4."), std::string::npos);
+  }
+}
+
+// The ground truth is consistent: copies are near-duplicates of their original (at low edit
+// rates), unrelated documents are not.
+TEST(SynthTest, PlantedCopiesAreSimilarAndOthersAreNot) {
+  SynthOptions o = Small();
+  o.documents = 2000;
+  o.doc_bytes = 2000;
+  const Similarities sim = Measure(Parse(Generate(o)), 3000);
+  ASSERT_GT(sim.planted.size(), 300u);
+  EXPECT_GE(ShareAtLeast(sim.planted, 0.7), 0.95);
+  EXPECT_LE(ShareAtLeast(sim.unrelated, 0.3), 0.01);
+}
+
+TEST(SynthTest, HigherEditRatesGiveLowerSimilarity) {
+  SynthOptions o = Small();
+  o.documents = 1000;
+  o.dup_fraction = 0.5;
+  o.edit_rate_min = o.edit_rate_max = 0.2;
+  const Similarities sim = Measure(Parse(Generate(o)), 100);
+  ASSERT_FALSE(sim.planted.empty());
+  EXPECT_LE(ShareAtLeast(sim.planted, 0.7), 0.2);
+}
+
+TEST(SynthTest, NoEditsMakeExactCopies) {
+  SynthOptions o = Small();
+  o.edits = 0;
+  for (const Doc& d : Parse(Generate(o))) {
+    if (d.cluster == d.id) continue;
+    EXPECT_EQ(d.edit, "rate=0.0" + d.edit.substr(8));
+  }
+  std::map<std::string, Doc> by_id;
+  const std::vector<Doc> docs = Parse(Generate(o));
+  for (const Doc& d : docs) by_id[d.id] = d;
+  for (const Doc& d : docs) {
+    EXPECT_EQ(d.text, by_id[d.cluster].text);
+    EXPECT_EQ(d.title, by_id[d.cluster].title);
+  }
+}
+
+TEST(SynthTest, EachEditAloneChangesCopies) {
+  for (const char* name : {"char_insert", "char_delete", "char_substitute", "word_insert",
+                           "word_delete", "word_substitute", "headline_tag", "truncate", "quotes",
+                           "spacing"}) {
+    SynthOptions o = Small();
+    o.documents = 600;
+    o.dup_fraction = 0.5;
+    o.edit_rate_min = o.edit_rate_max = 0.1;
+    auto edits = ParseSynthEdits(name);
+    ASSERT_TRUE(edits.ok());
+    o.edits = *edits;
+    const std::vector<Doc> docs = Parse(Generate(o));
+    std::map<std::string, const Doc*> by_id;
+    for (const Doc& d : docs) by_id[d.id] = &d;
+    int copies = 0, changed = 0;
+    for (const Doc& d : docs) {
+      if (d.cluster == d.id) continue;
+      ++copies;
+      const Doc& orig = *by_id[d.cluster];
+      changed += d.text != orig.text || d.title != orig.title;
+    }
+    ASSERT_GT(copies, 100) << name;
+    EXPECT_GT(changed, copies / 4) << name;
+  }
+}
+
+TEST(SynthTest, BaseFileDocumentsAreMixesOfTheBase) {
+  if (access(kKocoBase, R_OK) != 0) GTEST_SKIP() << kKocoBase << " is absent";
+  SynthOptions o = Small();
+  o.documents = 2000;
+  o.doc_bytes = 2000;
+  o.base_files = {kKocoBase};
+  o.threads = 1;
+  SynthStats stats;
+  const std::string one = Generate(o, &stats);
+  EXPECT_EQ(stats.base_records, 1792u);
+  o.threads = 2;
+  EXPECT_EQ(one, Generate(o));
+  const std::vector<Doc> docs = Parse(one);
+  ASSERT_EQ(docs.size(), o.documents);
+  double total = 0;
+  for (const Doc& d : docs) total += static_cast<double>(d.text.size());
+  EXPECT_NEAR(total / docs.size(), 2000, 100);
+  // The base is Korean headlines: its text shows through.
+  EXPECT_NE(docs[0].text.find_first_of("\xEA\xEB\xEC\xED"), std::string::npos);
+  const Similarities sim = Measure(docs, 3000);
+  ASSERT_GT(sim.planted.size(), 300u);
+  EXPECT_GE(ShareAtLeast(sim.planted, 0.7), 0.9);
+  // Two originals drawn from a 0.5 MB base share a segment only by chance.
+  EXPECT_LE(ShareAtLeast(sim.unrelated, 0.3), 0.01);
+}
+
+TEST(SynthTest, BaseErrorsAreReported) {
+  SynthOptions o = Small();
+  o.base_files = {"/nonexistent/base.jsonl"};
+  std::ostringstream out;
+  EXPECT_FALSE(GenerateCorpus(o, out).ok());
+  const std::string tiny = testing::TempDir() + "/synth_tiny_base.jsonl";
+  std::ofstream(tiny) << "{\"id\":\"a\",\"text\":\"too short\"}\n";
+  o.base_files = {tiny};
+  auto r = GenerateCorpus(o, out);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("--base"), std::string::npos) << r.status();
+  std::remove(tiny.c_str());
+}
+
+TEST(SynthTest, WriterErrorStopsGeneration) {
+  SynthOptions o = Small();
+  o.documents = 100000;
+  int calls = 0;
+  auto r = GenerateCorpus(o, [&](std::string_view) {
+    return ++calls == 3 ? absl::DataLossError("disk full") : absl::OkStatus();
+  });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "disk full");
+  EXPECT_EQ(calls, 3);
+}
+
+TEST(SynthTest, ZeroDocumentsWriteNothing) {
+  SynthOptions o = Small();
+  o.documents = 0;
+  EXPECT_EQ(Generate(o), "");
+}
+
+TEST(SynthTest, ValidateNamesTheFlag) {
+  auto check = [](auto change, const char* flag) {
+    SynthOptions o;
+    change(o);
+    absl::Status s = o.Validate();
+    EXPECT_FALSE(s.ok()) << flag;
+    EXPECT_NE(s.message().find(flag), std::string::npos) << s;
+  };
+  check([](SynthOptions& o) { o.dup_fraction = 1.5; }, "--dup-fraction");
+  check([](SynthOptions& o) { o.edit_rate_min = 0.3, o.edit_rate_max = 0.2; }, "--edit-rate");
+  check([](SynthOptions& o) { o.doc_bytes = 3; }, "--doc-bytes");
+  check([](SynthOptions& o) { o.max_cluster_size = 1; }, "--max-cluster-size");
+  check([](SynthOptions& o) { o.korean_share = -0.1; }, "--korean-share");
+  check([](SynthOptions& o) { o.threads = -1; }, "--threads");
+  EXPECT_TRUE(SynthOptions{}.Validate().ok());
+}
+
+TEST(SynthTest, ParseSynthEditsKnowsEveryName) {
+  EXPECT_EQ(*ParseSynthEdits("all"), static_cast<uint32_t>(kEditAll));
+  EXPECT_EQ(*ParseSynthEdits("none"), 0u);
+  EXPECT_EQ(*ParseSynthEdits("quotes,truncate"), kEditQuotes | kEditTruncate);
+  EXPECT_EQ(*ParseSynthEdits(SynthEditNames(kEditAll)), static_cast<uint32_t>(kEditAll));
+  EXPECT_FALSE(ParseSynthEdits("typo").ok());
+}
+
+}  // namespace
+}  // namespace neardup
