@@ -68,6 +68,7 @@ absl::Status PipelineOptions::Validate() const {
   if (!(max_shingle_df > 0 && max_shingle_df <= 1)) {
     return bad("--max-shingle-df must be in (0, 1], got ", max_shingle_df);
   }
+  if (max_record_bytes < 1) return bad("--max-record-bytes must be at least 1");
   if (df_sample < 1) return bad("--df-sample must be at least 1");
   if (max_bucket < 2) return bad("--max-bucket must be at least 2, got ", max_bucket);
   if (threads < 0) return bad("--threads must be 0 (all cores) or more, got ", threads);

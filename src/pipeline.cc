@@ -212,7 +212,7 @@ bool Runner::ReadNext(Work* work) {
       if (next_file_ >= options_.inputs.size()) return false;
       size_t i = next_file_++;
       Format format = options_.FormatOf(i);
-      auto reader = RecordReader::Open(options_.inputs[i], format);
+      auto reader = RecordReader::Open(options_.inputs[i], format, options_.max_record_bytes);
       if (!reader.ok()) {
         status_ = reader.status();
         return false;
@@ -306,6 +306,14 @@ void Runner::Process(Work* work) {
     // A record without a set (bad, or an empty field) ends where the previous one did.
     for (FieldWork& f : work->fields) f.token_ends[i] = f.tokens.size();
     ts.doc.Clear();
+    if (work->batch.oversized(i)) {
+      work->errors[i] = absl::StrCat(file.label, ":", work->batch.line_numbers[i], ": record of ",
+                                     work->batch.oversized_length[i],
+                                     " bytes is longer than --max-record-bytes (",
+                                     options_.max_record_bytes, ")");
+      work->id_ends[i] = static_cast<uint32_t>(work->ids.size());
+      continue;
+    }
     absl::Status s = parser->Parse(work->batch.record(i), work->batch.line_numbers[i], &ts.doc);
     if (!s.ok()) {
       work->errors[i] = std::string(s.message());
@@ -406,6 +414,7 @@ void Runner::Append(const Work& work) {
         bad.record_ordinal = ordinal;
         bad.message = work.errors[i];
         bad.raw = work.batch.record(i);
+        bad.oversized = work.batch.oversized(i);
         callbacks_.on_bad_record(bad);
       }
       id_begin = work.id_ends[i];

@@ -591,7 +591,7 @@ absl::StatusOr<ReportData> CollectReportData(const PipelineOptions& options,
   Document parsed;
   for (size_t i = 0; i < options.inputs.size() && next_ref < refs.size(); ++i) {
     ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader,
-                     RecordReader::Open(options.inputs[i], options.FormatOf(i)));
+                     RecordReader::Open(options.inputs[i], options.FormatOf(i), options.max_record_bytes));
     RecordParser parser(options.FormatOf(i), options.fields, options.LabelOf(i),
                         reader->columns());
     while (next_ref < refs.size()) {
@@ -796,7 +796,8 @@ absl::StatusOr<ReportData> CollectReportDataFromClusters(const std::string& clus
   absl::flat_hash_map<std::string, uint32_t> duplicate_id_counts;
   for (size_t i = 0; i < input_options.inputs.size(); ++i) {
     ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader,
-                     RecordReader::Open(input_options.inputs[i], input_options.FormatOf(i)));
+                     RecordReader::Open(input_options.inputs[i], input_options.FormatOf(i),
+                                        input_options.max_record_bytes));
     RecordParser parser(input_options.FormatOf(i), input_options.fields, input_options.LabelOf(i),
                         reader->columns());
     while (true) {

@@ -527,7 +527,7 @@ absl::StatusOr<std::vector<uint64_t>> ReadTruthLabels(const PipelineOptions& opt
           options.LabelOf(f), ": plain text has no fields, so no --truth-field to read"));
     }
     ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader,
-                     RecordReader::Open(options.inputs[f], format));
+                     RecordReader::Open(options.inputs[f], format, options.max_record_bytes));
     RecordParser parser(format, fields, options.LabelOf(f), reader->columns());
     while (true) {
       ASSIGN_OR_RETURN(bool more, reader->ReadBatch(kBatchBytes, &batch));

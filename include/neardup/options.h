@@ -77,6 +77,10 @@ struct PipelineOptions {
   size_t batch_bytes = 1 << 20;           // raw bytes per pipeline batch, >= 1
   int batches_in_flight = 0;              // 0 = 2 x threads; bounds memory held by raw text
 
+  // A record longer than this (bytes, line ends included) is skipped as bad without being read
+  // into memory whole. >= 1.
+  size_t max_record_bytes = kDefaultMaxRecordBytes;
+
   // Resolved LSH parameters: `lsh` if set, else ChooseLshParams(threshold, num_perm); likewise
   // for the title.
   LshParams EffectiveLsh() const;

@@ -37,6 +37,7 @@ struct BadRecord {
   uint64_t record_ordinal = 0;  // position among all records read, 0-based
   std::string message;
   std::string_view raw;         // the record's bytes as read; valid during the callback only
+  bool oversized = false;       // longer than max_record_bytes: `raw` is only its first bytes
 };
 
 struct StageSeconds {

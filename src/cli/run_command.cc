@@ -112,7 +112,9 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
   RunCallbacks callbacks;
   callbacks.on_bad_record = [&](const BadRecord& bad) {
     warn("skipped record: " + bad.message);
-    if (rejects && rejects_status.ok()) {
+    // An oversized record was never read whole, so it cannot be written out whole either: the
+    // warning and the stats name it (file, line, length) and --rejects leaves it out.
+    if (rejects && rejects_status.ok() && !bad.oversized) {
       rejects_status = rejects->Write(bad.raw);
       if (rejects_status.ok() && (bad.raw.empty() || bad.raw.back() != '\n')) {
         rejects_status = rejects->Write("\n");

@@ -160,6 +160,10 @@ void RunFlags::Add(CLI::App* app) {
   app->add_option("--df-sample", options.df_sample,
                   "Documents read by the stop-shingle pass (--max-shingle-df)")
       ->capture_default_str();
+  app->add_option("--max-record-bytes", options.max_record_bytes,
+                  "Records longer than this many bytes are skipped as bad, never read whole "
+                  "(default 64 MiB)")
+      ->capture_default_str();
   app->add_option("--max-bucket", options.max_bucket,
                   "LSH buckets with more members are capped (linear, not quadratic, pairs); "
                   "counted in --stats")

@@ -200,7 +200,7 @@ absl::Status WriteDedup(const PipelineOptions& options, const RunResult& result,
   RecordBatch batch;
   for (size_t i = 0; i < options.inputs.size(); ++i) {
     ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader,
-                     RecordReader::Open(options.inputs[i], options.FormatOf(i)));
+                     RecordReader::Open(options.inputs[i], options.FormatOf(i), options.max_record_bytes));
     const std::string& header = reader->header_raw();
     if (!header.empty()) {
       if (!header_written) {
