@@ -63,39 +63,17 @@ inline size_t SkipAsciiSpaces(std::string_view text, size_t pos) {
 // small stack buffer (branch-free: every byte is written, the position advances past non-spaces).
 void ShingleCharsSkippingSpaces(std::string_view text, int k, uint64_t seed,
                                 std::vector<uint64_t>* out) {
-  size_t begin = SkipAsciiSpaces(text, 0);
-  if (begin == text.size()) return;  // no code point but spaces
-  size_t end = begin, bytes = 0;
-  int count = 0;
-  while (count < k) {
-    const size_t pos = SkipAsciiSpaces(text, end);
-    if (pos == text.size()) break;
-    end = NextCodePoint(text, pos);
-    bytes += end - pos;
-    ++count;
+  // Windows of k non-space code points hashed without their spaces are exactly the windows of
+  // the text with its spaces removed: remove them once (a per-thread buffer, reused), then hash
+  // contiguous windows with no per-shingle copying.
+  thread_local std::string compact;
+  compact.clear();
+  compact.reserve(text.size());
+  for (char c : text) {
+    if (!IsAsciiSpace(static_cast<unsigned char>(c))) compact.push_back(c);
   }
-  char buf[4 * kMaxK + 4];  // k code points of at most 4 bytes
-  const auto hash_window = [&] {
-    if (end - begin == bytes) return internal::Hash64(text.substr(begin, bytes), seed);
-    size_t n = 0;
-    for (size_t i = begin; i < end; ++i) {
-      const unsigned char c = static_cast<unsigned char>(text[i]);
-      buf[n] = static_cast<char>(c);
-      n += !IsAsciiSpace(c);
-    }
-    return internal::Hash64(buf, n, seed);
-  };
-  for (;;) {
-    out->push_back(hash_window());
-    if (count < k) break;  // fewer than k code points: one shingle
-    const size_t pos = SkipAsciiSpaces(text, end);
-    if (pos == text.size()) break;
-    end = NextCodePoint(text, pos);
-    bytes += end - pos;
-    const size_t next = NextCodePoint(text, begin);
-    bytes -= next - begin;
-    begin = SkipAsciiSpaces(text, next);
-  }
+  if (compact.empty()) return;  // no code point but spaces
+  ShingleChars(compact, k, seed, out);
 }
 
 // Token boundaries: a token is a maximal run of bytes other than ' '.
