@@ -25,7 +25,9 @@ namespace {
 // Runtime dispatch to AVX-512 / AVX2 builds of the loop where the CPU has them (GCC resolves the
 // clone once, at load time, through an ifunc). AVX-512DQ has a native 64-bit multiply
 // (vpmullq): about 7x faster than the baseline SSE2 build, which has to emulate it.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+// Not under ThreadSanitizer: the ifunc resolver runs before its runtime is up and crashes.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(__SANITIZE_THREAD__)
 #define NEARDUP_MULTIVERSION \
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else

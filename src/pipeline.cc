@@ -447,7 +447,7 @@ void Runner::Append(const Work& work) {
     head_slot_.push_back(it->second);
   }
   result_.counts.utf8_repairs += work.utf8_repairs;
-  result_.counts.bytes_read += work.batch.data.size();
+  result_.counts.bytes_read += work.batch.raw_bytes;
   if (callbacks_.on_progress) {
     callbacks_.on_progress(result_.counts.records_read, result_.counts.bytes_read);
   }

@@ -1,6 +1,7 @@
 // End-to-end tests of the neardup binary: every subcommand on data/samples/ and on real corpora
 // from ../shared/data/, checking outputs, accounting and exit codes.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -33,7 +34,10 @@ std::string ReadFile(const std::string& path) {
 
 bool Exists(const std::string& path) { return std::ifstream(path).good(); }
 
-std::string Temp(const std::string& name) { return testing::TempDir() + "neardup_cli_" + name; }
+// ctest runs each test in its own process, several at once: names carry the process id.
+std::string Temp(const std::string& name) {
+  return testing::TempDir() + "neardup_cli_" + std::to_string(getpid()) + "_" + name;
+}
 
 Result RunNeardup(const std::string& args, const std::string& stdin_path = "") {
   const std::string out = Temp("stdout"), err = Temp("stderr");
