@@ -58,7 +58,7 @@ struct PipelineOptions {
   // board furniture) are left out of every sketch. Needs at least 1,000 sampled documents; 1 turns
   // it off. In (0, 1].
   double max_shingle_df = 0.5;
-  uint64_t df_sample = 5000;              // >= 1 (whole batches are read: about this many)
+  uint64_t df_sample = 2000;              // >= 1 (whole batches are read: about this many)
 
   int num_perm = 128;                     // MinHash permutations, 1..1024
   uint64_t minhash_seed = kMinHashSeed;
