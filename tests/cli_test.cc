@@ -379,3 +379,26 @@ TEST(CliTest, BoilerplateShinglesAreLeftOutOfSketches) {
 }
 
 }  // namespace
+
+namespace {
+
+// scripts/board-to-jsonl turns the scraped seed page into the same 20 headlines as the sample.
+TEST(CliTest, BoardConversionScriptReadsTheSeedListing) {
+  const std::string seed = kSource + "/../shared/seed/000_57a18ff3c3e87f81.txt";
+  if (!Exists(seed)) GTEST_SKIP() << seed << " not present";
+  const std::string out = Temp("board.jsonl");
+  const std::string cmd =
+      "bash " + kSource + "/scripts/board-to-jsonl " + seed + " > " + out + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::vector<std::string> got = Lines(ReadFile(out));
+  std::vector<std::string> sample = Lines(ReadFile(kBoard));
+  ASSERT_EQ(got.size(), 20u);
+  ASSERT_EQ(sample.size(), 21u);  // the sample also holds the article
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(Field(got[i], "id"), Field(sample[i + 1], "id"));
+    EXPECT_EQ(Field(got[i], "title"), Field(sample[i + 1], "title"));
+    EXPECT_EQ(Field(got[i], "date"), "2025.02.04");
+  }
+}
+
+}  // namespace
