@@ -611,4 +611,22 @@ size_t Normalizer::Normalize(std::string_view text, TextField field, std::string
   return replaced;
 }
 
+std::string NormalizeStepsName(const NormalizeOptions& n) {
+  if (!n.enabled) return "none";
+  std::string out;
+  auto add = [&](bool on, const char* name) {
+    if (!on) return;
+    if (!out.empty()) out += ",";
+    out += name;
+  };
+  add(n.nfkc, "nfkc");
+  add(n.casefold, "casefold");
+  add(n.unify_punctuation, "punct");
+  add(n.aliases, "aliases");
+  add(n.strip_headline_tags, "tags");
+  add(n.strip_boilerplate, "boilerplate");
+  add(n.collapse_whitespace, "whitespace");
+  return out.empty() ? "repair-only" : out;
+}
+
 }  // namespace neardup

@@ -332,20 +332,6 @@ void CountShownWithoutText(ReportData* data) {
   }
 }
 
-std::string NormalizeName(const NormalizeOptions& n) {
-  if (!n.enabled) return "none";
-  std::string out;
-  auto add = [&](bool on, const char* name) {
-    if (!on) return;
-    if (!out.empty()) out.append(",");
-    out.append(name);
-  };
-  add(n.nfkc, "nfkc");
-  add(n.casefold, "casefold");
-  add(n.collapse_whitespace, "whitespace");
-  return out.empty() ? "none" : out;
-}
-
 std::string FieldsName(const FieldNames& f) {
   return absl::StrCat("id=", f.id, " title=", f.title, " text=", f.text);
 }
@@ -559,7 +545,7 @@ absl::StatusOr<ReportData> CollectReportData(const PipelineOptions& options,
       {"title threshold", Number(options.title_threshold)},
       {"shingle", options.shingle.ToString()},
       {"title shingle", options.title_shingle.ToString()},
-      {"normalization", NormalizeName(options.normalize)},
+      {"normalization", NormalizeStepsName(options.normalize)},
       {"verification", options.verify ? "signature" : "none"},
       {"representative", S(KeepPolicyName(options.keep))},
       {"clustering", S(ClusterModeName(options.cluster))},
@@ -755,7 +741,7 @@ absl::StatusOr<ReportData> CollectReportDataFromClusters(const std::string& clus
   data.documents = lines;
   data.parameters = {
       {"clusters file", clusters_path},
-      {"normalization", NormalizeName(input_options.normalize)},
+      {"normalization", NormalizeStepsName(input_options.normalize)},
       {"format", FormatsName(input_options)},
       {"fields", FieldsName(input_options.fields)},
   };

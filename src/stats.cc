@@ -28,24 +28,6 @@ std::string_view KeepPolicyName(KeepPolicy policy) {
 
 namespace {
 
-std::string NormalizeStepsName(const NormalizeOptions& n) {
-  if (!n.enabled) return "none";
-  std::string out;
-  auto add = [&](bool on, const char* name) {
-    if (!on) return;
-    if (!out.empty()) out += ",";
-    out += name;
-  };
-  add(n.nfkc, "nfkc");
-  add(n.casefold, "casefold");
-  add(n.unify_punctuation, "punct");
-  add(n.aliases, "aliases");
-  add(n.strip_headline_tags, "tags");
-  add(n.strip_boilerplate, "boilerplate");
-  add(n.collapse_whitespace, "whitespace");
-  return out.empty() ? "repair-only" : out;
-}
-
 // A tiny builder for one pretty-printed JSON object with nested objects.
 class JsonObject {
  public:

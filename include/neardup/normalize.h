@@ -55,6 +55,10 @@ struct NormalizeOptions {
   bool collapse_whitespace = true;   // step 7
 };
 
+// The steps in force, as `--normalize` names them: "nfkc,casefold,punct,aliases,tags,boilerplate,
+// whitespace", "none" when normalization is off, "repair-only" when every step is off.
+std::string NormalizeStepsName(const NormalizeOptions& options);
+
 class Normalizer {
  public:
   // `rules` supplies the tags, aliases and credit words of steps 5 and 6; it is copied.
