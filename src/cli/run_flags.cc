@@ -129,7 +129,8 @@ void RunFlags::Add(CLI::App* app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "title", "body", "both", "either"}));
   app->add_option("--shingle", shingle,
-                  "Body shingles: char:K (K code points) or word:K (K space-separated tokens)")
+                  "Body shingles: char:K (K code points, spaces skipped), char:K+spaces, or word:K (K "
+                  "space-separated tokens)")
       ->capture_default_str();
   app->add_option("--title-shingle", title_shingle, "Title shingles, as --shingle")
       ->capture_default_str();
