@@ -52,15 +52,7 @@ void ShingleChars(std::string_view text, int k, uint64_t seed, std::vector<uint6
 
 inline bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D); }
 
-inline size_t SkipAsciiSpaces(std::string_view text, size_t pos) {
-  while (pos < text.size() && IsAsciiSpace(static_cast<unsigned char>(text[pos]))) ++pos;
-  return pos;
-}
-
-// Char windows over the non-space code points. The window's bytes run from `begin` (its first
-// code point) to `end` (just after its k-th); `bytes` counts those of its code points. A window
-// with no space inside is hashed in place; otherwise its code points are first gathered into a
-// small stack buffer (branch-free: every byte is written, the position advances past non-spaces).
+// Char windows over the non-space code points (ASCII white space is skipped).
 void ShingleCharsSkippingSpaces(std::string_view text, int k, uint64_t seed,
                                 std::vector<uint64_t>* out) {
   // Windows of k non-space code points hashed without their spaces are exactly the windows of
