@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <numeric>
 #include <string>
 #include <utility>
@@ -38,7 +40,7 @@ std::vector<uint32_t> ChooseRepresentatives(UnionFind& sets, KeepPolicy policy,
                                             absl::Span<const uint64_t> lengths) {
   const size_t n = sets.size();
   std::vector<uint32_t> rep(n);
-  if (policy == KeepPolicy::kFirst) {
+  if (policy != KeepPolicy::kLongest && policy != KeepPolicy::kShortest) {
     for (size_t i = 0; i < n; ++i) rep[i] = sets.Find(static_cast<uint32_t>(i));
     return rep;
   }
@@ -64,11 +66,41 @@ std::vector<uint32_t> RanksByPolicy(KeepPolicy policy, absl::Span<const uint64_t
   const size_t n = lengths.size();
   std::vector<uint32_t> order(n);
   std::iota(order.begin(), order.end(), uint32_t{0});
-  if (policy != KeepPolicy::kFirst) {
+  if (policy == KeepPolicy::kLongest || policy == KeepPolicy::kShortest) {
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
       return policy == KeepPolicy::kLongest ? lengths[a] > lengths[b] : lengths[a] < lengths[b];
     });
   }
+  std::vector<uint32_t> rank(n);
+  for (size_t r = 0; r < n; ++r) rank[order[r]] = static_cast<uint32_t>(r);
+  return rank;
+}
+
+std::vector<uint32_t> RanksByFieldValue(absl::Span<const std::string> values,
+                                        absl::Span<const uint8_t> present, bool descending) {
+  const size_t n = values.size();
+  // Parse numbers once.
+  std::vector<double> number(n, 0);
+  std::vector<uint8_t> numeric(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (!present[i] || values[i].empty()) continue;
+    char* end = nullptr;
+    number[i] = std::strtod(values[i].c_str(), &end);
+    numeric[i] = end == values[i].c_str() + values[i].size() && std::isfinite(number[i]);
+  }
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), uint32_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if (present[a] != present[b]) return present[a] > present[b];  // missing values last
+    if (!present[a]) return false;
+    int c;
+    if (numeric[a] && numeric[b]) {
+      c = number[a] < number[b] ? -1 : number[b] < number[a] ? 1 : 0;
+    } else {
+      c = values[a].compare(values[b]);
+    }
+    return descending ? c > 0 : c < 0;
+  });
   std::vector<uint32_t> rank(n);
   for (size_t r = 0; r < n; ++r) rank[order[r]] = static_cast<uint32_t>(r);
   return rank;

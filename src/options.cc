@@ -70,6 +70,11 @@ absl::Status PipelineOptions::Validate() const {
   }
   if (max_record_bytes < 1) return bad("--max-record-bytes must be at least 1");
   if (df_sample < 1) return bad("--df-sample must be at least 1");
+  const bool field_keep = keep == KeepPolicy::kEarliest || keep == KeepPolicy::kLatest ||
+                          keep == KeepPolicy::kFieldMax;
+  if (field_keep && fields.keep.empty()) {
+    return bad("--keep earliest:, latest: and field-max: need a field name, e.g. latest:date");
+  }
   if (max_bucket < 2) return bad("--max-bucket must be at least 2, got ", max_bucket);
   if (threads < 0) return bad("--threads must be 0 (all cores) or more, got ", threads);
   if (batch_bytes < 1) return bad("batch size must be at least 1 byte");

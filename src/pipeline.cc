@@ -78,6 +78,8 @@ struct Work {
   std::string ids;
   std::vector<uint32_t> id_ends;   // end offset of record i's id in `ids`
   std::vector<uint64_t> lengths;   // raw title + body bytes
+  std::vector<std::string> keep_values;  // the --keep field's value (field policies only)
+  std::vector<uint8_t> has_keep;
   std::vector<internal::Hash128> exact;
   // Per field (0 title, 1 body), the sketch of each record (match.h).
   FieldWork fields[2];
@@ -198,6 +200,8 @@ class Runner {
   // Appended in input order (serial output stage only).
   RunResult result_;
   std::vector<uint64_t> lengths_;
+  std::vector<std::string> keep_values_;  // per document, for --keep field policies
+  std::vector<uint8_t> keep_present_;
   std::vector<uint32_t> head_slot_;  // per document: slot of its exact group's first document
   std::vector<uint32_t> slot_doc_;   // per slot: its document index
   FieldSketches sketches_[2];  // title, body
@@ -299,6 +303,10 @@ void Runner::Process(Work* work) {
   work->ids.clear();
   work->id_ends.assign(n, 0);
   work->lengths.assign(n, 0);
+  if (!options_.fields.keep.empty()) {
+    work->keep_values.assign(n, std::string());
+    work->has_keep.assign(n, 0);
+  }
   work->exact.assign(n, internal::Hash128{});
   for (FieldWork& f : work->fields) f.Reset(n, options_.algo, num_perm_);
   work->utf8_repairs = 0;
@@ -325,6 +333,10 @@ void Runner::Process(Work* work) {
     work->ids += ts.doc.id;
     work->id_ends[i] = static_cast<uint32_t>(work->ids.size());
     work->lengths[i] = ts.doc.title.size() + ts.doc.body.size();
+    if (!options_.fields.keep.empty() && ts.doc.has_keep_value) {
+      work->keep_values[i] = std::move(ts.doc.keep_value);
+      work->has_keep[i] = 1;
+    }
     work->utf8_repairs += ts.doc.utf8_repairs;
     work->utf8_repairs += normalizer_.Normalize(ts.doc.title, TextField::kTitle, &ts.title);
     work->utf8_repairs += normalizer_.Normalize(ts.doc.body, TextField::kBody, &ts.body);
@@ -436,6 +448,10 @@ void Runner::Append(const Work& work) {
              work.batch.line_numbers[i]);
     id_begin = work.id_ends[i];
     lengths_.push_back(work.lengths[i]);
+    if (!options_.fields.keep.empty()) {
+      keep_values_.push_back(work.keep_values[i]);
+      keep_present_.push_back(work.has_keep[i]);
+    }
 
     const uint32_t new_slot = static_cast<uint32_t>(slot_doc_.size());
     auto [it, inserted] = exact_slots_.try_emplace(work.exact[i], new_slot);
@@ -587,7 +603,13 @@ void Runner::Cluster(const std::vector<Edge>& edges) {
   const size_t docs = head_slot_.size();
   const size_t slots = slot_doc_.size();
   // Preference among documents, and each exact group's preferred document.
-  const std::vector<uint32_t> doc_rank = RanksByPolicy(options_.keep, lengths_);
+  const bool by_field = options_.keep == KeepPolicy::kEarliest ||
+                        options_.keep == KeepPolicy::kLatest ||
+                        options_.keep == KeepPolicy::kFieldMax;
+  const std::vector<uint32_t> doc_rank =
+      by_field ? RanksByFieldValue(keep_values_, keep_present_,
+                                   options_.keep != KeepPolicy::kEarliest)
+               : RanksByPolicy(options_.keep, lengths_);
   std::vector<uint32_t> best_doc(slot_doc_);
   for (size_t d = 0; d < docs; ++d) {
     uint32_t& b = best_doc[head_slot_[d]];

@@ -22,6 +22,9 @@ std::string_view KeepPolicyName(KeepPolicy policy) {
     case KeepPolicy::kFirst: return "first";
     case KeepPolicy::kLongest: return "longest";
     case KeepPolicy::kShortest: return "shortest";
+    case KeepPolicy::kEarliest: return "earliest";
+    case KeepPolicy::kLatest: return "latest";
+    case KeepPolicy::kFieldMax: return "field-max";
   }
   return "first";
 }

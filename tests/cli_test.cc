@@ -402,3 +402,25 @@ TEST(CliTest, BoardConversionScriptReadsTheSeedListing) {
 }
 
 }  // namespace
+
+namespace {
+
+// --keep earliest:/latest:/field-max: pick the representative by a field's value.
+TEST(CliTest, KeepByFieldValuePicksTheRepresentative) {
+  const std::string in = Temp("keep.jsonl");
+  std::ofstream(in) << "{\"id\":\"a\",\"text\":\"the very same story text here\",\"time\":\"2025-02-04T09:00\",\"views\":10}\n"
+                    << "{\"id\":\"b\",\"text\":\"the very same story text here\",\"time\":\"2025-02-03T23:59\",\"views\":9}\n"
+                    << "{\"id\":\"c\",\"text\":\"the very same story text here\",\"views\":100}\n";
+  auto rep_with = [&](const std::string& keep) {
+    Result r = RunNeardup("cluster " + in + " -q --keep " + keep);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return Field(Lines(r.out)[0], "cluster");
+  };
+  EXPECT_EQ(rep_with("first"), "a");
+  EXPECT_EQ(rep_with("earliest:time"), "b");
+  EXPECT_EQ(rep_with("latest:time"), "a");  // c has no time: it never wins
+  EXPECT_EQ(rep_with("field-max:views"), "c");
+  EXPECT_EQ(RunNeardup("cluster " + in + " -q --keep latest").exit_code, 2);
+}
+
+}  // namespace

@@ -144,3 +144,26 @@ TEST(ClusterRepresentativesTest, RepresentativesDoNotDependOnEdgeOrder) {
 
 }  // namespace
 }  // namespace neardup
+
+namespace neardup {
+namespace {
+
+TEST(ClusterRanksByFieldValueTest, NumbersCompareAsNumbersStringsByteWiseMissingLast) {
+  const std::vector<std::string> values = {"10", "9", "", "2025-02-04T10:00", "2025-01-31", "9"};
+  const std::vector<uint8_t> present = {1, 1, 0, 1, 1, 1};
+  // Ascending: 9 (index 1) before 9 (index 5, tie by index) before 10; numbers compare as
+  // numbers only with numbers, so "10" vs "2025-01-31" is byte-wise ("1" < "2").
+  std::vector<uint32_t> rank = RanksByFieldValue(values, present, /*descending=*/false);
+  EXPECT_LT(rank[1], rank[5]);
+  EXPECT_LT(rank[5], rank[0]);
+  EXPECT_LT(rank[4], rank[3]);           // 2025-01-31 before 2025-02-04T10:00
+  for (uint32_t i : {0u, 1u, 3u, 4u, 5u}) EXPECT_LT(rank[i], rank[2]);  // missing value last
+  rank = RanksByFieldValue(values, present, /*descending=*/true);
+  EXPECT_LT(rank[0], rank[1]);           // 10 before 9
+  EXPECT_LT(rank[1], rank[5]);           // ties still go to the smaller index
+  EXPECT_LT(rank[3], rank[4]);
+  for (uint32_t i : {0u, 1u, 3u, 4u, 5u}) EXPECT_LT(rank[i], rank[2]);  // missing still last
+}
+
+}  // namespace
+}  // namespace neardup

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,7 +34,18 @@ enum class KeepPolicy {
   kFirst,     // the member that came first in the input (smallest index)
   kLongest,   // the member with the largest length; ties: smallest index
   kShortest,  // the member with the smallest length; ties: smallest index
+  // By the value of a field (PipelineOptions::fields.keep), e.g. a publication time: kEarliest
+  // the smallest, kLatest and kFieldMax the largest. Two values that both read entirely as
+  // numbers compare as numbers, others byte by byte (ISO dates and "2025.02.04" sort right);
+  // a member without the field comes after every member with it; ties: smallest index.
+  kEarliest,
+  kLatest,
+  kFieldMax,
 };
+
+// Ranks (see RanksByPolicy) by field values: `values[i]` counts only when `present[i]`.
+std::vector<uint32_t> RanksByFieldValue(absl::Span<const std::string> values,
+                                        absl::Span<const uint8_t> present, bool descending);
 
 // For each item i of `sets`, the index of its cluster's representative (a member of the same
 // set) chosen by `policy`. `lengths` (one per item) is read for kLongest / kShortest only.
@@ -41,7 +53,8 @@ std::vector<uint32_t> ChooseRepresentatives(UnionFind& sets, KeepPolicy policy,
                                             absl::Span<const uint64_t> lengths);
 
 // Preference ranks: rank[i] < rank[j] when item i makes the better representative. Every rank is
-// distinct (ties are broken by index), so choices made by rank are deterministic.
+// distinct (ties are broken by index), so choices made by rank are deterministic. Field policies
+// need the values: use RanksByFieldValue (here they rank like kFirst).
 std::vector<uint32_t> RanksByPolicy(KeepPolicy policy, absl::Span<const uint64_t> lengths);
 
 // The member of each set with the lowest rank, for every item.

@@ -16,12 +16,17 @@ struct Document {
   // Invalid UTF-8 sequences the parser had to replace by U+FFFD to read the record (JSONL);
   // sequences left in title/body are repaired and counted by normalization instead.
   uint32_t utf8_repairs = 0;
+  // The FieldNames::keep field's value, when that field is asked for and present.
+  std::string keep_value;
+  bool has_keep_value = false;
 
   void Clear() {
     id.clear();
     title.clear();
     body.clear();
     utf8_repairs = 0;
+    keep_value.clear();
+    has_keep_value = false;
   }
 };
 

@@ -170,9 +170,10 @@ void RunFlags::Add(CLI::App* app) {
                   "counted in --stats")
       ->capture_default_str();
   app->add_option("--keep", keep,
-                  "Representative of a cluster: first (input order), longest, shortest")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"first", "longest", "shortest"}));
+                  "Representative of a cluster: first (input order), longest, shortest, "
+                  "earliest:FIELD, latest:FIELD (a date or number field, e.g. latest:date), "
+                  "field-max:FIELD; ties go to the earlier record, missing values lose")
+      ->capture_default_str();
   app->add_option("--cluster", cluster,
                   "center: every member is within the threshold of its representative (no "
                   "chaining); components: connected components (A~B~C joins A and C)")
@@ -221,10 +222,24 @@ absl::Status RunFlags::Finalize() {
   options.match = *mode;
   options.verify = verify != "none";
   static const std::map<std::string, KeepPolicy> kKeep = {
-      {"first", KeepPolicy::kFirst},
-      {"longest", KeepPolicy::kLongest},
-      {"shortest", KeepPolicy::kShortest}};
-  options.keep = kKeep.at(keep);
+      {"first", KeepPolicy::kFirst},       {"longest", KeepPolicy::kLongest},
+      {"shortest", KeepPolicy::kShortest}, {"earliest", KeepPolicy::kEarliest},
+      {"latest", KeepPolicy::kLatest},     {"field-max", KeepPolicy::kFieldMax}};
+  {
+    const size_t colon = keep.find(':');
+    auto it = kKeep.find(keep.substr(0, colon));
+    const bool wants_field = it != kKeep.end() && (it->second == KeepPolicy::kEarliest ||
+                                                   it->second == KeepPolicy::kLatest ||
+                                                   it->second == KeepPolicy::kFieldMax);
+    if (it == kKeep.end() || wants_field != (colon != std::string::npos) ||
+        (wants_field && colon + 1 >= keep.size())) {
+      return absl::InvalidArgumentError(
+          "--keep must be first, longest, shortest, earliest:FIELD, latest:FIELD or "
+          "field-max:FIELD, got \"" + keep + "\"");
+    }
+    options.keep = it->second;
+    if (wants_field) options.fields.keep = keep.substr(colon + 1);
+  }
   auto cluster_mode = ParseClusterMode(cluster);
   if (!cluster_mode.ok()) return cluster_mode.status();
   options.cluster = *cluster_mode;

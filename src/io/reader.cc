@@ -423,7 +423,7 @@ struct RecordParser::Impl {
   std::string label;
   std::vector<std::string> columns;
   // csv/tsv: column index of each field, or -1 when the header lacks it.
-  int id_col = -1, title_col = -1, text_col = -1;
+  int id_col = -1, title_col = -1, text_col = -1, keep_col = -1;
 
   // Reused between records.
   simdjson::ondemand::parser json;
@@ -494,7 +494,25 @@ std::string RecordParser::Impl::ParseJson(std::string_view json_text, Document* 
     const bool is_id = key == fields.id;
     const bool is_title = key == fields.title;
     const bool is_text = key == fields.text;
-    if (!is_id && !is_title && !is_text) continue;  // the iterator skips the value
+    if (!is_id && !is_title && !is_text) {
+      if (fields.keep.empty() || key != fields.keep) continue;  // the iterator skips the value
+      simdjson::ondemand::value value = field.value();
+      if ((*err = value.type().get(type))) return Invalid(*err);
+      if (type == json_type::string) {
+        std::string reason = TakeString(value, fields.keep, &doc->keep_value, err);
+        if (!reason.empty()) return reason;
+        doc->has_keep_value = true;
+      } else if (type == json_type::number) {
+        std::string_view token = value.raw_json_token();
+        while (!token.empty() && (token.back() == ' ' || token.back() == '\t' ||
+                                  token.back() == '\r' || token.back() == '\n')) {
+          token.remove_suffix(1);
+        }
+        doc->keep_value.assign(token);
+        doc->has_keep_value = true;
+      }
+      continue;
+    }
     const std::string& name = is_id ? fields.id : is_title ? fields.title : fields.text;
     simdjson::ondemand::value value = field.value();
     if ((*err = value.type().get(type))) return Invalid(*err);
@@ -546,6 +564,10 @@ absl::Status RecordParser::Impl::ParseDelimited(std::string_view record, uint64_
   if (id_col >= 0) doc->id = cells[id_col];
   if (title_col >= 0) doc->title = cells[title_col];
   if (text_col >= 0) doc->body = cells[text_col];
+  if (keep_col >= 0) {
+    doc->keep_value = cells[keep_col];
+    doc->has_keep_value = true;
+  }
   return absl::OkStatus();
 }
 
@@ -563,6 +585,7 @@ RecordParser::RecordParser(Format format, FieldNames fields, std::string file_la
   impl_->id_col = find(impl_->fields.id);
   impl_->title_col = find(impl_->fields.title);
   impl_->text_col = find(impl_->fields.text);
+  if (!impl_->fields.keep.empty()) impl_->keep_col = find(impl_->fields.keep);
 }
 
 RecordParser::~RecordParser() = default;
@@ -599,6 +622,17 @@ absl::Status RecordParser::Parse(std::string_view record, uint64_t line_number, 
           absl::StrCat(p.label, ": format must be resolved (GuessFormat) before parsing"));
   }
   if (doc->id.empty()) doc->id = absl::StrCat(p.label, ":", line_number);
+  if (!p.fields.keep.empty() && !doc->has_keep_value && p.format == Format::kJsonl) {
+    // The keep field is one of the others (e.g. --keep latest:id).
+    const std::string* same = p.fields.keep == p.fields.id      ? &doc->id
+                              : p.fields.keep == p.fields.title ? &doc->title
+                              : p.fields.keep == p.fields.text  ? &doc->body
+                                                                : nullptr;
+    if (same != nullptr && !same->empty()) {
+      doc->keep_value = *same;
+      doc->has_keep_value = true;
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -67,6 +67,9 @@ struct FieldNames {
   std::string id = "id";
   std::string text = "text";
   std::string title = "title";
+  // An extra field read into Document::keep_value for --keep earliest:/latest:/field-max:
+  // ("" = none). A string is taken as is, a number as its text; anything else counts as absent.
+  std::string keep;
 };
 
 // Raw records read from one file, back to back.
