@@ -17,6 +17,7 @@
 #include "internal/status_macros.h"
 #include "neardup/cluster.h"
 #include "neardup/io/reader.h"
+#include "neardup/io/replay.h"
 #include "neardup/match.h"
 #include "neardup/normalize.h"
 #include "neardup/stats.h"
@@ -569,58 +570,42 @@ absl::StatusOr<ReportData> CollectReportData(const PipelineOptions& options,
   std::vector<bool> found(refs.size(), false);
   const Normalizer normalizer(options.normalize);
   std::string scratch, scratch2;
-  uint64_t ordinal = 0;
-  size_t next_bad = 0;
-  size_t doc = 0;
   size_t next_ref = 0;
-  RecordBatch batch;
   Document parsed;
-  for (size_t i = 0; i < options.inputs.size() && next_ref < refs.size(); ++i) {
-    ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader,
-                     RecordReader::Open(options.inputs[i], options.FormatOf(i), options.max_record_bytes));
-    RecordParser parser(options.FormatOf(i), options.fields, options.LabelOf(i),
-                        reader->columns());
-    while (next_ref < refs.size()) {
-      ASSIGN_OR_RETURN(bool more, reader->ReadBatch(options.batch_bytes, &batch));
-      if (!more) break;
-      for (size_t r = 0; r < batch.size(); ++r, ++ordinal) {
-        if (next_bad < result.bad_record_ordinals.size() &&
-            result.bad_record_ordinals[next_bad] == ordinal) {
-          ++next_bad;
-          continue;
-        }
-        if (doc >= result.num_documents()) {
-          return absl::InternalError(
-              absl::StrCat(options.LabelOf(i), " changed while neardup was reading it"));
-        }
-        if (next_ref < refs.size() && refs[next_ref].document == doc) {
-          const MemberRef& ref = refs[next_ref];
-          ReportMember& member = data.clusters[ref.cluster].members[ref.member];
-          const std::string_view run_id = result.id(doc);  // repeated ids renamed "ID#N"
-          member.id = S(run_id);
-          if (batch.oversized(r)) {
-            member.text_found = false;  // too long for this reader to hold; shown without text
-          } else {
-            absl::Status st = parser.Parse(batch.record(r), batch.line_numbers[r], &parsed);
-            const bool same_id =
-                st.ok() && (parsed.id == run_id ||
-                            (run_id.size() > parsed.id.size() + 1 &&
-                             run_id.compare(0, parsed.id.size(), parsed.id) == 0 &&
-                             run_id[parsed.id.size()] == '#'));
-            if (!same_id) {
-              return absl::InternalError(
-                  absl::StrCat(options.LabelOf(i), " changed while neardup was reading it"));
-            }
-            FillMemberText(parsed, settings, &member);
-            hashes[next_ref] = TextHash(normalizer, parsed, &scratch, &scratch2);
-            found[next_ref] = true;
-          }
-          ++next_ref;
-        }
-        ++doc;
+  std::unique_ptr<RecordParser> parser;
+  auto on_file = [&](int file, const RecordReader& reader) -> absl::Status {
+    parser = std::make_unique<RecordParser>(options.FormatOf(file), options.fields,
+                                            options.LabelOf(file), reader.columns());
+    return absl::OkStatus();
+  };
+  auto visit = [&](const ReplayedRecord& record) -> absl::StatusOr<bool> {
+    if (next_ref >= refs.size()) return false;  // every shown member has its text
+    if (refs[next_ref].document != record.document) return true;
+    const MemberRef& ref = refs[next_ref];
+    ReportMember& member = data.clusters[ref.cluster].members[ref.member];
+    const std::string_view run_id = result.id(record.document);  // repeated ids renamed "ID#N"
+    member.id = S(run_id);
+    if (record.oversized) {
+      member.text_found = false;  // too long for this reader to hold; shown without text
+    } else {
+      absl::Status st = parser->Parse(record.raw, record.line_number, &parsed);
+      const bool same_id =
+          st.ok() && (parsed.id == run_id ||
+                      (run_id.size() > parsed.id.size() + 1 &&
+                       run_id.compare(0, parsed.id.size(), parsed.id) == 0 &&
+                       run_id[parsed.id.size()] == '#'));
+      if (!same_id) {
+        return absl::InternalError(absl::StrCat(options.LabelOf(record.file_index),
+                                                " changed while neardup was reading it"));
       }
+      FillMemberText(parsed, settings, &member);
+      hashes[next_ref] = TextHash(normalizer, parsed, &scratch, &scratch2);
+      found[next_ref] = true;
     }
-  }
+    ++next_ref;
+    return true;
+  };
+  RETURN_IF_ERROR(ReplayDocuments(options, result, on_file, visit));
   if (next_ref != refs.size()) {
     return absl::InternalError("the inputs changed while neardup was reading them");
   }

@@ -16,6 +16,7 @@
 #include "internal/json.h"
 #include "internal/status_macros.h"
 #include "neardup/io/reader.h"
+#include "neardup/io/replay.h"
 
 namespace neardup {
 namespace {
@@ -190,69 +191,47 @@ absl::Status WriteClusters(const RunResult& result, AtomicFile* out) {
 
 absl::Status WriteDedup(const PipelineOptions& options, const RunResult& result, AtomicFile* kept,
                         AtomicFile* dropped, AtomicFile* dropped_map) {
-  uint64_t ordinal = 0;
-  size_t next_bad = 0;
-  size_t doc = 0;
   bool header_written = false;
   std::vector<std::string> first_columns;
   std::string first_label;
   std::string line;
-  RecordBatch batch;
-  for (size_t i = 0; i < options.inputs.size(); ++i) {
-    ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader,
-                     RecordReader::Open(options.inputs[i], options.FormatOf(i), options.max_record_bytes));
-    const std::string& header = reader->header_raw();
-    if (!header.empty()) {
-      if (!header_written) {
-        first_columns = reader->columns();
-        first_label = options.LabelOf(i);
-        if (kept != nullptr) RETURN_IF_ERROR(kept->Write(header));
-        if (dropped != nullptr) RETURN_IF_ERROR(dropped->Write(header));
-        header_written = true;
-      } else if (reader->columns() != first_columns) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(options.LabelOf(i), ": its header row differs from ", first_label,
-                         "'s, so its records cannot go into one output file"));
-      }
+  auto on_file = [&](int file, const RecordReader& reader) -> absl::Status {
+    const std::string& header = reader.header_raw();
+    if (header.empty()) return absl::OkStatus();
+    if (!header_written) {
+      first_columns = reader.columns();
+      first_label = options.LabelOf(file);
+      if (kept != nullptr) RETURN_IF_ERROR(kept->Write(header));
+      if (dropped != nullptr) RETURN_IF_ERROR(dropped->Write(header));
+      header_written = true;
+    } else if (reader.columns() != first_columns) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(options.LabelOf(file), ": its header row differs from ", first_label,
+                       "'s, so its records cannot go into one output file"));
     }
-    while (true) {
-      ASSIGN_OR_RETURN(bool more, reader->ReadBatch(options.batch_bytes, &batch));
-      if (!more) break;
-      for (size_t r = 0; r < batch.size(); ++r, ++ordinal) {
-        if (next_bad < result.bad_record_ordinals.size() &&
-            result.bad_record_ordinals[next_bad] == ordinal) {
-          ++next_bad;
-          continue;
-        }
-        if (doc >= result.num_documents()) {
-          return absl::InternalError(absl::StrCat(options.LabelOf(i),
-                                                  " changed while neardup was reading it"));
-        }
-        const uint32_t rep = result.representative[doc];
-        AtomicFile* target = rep == doc ? kept : dropped;
-        if (target != nullptr) {
-          std::string_view raw = batch.record(r);
-          RETURN_IF_ERROR(target->Write(raw));
-          if (raw.empty() || raw.back() != '\n') RETURN_IF_ERROR(target->Write("\n"));
-        }
-        if (rep != doc && dropped_map != nullptr) {
-          line.assign("{\"id\":");
-          internal::AppendJsonString(&line, result.id(doc));
-          line.append(",\"representative\":");
-          internal::AppendJsonString(&line, result.id(rep));
-          line.append(",\"similarity\":");
-          internal::AppendJsonNumber(&line, result.similarity[doc]);
-          line.append("}\n");
-          RETURN_IF_ERROR(dropped_map->Write(line));
-        }
-        ++doc;
-      }
+    return absl::OkStatus();
+  };
+  auto visit = [&](const ReplayedRecord& record) -> absl::StatusOr<bool> {
+    const size_t doc = record.document;
+    const uint32_t rep = result.representative[doc];
+    AtomicFile* target = rep == doc ? kept : dropped;
+    if (target != nullptr) {
+      RETURN_IF_ERROR(target->Write(record.raw));
+      if (record.raw.empty() || record.raw.back() != '\n') RETURN_IF_ERROR(target->Write("\n"));
     }
-  }
-  if (doc != result.num_documents()) {
-    return absl::InternalError("the inputs changed while neardup was reading them");
-  }
-  return absl::OkStatus();
+    if (rep != doc && dropped_map != nullptr) {
+      line.assign("{\"id\":");
+      internal::AppendJsonString(&line, result.id(doc));
+      line.append(",\"representative\":");
+      internal::AppendJsonString(&line, result.id(rep));
+      line.append(",\"similarity\":");
+      internal::AppendJsonNumber(&line, result.similarity[doc]);
+      line.append("}\n");
+      RETURN_IF_ERROR(dropped_map->Write(line));
+    }
+    return true;
+  };
+  return ReplayDocuments(options, result, on_file, visit);
 }
 
 TemporaryFile::~TemporaryFile() {
