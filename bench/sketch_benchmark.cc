@@ -2,6 +2,7 @@
 // like real work (a ~2,000-character document gives ~2,000 char:5 shingles).
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
@@ -12,11 +13,15 @@
 namespace neardup {
 namespace {
 
+// Args: num_perm, scheme (0 one-permutation, 1 permutations), shingles per document.
 void BM_MinHash(benchmark::State& state) {
   const int num_perm = static_cast<int>(state.range(0));
-  const MinHasher hasher(num_perm);
+  const MinHashScheme scheme =
+      state.range(1) == 0 ? MinHashScheme::kOnePermutation : MinHashScheme::kPermutations;
+  const MinHasher hasher(num_perm, kMinHashSeed, scheme);
+  state.SetLabel(std::string(MinHashSchemeName(scheme)));
   std::mt19937_64 rng(1);
-  std::vector<uint64_t> shingles(2000);
+  std::vector<uint64_t> shingles(static_cast<size_t>(state.range(2)));
   for (auto& x : shingles) x = rng();
   std::vector<uint32_t> sig(static_cast<size_t>(num_perm));
   for (auto _ : state) {
@@ -28,7 +33,11 @@ void BM_MinHash(benchmark::State& state) {
   state.counters["docs/s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_MinHash)->Arg(64)->Arg(128)->Arg(256);
+BENCHMARK(BM_MinHash)
+    ->ArgNames({"perm", "scheme", "shingles"})
+    ->ArgsProduct({{64, 128, 256}, {0, 1}, {2000}})
+    ->Args({128, 0, 40})
+    ->Args({128, 1, 40});
 
 // Random signatures with a planted near-duplicate every 10 documents (90% of entries copied),
 // so the bucketing has real collisions to report.

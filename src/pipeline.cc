@@ -147,7 +147,8 @@ class Runner {
       : options_(options),
         callbacks_(callbacks),
         normalizer_(options.normalize, std::move(rules)),
-        hasher_(options.num_perm, options.minhash_seed),
+        hashers_{MinHasher(options.num_perm, options.minhash_seed, options.title_minhash_scheme),
+                 MinHasher(options.num_perm, options.minhash_seed, options.minhash_scheme)},
         num_perm_(options.num_perm),
         sketches_{FieldSketches(options.algo, options.num_perm),
                   FieldSketches(options.algo, options.num_perm)} {}
@@ -160,8 +161,8 @@ class Runner {
   // Parallel: parses, normalizes, shingles and signs every record of `work`.
   void Process(Work* work);
   // Shingles `text` and stores record i's sketch of one field, without its stop-shingles.
-  void SketchField(const std::string& text, const ShingleSpec& spec, const StopShingles& stop,
-                   size_t i, FieldWork* field, ThreadState* ts);
+  // Field `f` is 0 (title) or 1 (body).
+  void SketchField(const std::string& text, int f, size_t i, FieldWork* field, ThreadState* ts);
   // Sampling pass: counts each distinct shingle of `text` once in `df`.
   void CountShingles(const std::string& text, const ShingleSpec& spec, std::vector<uint32_t>* df,
                      ThreadState* ts);
@@ -182,7 +183,7 @@ class Runner {
   const PipelineOptions& options_;
   const RunCallbacks& callbacks_;
   Normalizer normalizer_;
-  MinHasher hasher_;
+  MinHasher hashers_[2];  // title, body
   int num_perm_;
 
   // Reading state (serial input stage only).
@@ -256,8 +257,10 @@ void Runner::CountShingles(const std::string& text, const ShingleSpec& spec,
   for (uint64_t h : ts->shingles) StopShingles::Count(h, df);
 }
 
-void Runner::SketchField(const std::string& text, const ShingleSpec& spec,
-                         const StopShingles& stop, size_t i, FieldWork* field, ThreadState* ts) {
+void Runner::SketchField(const std::string& text, int f, size_t i, FieldWork* field,
+                         ThreadState* ts) {
+  const ShingleSpec& spec = f == 0 ? options_.title_shingle : options_.shingle;
+  const StopShingles& stop = stop_shingles_[f];
   Shingle(text, spec, options_.shingle_seed, &ts->shingles);
   if (!stop.empty()) {
     const size_t before = ts->shingles.size();
@@ -276,7 +279,7 @@ void Runner::SketchField(const std::string& text, const ShingleSpec& spec,
   field->present[i] = 1;
   switch (options_.algo) {
     case Algorithm::kMinHash:
-      hasher_.Sign(ts->shingles,
+      hashers_[f].Sign(ts->shingles,
                    absl::MakeSpan(field->minhash.data() + i * static_cast<size_t>(num_perm_),
                                   static_cast<size_t>(num_perm_)));
       break;
@@ -355,8 +358,8 @@ void Runner::Process(Work* work) {
     work->exact[i] = internal::Hash128Of(ts.exact_key, kExactSeed);
 
     // Each field is sketched on its own (match.h); an empty field has no sketch.
-    SketchField(ts.title, options_.title_shingle, stop_shingles_[0], i, &work->fields[0], &ts);
-    SketchField(ts.body, options_.shingle, stop_shingles_[1], i, &work->fields[1], &ts);
+    SketchField(ts.title, 0, i, &work->fields[0], &ts);
+    SketchField(ts.body, 1, i, &work->fields[1], &ts);
   }
 }
 

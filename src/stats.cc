@@ -172,6 +172,8 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Str("title_shingle", options.title_shingle.ToString());
     o.Str("shingle_seed", absl::StrCat("0x", absl::Hex(options.shingle_seed)));
     o.Str("minhash_seed", absl::StrCat("0x", absl::Hex(options.minhash_seed)));
+    o.Str("minhash_scheme", MinHashSchemeName(options.minhash_scheme));
+    o.Str("title_minhash_scheme", MinHashSchemeName(options.title_minhash_scheme));
     o.Str("normalize", NormalizeStepsName(options.normalize));
     o.Bool("verify", options.verify);
     o.Int("max_bucket", options.max_bucket);

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <random>
 #include <string>
+#include <tuple>
 #include <unordered_set>
 #include <vector>
 
@@ -57,8 +58,81 @@ TEST(MinHashTest, GoldenSignatureWithDefaultSeed) {
   //   for i in range(8): a = sm() | 1; b = sm(); print(min(((a*x + b) & M) >> 32 for x in xs))
   const uint32_t kExpected[8] = {0x0884C83CU, 0x1358CBEEU, 0x30EB0179U, 0x068A3F1FU,
                                  0x4BDA6112U, 0x2B002D5AU, 0x34ABFA1AU, 0x2B55DD60U};
+  const std::vector<uint32_t> sig =
+      SignOf(MinHasher(128, kMinHashSeed, MinHashScheme::kPermutations), kGoldenShingles);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(sig[static_cast<size_t>(i)], kExpected[i]) << "entry " << i;
+}
+
+TEST(MinHashTest, GoldenOnePermutationSignatureWithDefaultSeed) {
+  // As above, for the default scheme. Generated independently (Python) from minhash.h:
+  //   M = 2**64 - 1; seed = 0x6D696E6861736831; K = 128
+  //   def mix(z):
+  //     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
+  //     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M; return z ^ (z >> 31)
+  //   sig = [None] * K
+  //   for x in xs: h = mix(x ^ seed); b = ((h >> 32) * K) >> 32; sig[b] = min(.., h & 0xFFFFFFFF)
+  //   ps = mix(seed + 1); empty bin i copies sig[j] for the first t = 1, 2, ... with
+  //   j = ((mix(ps ^ (i << 32 | t)) >> 32) * K) >> 32 and sig[j] filled.
+  // The six shingles fill bins 14, 27, 45, 52, 61 and 98; entries 0-7 are all borrowed.
+  const uint32_t kExpected[8] = {0xC0CED7A6U, 0x7581CDCDU, 0xD4057A4AU, 0xC0CED7A6U,
+                                 0x7581CDCDU, 0xC0CED7A6U, 0xD4057A4AU, 0xD4057A4AU};
   const std::vector<uint32_t> sig = SignOf(MinHasher(128), kGoldenShingles);
   for (int i = 0; i < 8; ++i) EXPECT_EQ(sig[static_cast<size_t>(i)], kExpected[i]) << "entry " << i;
+}
+
+// The one-permutation scheme written out the slow way, from minhash.h's description.
+uint64_t TestMix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::vector<uint32_t> ReferenceOnePermutation(int num_perm, uint64_t seed,
+                                              const std::vector<uint64_t>& shingles) {
+  const uint64_t k = static_cast<uint64_t>(num_perm);
+  std::vector<uint32_t> bins(k, 0xFFFFFFFFu);
+  std::vector<bool> filled(k, false);
+  for (uint64_t x : shingles) {
+    const uint64_t h = TestMix(x ^ seed);
+    const uint64_t bin = ((h >> 32) * k) >> 32;
+    bins[bin] = std::min(bins[bin], static_cast<uint32_t>(h & 0xFFFFFFFFu));
+    filled[bin] = true;
+  }
+  if (shingles.empty()) return bins;
+  std::vector<uint32_t> sig = bins;
+  const uint64_t probe_seed = TestMix(seed + 1);
+  for (uint64_t i = 0; i < k; ++i) {
+    if (filled[i]) continue;
+    for (uint64_t t = 1;; ++t) {
+      const uint64_t j = ((TestMix(probe_seed ^ (i << 32 | t)) >> 32) * k) >> 32;
+      if (filled[j]) {
+        sig[i] = bins[j];
+        break;
+      }
+    }
+  }
+  return sig;
+}
+
+TEST(MinHashTest, OnePermutationMatchesTheDocumentedFormula) {
+  std::mt19937_64 rng(11);
+  for (int num_perm : {1, 3, 64, 128, 200}) {
+    for (size_t n : {size_t{1}, size_t{2}, size_t{17}, size_t{1000}}) {
+      std::vector<uint64_t> shingles(n);
+      for (auto& x : shingles) x = rng();
+      const uint64_t seed = rng();
+      EXPECT_EQ(SignOf(MinHasher(num_perm, seed), shingles),
+                ReferenceOnePermutation(num_perm, seed, shingles))
+          << "num_perm=" << num_perm << " n=" << n;
+    }
+  }
+}
+
+TEST(MinHashTest, SchemeNamesRoundTrip) {
+  for (MinHashScheme s : {MinHashScheme::kOnePermutation, MinHashScheme::kPermutations}) {
+    EXPECT_EQ(*ParseMinHashScheme(MinHashSchemeName(s)), s);
+  }
+  EXPECT_FALSE(ParseMinHashScheme("bogus").ok());
 }
 
 TEST(MinHashTest, DefaultSeedIsMinhash1BigEndian) {
@@ -74,7 +148,7 @@ TEST(MinHashTest, SignMatchesTheDocumentedFormula) {
       std::vector<uint64_t> shingles(n);
       for (auto& x : shingles) x = rng();
       const uint64_t seed = rng();
-      EXPECT_EQ(SignOf(MinHasher(num_perm, seed), shingles),
+      EXPECT_EQ(SignOf(MinHasher(num_perm, seed, MinHashScheme::kPermutations), shingles),
                 ReferenceSign(num_perm, seed, shingles))
           << "num_perm=" << num_perm << " n=" << n;
     }
@@ -82,8 +156,10 @@ TEST(MinHashTest, SignMatchesTheDocumentedFormula) {
 }
 
 TEST(MinHashTest, EmptySetGivesAllOnes) {
-  const std::vector<uint32_t> sig = SignOf(MinHasher(128), {});
-  EXPECT_EQ(sig, std::vector<uint32_t>(128, 0xFFFFFFFFu));
+  for (MinHashScheme s : {MinHashScheme::kOnePermutation, MinHashScheme::kPermutations}) {
+    const std::vector<uint32_t> sig = SignOf(MinHasher(128, kMinHashSeed, s), {});
+    EXPECT_EQ(sig, std::vector<uint32_t>(128, 0xFFFFFFFFu));
+  }
 }
 
 TEST(MinHashTest, IdenticalShingleSetsGiveIdenticalSignatures) {
@@ -112,7 +188,7 @@ TEST(MinHashTest, DifferentSeedsGiveDifferentSignatures) {
 TEST(MinHashTest, MultipliersAreOdd) {
   // An even a_i would map x and x + 2^63 to the same value. Check through the effect: two sets
   // {x} and {x + 2^63} must disagree somewhere (with odd a_i, a*2^63 = 2^63 flips the top bit).
-  const MinHasher h(128);
+  const MinHasher h(128, kMinHashSeed, MinHashScheme::kPermutations);
   const auto s1 = SignOf(h, {12345});
   const auto s2 = SignOf(h, {12345 + (uint64_t{1} << 63)});
   for (size_t i = 0; i < s1.size(); ++i) EXPECT_NE(s1[i], s2[i]) << "entry " << i;
@@ -157,21 +233,24 @@ double IdealMeanAbsError(double p, int n) {
   return sum;
 }
 
-TEST(MinHashTest, EstimateIsAccurateForKnownJaccard) {
-  const MinHasher h(128);
-  std::mt19937_64 rng(42);
+// Mean absolute error of `hasher`'s estimate against exact Jaccard over J = 0.2..0.9 (50 random
+// pairs a level, union `union_size`), with the ideal binomial error and the mean bias beside it.
+struct Accuracy {
+  double mae = 0, ideal = 0, bias = 0, worst_level = 0;
+};
+Accuracy MeasureAccuracy(const MinHasher& h, int union_size, uint64_t seed) {
+  std::mt19937_64 rng(seed);
   std::vector<uint64_t> a, b;
-  double total_error = 0;
-  double total_signed = 0;
-  double total_ideal = 0;
+  double total_error = 0, total_signed = 0, total_ideal = 0;
   int pairs = 0;
+  Accuracy acc;
   for (double j = 0.2; j <= 0.9 + 1e-9; j += 0.1) {
-    // union = 400: common = j * 400, own on each side = (400 - common) / 2.
-    const int common = static_cast<int>(std::lround(j * 400));
-    const int own = (400 - common) / 2;
+    // common = j * union, own on each side = (union - common) / 2.
+    const int common = static_cast<int>(std::lround(j * union_size));
+    const int own = (union_size - common) / 2;
     const double exact = static_cast<double>(common) / (common + 2 * own);
     double err_j = 0;
-    total_ideal += 50 * IdealMeanAbsError(exact, 128);
+    total_ideal += 50 * IdealMeanAbsError(exact, h.num_perm());
     for (int rep = 0; rep < 50; ++rep) {
       MakePair(rng, common, own, &a, &b);
       const double est = EstimateJaccard(SignOf(h, a), SignOf(h, b));
@@ -180,22 +259,51 @@ TEST(MinHashTest, EstimateIsAccurateForKnownJaccard) {
       ++pairs;
     }
     total_error += err_j;
-    // Per level, the mean absolute error of a binomial(128, J) estimate is about
-    // 0.8 * sqrt(J(1-J)/128) <= 0.036.
-    EXPECT_LT(err_j / 50, 0.05) << "J=" << exact;
+    acc.worst_level = std::max(acc.worst_level, err_j / 50);
   }
-  const double mae = total_error / pairs;
-  const double ideal = total_ideal / pairs;
-  const double bias = total_signed / pairs;
-  std::cout << "MinHash(128) over " << pairs << " pairs, J 0.2..0.9: mean absolute error " << mae
-            << " (ideal binomial " << ideal << "), mean bias " << bias << "\n";
-  ::testing::Test::RecordProperty("mean_abs_error", std::to_string(mae));
-  // An ideal 128-permutation MinHash has E|error| ~ 0.031 averaged over J = 0.2..0.9, so the
-  // hash family must come close to ideal: within 3 standard errors (~0.004) of it, and unbiased.
-  EXPECT_LT(mae, 0.035);
-  EXPECT_NEAR(mae, ideal, 0.004);
-  EXPECT_LT(std::fabs(bias), 0.01);
+  acc.mae = total_error / pairs;
+  acc.ideal = total_ideal / pairs;
+  acc.bias = total_signed / pairs;
+  return acc;
 }
+
+class MinHashAccuracyTest : public ::testing::TestWithParam<std::tuple<MinHashScheme, int>> {};
+
+TEST_P(MinHashAccuracyTest, EstimateIsAccurateForKnownJaccard) {
+  const auto [scheme, union_size] = GetParam();
+  const MinHasher h(128, kMinHashSeed, scheme);
+  const Accuracy acc = MeasureAccuracy(h, union_size, 42);
+  std::cout << MinHashSchemeName(scheme) << " MinHash(128), union " << union_size
+            << ", J 0.2..0.9: mean absolute error " << acc.mae << " (ideal binomial " << acc.ideal
+            << "), mean bias " << acc.bias << "\n";
+  ::testing::Test::RecordProperty("mean_abs_error", std::to_string(acc.mae));
+  // Per level, the mean absolute error of a binomial(128, J) estimate is about
+  // 0.8 * sqrt(J(1-J)/128) <= 0.036.
+  EXPECT_LT(acc.worst_level, 0.05);
+  // An ideal 128-permutation MinHash has E|error| ~ 0.031 averaged over J = 0.2..0.9, so the
+  // scheme must come close to ideal: within 3 standard errors (~0.004) of it, and unbiased.
+  // The exception, and the reason titles are signed with permutations by default (options.h):
+  // with one permutation and a union of 20-40 shingles (a headline) most of the 128 bins are
+  // borrowed by densification, which costs accuracy (measured: 0.038 against 0.031); from about
+  // 100 shingles on it is as good as ideal, and on larger sets better (sampling without
+  // replacement: 0.027).
+  const bool sparse = scheme == MinHashScheme::kOnePermutation && union_size < 100;
+  EXPECT_LT(acc.mae, sparse ? 0.042 : 0.035);
+  if (!sparse) EXPECT_LT(acc.mae, acc.ideal + 0.004);
+  EXPECT_LT(std::fabs(acc.bias), 0.01);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SchemesAndSizes, MinHashAccuracyTest,
+    ::testing::Combine(::testing::Values(MinHashScheme::kOnePermutation,
+                                         MinHashScheme::kPermutations),
+                       ::testing::Values(20, 40, 100, 400, 4000)),
+    [](const ::testing::TestParamInfo<MinHashAccuracyTest::ParamType>& info) {
+      return std::string(std::get<0>(info.param) == MinHashScheme::kOnePermutation
+                             ? "OnePermutation"
+                             : "Permutations") +
+             "Union" + std::to_string(std::get<1>(info.param));
+    });
 
 }  // namespace
 }  // namespace neardup

@@ -62,6 +62,12 @@ struct PipelineOptions {
 
   int num_perm = 128;                     // MinHash permutations, 1..1024
   uint64_t minhash_seed = kMinHashSeed;
+  // How each field's MinHash signature is computed (minhash.h). Bodies use one permutation (one
+  // hash per shingle: about 20x less work at 128 entries, as accurate from about 100 shingles
+  // on); titles, mostly 20-40 shingles where densification costs accuracy, use num_perm
+  // permutations, which cost little on so few shingles.
+  MinHashScheme minhash_scheme = MinHashScheme::kOnePermutation;
+  MinHashScheme title_minhash_scheme = MinHashScheme::kPermutations;
   bool verify = true;                     // false: every LSH candidate becomes an edge
   size_t max_bucket = 1000;               // buckets larger than this are capped (see lsh.h), >= 2
 

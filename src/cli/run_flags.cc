@@ -136,6 +136,13 @@ void RunFlags::Add(CLI::App* app) {
       ->capture_default_str();
   app->add_option("--num-perm", options.num_perm, "MinHash permutations (1-1024)")
       ->capture_default_str();
+  app->add_option("--minhash-scheme", minhash_scheme,
+                  "How MinHash signatures are computed: oph (one permutation with optimal "
+                  "densification: one hash per shingle, fast, as accurate from ~100 shingles "
+                  "on), permutations (num-perm hashes per shingle), or auto (permutations for "
+                  "titles, which are short, oph for bodies)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "oph", "permutations"}));
   app->add_option("--threshold,-t", options.threshold,
                   "Body Jaccard similarity at or above which two bodies are near-duplicates, "
                   "in (0, 1]")
@@ -221,6 +228,11 @@ absl::Status RunFlags::Finalize() {
   if (!mode.ok()) return mode.status();
   options.match = *mode;
   options.verify = verify != "none";
+  if (minhash_scheme != "auto") {
+    auto scheme = ParseMinHashScheme(minhash_scheme);
+    if (!scheme.ok()) return scheme.status();
+    options.minhash_scheme = options.title_minhash_scheme = *scheme;
+  }
   static const std::map<std::string, KeepPolicy> kKeep = {
       {"first", KeepPolicy::kFirst},       {"longest", KeepPolicy::kLongest},
       {"shortest", KeepPolicy::kShortest}, {"earliest", KeepPolicy::kEarliest},

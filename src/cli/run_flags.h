@@ -40,6 +40,7 @@ struct RunFlags {
   int title_bands = 0;
   int title_rows = 0;
   std::string verify = "signature";
+  std::string minhash_scheme = "auto";
   std::string keep = "first";
   std::string cluster = "center";
   int bands = 0;
