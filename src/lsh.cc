@@ -49,10 +49,18 @@ absl::Status ValidateLshParams(const LshParams& params, int num_perm) {
   return absl::OkStatus();
 }
 
+uint64_t BandKey(absl::Span<const uint16_t> signature, int band, int rows) {
+  const size_t begin = static_cast<size_t>(band) * static_cast<size_t>(rows);
+  return internal::Hash64(signature.data() + begin, static_cast<size_t>(rows) * sizeof(uint16_t),
+                          static_cast<uint64_t>(band));
+}
+
 uint64_t BandKey(absl::Span<const uint32_t> signature, int band, int rows) {
   const size_t begin = static_cast<size_t>(band) * static_cast<size_t>(rows);
-  return internal::Hash64(signature.data() + begin, static_cast<size_t>(rows) * sizeof(uint32_t),
-                          static_cast<uint64_t>(band));
+  uint16_t low[kMaxRows];
+  const size_t n = std::min(static_cast<size_t>(rows), kMaxRows);
+  for (size_t i = 0; i < n; ++i) low[i] = static_cast<uint16_t>(signature[begin + i]);
+  return internal::Hash64(low, n * sizeof(uint16_t), static_cast<uint64_t>(band));
 }
 
 namespace {
@@ -95,11 +103,10 @@ void EmitBucket(const KeyedDoc* docs, size_t m, size_t max_bucket, BandResult* o
   st.pairs_not_generated += static_cast<uint64_t>(m) * (m - 1) / 2 - emitted;
 }
 
-}  // namespace
-
-std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint32_t> signatures, int num_perm,
-                                              size_t num_docs, const LshParams& params,
-                                              size_t max_bucket, BucketStats* stats) {
+template <typename T>
+std::vector<CandidatePair> FindPairs(absl::Span<const T> signatures, int num_perm,
+                                     size_t num_docs, const LshParams& params, size_t max_bucket,
+                                     BucketStats* stats) {
   if (stats != nullptr) *stats = BucketStats{};
   if (num_docs < 2 || num_perm < 1 || params.bands < 1 || params.rows < 1 ||
       static_cast<int64_t>(params.bands) * params.rows > num_perm ||
@@ -152,6 +159,20 @@ std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint32_t> signatu
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
   if (stats != nullptr) *stats = combined;
   return pairs;
+}
+
+}  // namespace
+
+std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint16_t> signatures, int num_perm,
+                                              size_t num_docs, const LshParams& params,
+                                              size_t max_bucket, BucketStats* stats) {
+  return FindPairs(signatures, num_perm, num_docs, params, max_bucket, stats);
+}
+
+std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint32_t> signatures, int num_perm,
+                                              size_t num_docs, const LshParams& params,
+                                              size_t max_bucket, BucketStats* stats) {
+  return FindPairs(signatures, num_perm, num_docs, params, max_bucket, stats);
 }
 
 }  // namespace neardup

@@ -54,7 +54,7 @@ std::string_view AlgorithmName(Algorithm algo) {
 }
 
 void FieldSketches::AppendEmpty(uint32_t slot) {
-  if (row_of_slot_.size() <= slot) row_of_slot_.resize(slot + 1, kNoRow);
+  if (row_of_slot_.size() <= slot) row_of_slot_.Resize(slot + 1, kNoRow);
 }
 
 void FieldSketches::AddRow(uint32_t slot) {
@@ -65,7 +65,8 @@ void FieldSketches::AddRow(uint32_t slot) {
 
 void FieldSketches::AppendMinHash(uint32_t slot, const uint32_t* signature) {
   AddRow(slot);
-  minhash_.insert(minhash_.end(), signature, signature + num_perm_);
+  uint16_t* out = minhash_.Grow(static_cast<size_t>(num_perm_));
+  for (int i = 0; i < num_perm_; ++i) out[i] = static_cast<uint16_t>(signature[i]);
 }
 
 void FieldSketches::AppendSimHash(uint32_t slot, uint64_t fingerprint) {
@@ -123,10 +124,10 @@ float FieldSketches::Similarity(uint32_t a, uint32_t b) const {
 }
 
 size_t FieldSketches::MemoryBytes() const {
-  return minhash_.capacity() * sizeof(uint32_t) +
+  return minhash_.capacity_bytes() + slot_of_row_.capacity_bytes() +
+         row_of_slot_.capacity_bytes() +
          (simhash_.capacity() + tokens_.capacity() + token_offsets_.capacity()) *
-             sizeof(uint64_t) +
-         (slot_of_row_.capacity() + row_of_slot_.capacity()) * sizeof(uint32_t);
+             sizeof(uint64_t);
 }
 
 PairVerdict JudgePair(uint32_t a, uint32_t b, MatchMode mode, const FieldRule& title,

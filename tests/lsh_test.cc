@@ -104,12 +104,32 @@ TEST(LshTest, ValidateRejectsNonPositiveOrTooManyPermutations) {
   EXPECT_EQ(ValidateLshParams({17, 8}, 128).code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(LshTest, BandKeyIsXxh3OfTheBandBytesSeededWithTheBandIndex) {
-  const std::vector<uint32_t> sig = {1, 2, 3, 4, 5, 6, 1, 2, 3};
-  EXPECT_EQ(BandKey(sig, 1, 3), internal::Hash64(sig.data() + 3, 12, 1));
+TEST(LshTest, BandKeyIsXxh3OfTheBandsLow16BitsSeededWithTheBandIndex) {
+  const std::vector<uint16_t> sig = {1, 2, 3, 4, 5, 6, 1, 2, 3};
+  EXPECT_EQ(BandKey(sig, 1, 3), internal::Hash64(sig.data() + 3, 6, 1));
   // Equal content in different bands gives different keys: the seed separates bands.
   EXPECT_NE(BandKey(sig, 0, 3), BandKey(sig, 2, 3));
-  EXPECT_EQ(BandKey(sig, 0, 3), internal::Hash64(sig.data(), 12, 0));
+  EXPECT_EQ(BandKey(sig, 0, 3), internal::Hash64(sig.data(), 6, 0));
+  // Full 32-bit values are keyed on the 16 bits that are stored, so both forms bucket alike.
+  const std::vector<uint32_t> wide = {0x10001, 0x20002, 0xFFFF0003, 4, 5, 6, 1, 2, 3};
+  for (int band = 0; band < 3; ++band) EXPECT_EQ(BandKey(wide, band, 3), BandKey(sig, band, 3));
+}
+
+TEST(LshTest, SixteenBitSignaturesGiveTheSamePairsAsTheirWideForm) {
+  std::mt19937_64 rng(5);
+  const int num_perm = 16;
+  const size_t docs = 300;
+  std::vector<uint32_t> wide(docs * num_perm);
+  for (auto& v : wide) v = static_cast<uint32_t>(rng() % 4) | static_cast<uint32_t>(rng()) << 16;
+  std::vector<uint16_t> narrow(wide.size());
+  for (size_t i = 0; i < wide.size(); ++i) narrow[i] = static_cast<uint16_t>(wide[i]);
+  const LshParams params{4, 4};
+  const auto a = FindCandidatePairs(absl::MakeConstSpan(wide), num_perm, docs, params, 1000,
+                                    nullptr);
+  const auto b = FindCandidatePairs(absl::MakeConstSpan(narrow), num_perm, docs, params, 1000,
+                                    nullptr);
+  EXPECT_FALSE(a.empty());
+  EXPECT_EQ(a, b);
 }
 
 // Random signatures over a tiny alphabet so that bands collide often; some documents are

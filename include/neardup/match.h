@@ -15,8 +15,11 @@
 // passing field).
 //
 // The engines (Algorithm) differ only in what a sketch is and how candidates are found:
-//   minhash  num_perm uint32 MinHash values (minhash.h); candidates from banded LSH (lsh.h);
-//            similarity = estimated Jaccard; passes when >= the field's threshold.
+//   minhash  num_perm MinHash values (minhash.h), stored as their low 16 bits (b-bit MinHash,
+//            Li and Koenig 2010: two different minima agree by chance with probability 2^-16,
+//            which adds at most 0.00002 to an estimate, at half the memory); candidates from
+//            banded LSH (lsh.h); similarity = estimated Jaccard; passes when >= the field's
+//            threshold.
 //   simhash  one 64-bit SimHash (simhash.h); candidates from permuted tables; similarity =
 //            1 - hamming/64; passes when hamming <= max_hamming.
 //   exact    the sorted shingle set; candidates from the prefix-filtering all-pairs join
@@ -30,6 +33,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "neardup/big_array.h"
 #include "neardup/allpairs.h"
 #include "neardup/lsh.h"
 #include "neardup/simhash.h"
@@ -53,7 +57,8 @@ class FieldSketches {
 
   // Records `slot` with no sketch (empty field).
   void AppendEmpty(uint32_t slot);
-  // Records `slot` with its MinHash signature (num_perm entries).
+  // Records `slot` with its MinHash signature (num_perm entries; the low 16 bits of each are
+  // kept).
   void AppendMinHash(uint32_t slot, const uint32_t* signature);
   void AppendSimHash(uint32_t slot, uint64_t fingerprint);
   // `set` strictly increasing (sorted, deduplicated shingle hashes).
@@ -64,7 +69,8 @@ class FieldSketches {
   size_t rows() const { return slot_of_row_.size(); }
   uint32_t slot_of_row(size_t row) const { return slot_of_row_[row]; }
   bool Has(uint32_t slot) const;
-  absl::Span<const uint32_t> minhash() const { return minhash_; }
+  // Row r's MinHash entries are [r * num_perm, (r + 1) * num_perm).
+  absl::Span<const uint16_t> minhash() const { return minhash_.span(); }
   absl::Span<const uint64_t> simhash() const { return simhash_; }
   SetCollection sets() const { return SetCollection{tokens_, token_offsets_}; }
 
@@ -78,12 +84,12 @@ class FieldSketches {
 
   Algorithm algo_;
   int num_perm_;
-  std::vector<uint32_t> minhash_;
+  internal::BigArray<uint16_t> minhash_;
   std::vector<uint64_t> simhash_;
   std::vector<uint64_t> tokens_;
   std::vector<uint64_t> token_offsets_{0};
-  std::vector<uint32_t> slot_of_row_;
-  std::vector<uint32_t> row_of_slot_;  // kNoRow for slots without the field
+  internal::BigArray<uint32_t> slot_of_row_;
+  internal::BigArray<uint32_t> row_of_slot_;  // kNoRow for slots without the field
 };
 
 struct FieldRule {
