@@ -8,6 +8,7 @@
 
 #include <utf8proc.h>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "neardup/normalize.h"
 
@@ -376,6 +377,21 @@ void NewsRules::AddNoticeMarker(std::string_view marker) {
   std::string m = NormalizeEntry(marker);
   if (!m.empty() && std::find(notice_markers_.begin(), notice_markers_.end(), m) ==
                         notice_markers_.end()) {
+    // The group prefix ends on a code point boundary at or before byte 6.
+    size_t cut = 0;
+    while (cut < m.size()) {
+      const size_t next = cut + CodePointLength(static_cast<unsigned char>(m[cut]));
+      if (next > 6 && cut > 0) break;
+      cut = std::min(next, m.size());
+    }
+    const std::string prefix = m.substr(0, cut);
+    auto group = std::find_if(notice_groups_.begin(), notice_groups_.end(),
+                              [&](const auto& g) { return g.first == prefix; });
+    if (group == notice_groups_.end()) {
+      notice_groups_.push_back({prefix, {}});
+      group = notice_groups_.end() - 1;
+    }
+    group->second.push_back(notice_markers_.size());
     notice_markers_.push_back(std::move(m));
   }
 }
@@ -652,6 +668,7 @@ size_t NewsRules::StripBoilerplate(std::string_view s, bool collapse, std::strin
   char* dst = base;
   size_t removals = 0;
   RangeList ranges;
+  absl::InlinedVector<size_t, 8> marker_at;
 
   // Appends [begin, end) of `s`. When collapsing, the input's lines are already collapsed, so
   // a part is trimmed and copied whole, and parts are joined by one space.
@@ -687,9 +704,24 @@ size_t NewsRules::StripBoilerplate(std::string_view s, bool collapse, std::strin
     ranges.Clear();
     bool drop_line = false;
 
-    // Notices.
-    for (const std::string& marker : notice_markers_) {
-      const size_t m = Find(line, marker);
+    // Notices: where each marker first occurs, one search per group of markers with a common
+    // prefix.
+    marker_at.assign(notice_markers_.size(), std::string_view::npos);
+    for (const auto& [prefix, members] : notice_groups_) {
+      size_t unseen = members.size();
+      for (size_t at = Find(line, prefix); at != std::string_view::npos && unseen > 0;
+           at = Find(line, prefix, at + 1)) {
+        for (const size_t i : members) {
+          if (marker_at[i] == std::string_view::npos &&
+              StartsWith(line.substr(at), notice_markers_[i])) {
+            marker_at[i] = at;
+            --unseen;
+          }
+        }
+      }
+    }
+    for (size_t i = 0; i < notice_markers_.size(); ++i) {
+      const size_t m = marker_at[i];
       if (m == std::string_view::npos) continue;
       size_t cps = 0;
       for (unsigned char c : line) cps += (c & 0xC0) != 0x80;

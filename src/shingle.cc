@@ -29,25 +29,50 @@ inline size_t NextCodePoint(std::string_view text, size_t pos) {
   return std::min(text.size(), pos + CodePointLength(static_cast<unsigned char>(text[pos])));
 }
 
-void ShingleChars(std::string_view text, int k, uint64_t seed, std::vector<uint64_t>* out) {
-  // The window is [begin, end): `end` runs k code points ahead of `begin`.
+// The same windows one at a time, for texts whose offsets do not fit in 32 bits.
+void ShingleCharsHuge(std::string_view text, int k, uint64_t seed, std::vector<uint64_t>* out) {
   size_t end = 0;
   int count = 0;
   while (count < k && end < text.size()) {
     end = NextCodePoint(text, end);
     ++count;
   }
-  if (count < k) {  // shorter than one window: the whole text is the one shingle
+  if (count < k) {
     out->push_back(internal::Hash64(text, seed));
     return;
   }
-  size_t begin = 0;
-  for (;;) {
+  for (size_t begin = 0;;) {
     out->push_back(internal::Hash64(text.substr(begin, end - begin), seed));
     if (end == text.size()) break;
     begin = NextCodePoint(text, begin);
     end = NextCodePoint(text, end);
   }
+}
+
+void ShingleChars(std::string_view text, int k, uint64_t seed, std::vector<uint64_t>* out) {
+  if (text.size() >= UINT32_MAX) {
+    ShingleCharsHuge(text, k, seed, out);
+    return;
+  }
+  // Window i is code points [i, i + k): find every code point's start once (a per-thread buffer,
+  // reused), then hash all windows in one call.
+  thread_local std::vector<uint32_t> starts;
+  if (starts.size() < text.size() + 1) starts.resize(text.size() + 1);
+  uint32_t* const s = starts.data();
+  size_t count = 0;
+  for (size_t pos = 0; pos < text.size(); pos = NextCodePoint(text, pos)) {
+    s[count++] = static_cast<uint32_t>(pos);
+  }
+  s[count] = static_cast<uint32_t>(text.size());
+  const size_t kk = static_cast<size_t>(k);
+  if (count < kk) {  // shorter than one window: the whole text is the one shingle
+    out->push_back(internal::Hash64(text, seed));
+    return;
+  }
+  const size_t windows = count - kk + 1;
+  const size_t first = out->size();
+  out->resize(first + windows);
+  internal::HashWindows(text, s, windows, kk, seed, out->data() + first);
 }
 
 inline bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D); }
@@ -59,13 +84,15 @@ void ShingleCharsSkippingSpaces(std::string_view text, int k, uint64_t seed,
   // the text with its spaces removed: remove them once (a per-thread buffer, reused), then hash
   // contiguous windows with no per-shingle copying.
   thread_local std::string compact;
-  compact.clear();
-  compact.reserve(text.size());
+  if (compact.size() < text.size()) compact.resize(text.size());
+  char* const dst = compact.data();
+  size_t n = 0;
   for (char c : text) {
-    if (!IsAsciiSpace(static_cast<unsigned char>(c))) compact.push_back(c);
+    dst[n] = c;  // written always, kept only when not a space: no branch to mispredict
+    n += !IsAsciiSpace(static_cast<unsigned char>(c));
   }
-  if (compact.empty()) return;  // no code point but spaces
-  ShingleChars(compact, k, seed, out);
+  if (n == 0) return;  // no code point but spaces
+  ShingleChars(std::string_view(dst, n), k, seed, out);
 }
 
 // Token boundaries: a token is a maximal run of bytes other than ' '.

@@ -114,6 +114,9 @@ class NewsRules {
   std::vector<std::pair<std::string, std::string>> aliases_;
   std::vector<std::string> credit_words_;
   std::vector<std::string> notice_markers_;
+  // Notice markers grouped by their first (up to) 6 bytes, with the markers' indices: a line is
+  // searched once per group, not once per marker ("무단 전재" and "무단전재" share "무단").
+  std::vector<std::pair<std::string, std::vector<size_t>>> notice_groups_;
   absl::flat_hash_map<std::string, size_t> tag_set_;    // canonical tag -> index in tags_
   std::shared_ptr<const AliasIndex> alias_index_;       // immutable once built, shared by copies
 };
