@@ -14,10 +14,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "internal/status_macros.h"
 #include "neardup/normalize.h"
+#include "neardup/shingle.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_pipeline.h"
 #include "oneapi/tbb/task_arena.h"
@@ -38,7 +40,13 @@ inline uint64_t Mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-enum Stream : uint64_t { kStreamPlan = 1, kStreamText = 2, kStreamEdit = 3, kStreamVocab = 4 };
+enum Stream : uint64_t {
+  kStreamPlan = 1,
+  kStreamText = 2,
+  kStreamEdit = 3,
+  kStreamVocab = 4,
+  kStreamChainEdit = 5,
+};
 
 class Rng {
  public:
@@ -490,6 +498,8 @@ struct Scratch {
   std::string title, body;          // the original
   std::string edited_title, edited_body, tmp, edit;
   std::vector<uint32_t> cps;
+  std::string head_body, normalized;  // chains: the head's body, a normalized text
+  uint64_t chain_links_near_head = 0;  // chain links written within chain_threshold of the head
 };
 
 // Word-level edits of `in` into `out`: each word edited with probability rate_threshold / 2^64.
@@ -807,6 +817,12 @@ struct WindowPlan {
   std::vector<uint32_t> role;
   uint64_t clusters = 0;
   uint64_t clustered = 0;
+  // Chains (empty without): per position, 0 or 1 + its step in its chain (0 = the head) and the
+  // chain's number; chain c's positions, in order, are chain_members[c * length, (c + 1) * length).
+  std::vector<uint32_t> chain_step;
+  std::vector<uint32_t> chain_of;
+  std::vector<uint32_t> chain_members;
+  uint64_t chains = 0;
 };
 
 struct Setup {
@@ -814,6 +830,9 @@ struct Setup {
   const Language* lang = nullptr;
   const BasePool* base = nullptr;  // null: pseudo-text
   EditSetup edit;
+  EditSetup chain_edit;            // as `edit`, at the chains' per-step rates
+  Normalizer normalizer;           // chains: the truth's similarity measure
+  uint64_t windows = 1;            // windows in the corpus
   std::vector<uint64_t> size_cdf;  // size_cdf[i]: threshold for cluster size 2 + i
   uint64_t korean_threshold = 0;
   uint64_t jitter_bytes = 0;
@@ -860,6 +879,27 @@ std::shared_ptr<WindowPlan> PlanWindow(const Setup& setup, uint64_t window) {
     ++plan->clusters;
     plan->clustered += size;
   }
+  // Chains: from the singletons left, in the permutation's (random) order, each chain's links in
+  // output order. No randomness is drawn, so corpora without chains are unchanged.
+  if (o.chains > 0) {
+    const uint64_t want = o.chains * (window + 1) / setup.windows - o.chains * window / setup.windows;
+    const uint32_t len = o.chain_length;
+    const uint64_t fit = (n - next) / len;
+    const uint64_t count = std::min(want, fit);
+    plan->chain_step.assign(n, 0);
+    plan->chain_of.assign(n, 0);
+    plan->chain_members.assign(perm.begin() + static_cast<std::ptrdiff_t>(next),
+                               perm.begin() + static_cast<std::ptrdiff_t>(next + count * len));
+    for (uint64_t c = 0; c < count; ++c) {
+      auto begin = plan->chain_members.begin() + static_cast<std::ptrdiff_t>(c * len);
+      std::sort(begin, begin + len);
+      for (uint32_t k = 0; k < len; ++k) {
+        plan->chain_step[begin[k]] = 1 + k;
+        plan->chain_of[begin[k]] = static_cast<uint32_t>(c);
+      }
+    }
+    plan->chains = count;
+  }
   return plan;
 }
 
@@ -884,10 +924,68 @@ void AppendId(const Setup& setup, uint64_t index, std::string* out) {
   AppendNumber(out, index);
 }
 
+// Exact char:5 Jaccard of two bodies after default normalization (what `cluster` estimates).
+double BodyJaccard(const Setup& setup, const std::string& a, const std::string& b, Scratch& s) {
+  setup.normalizer.Normalize(a, TextField::kBody, &s.normalized);
+  const std::vector<uint64_t> x = ShingleSet(s.normalized, ShingleSpec{});
+  setup.normalizer.Normalize(b, TextField::kBody, &s.normalized);
+  return ExactJaccard(x, ShingleSet(s.normalized, ShingleSpec{}));
+}
+
+// Appends chain link `step` (0 = the head) of chain `chain` of `plan` as one JSONL line: the head
+// is made, then every step's edits are replayed on the link before it.
+void AppendChainLink(const Setup& setup, const WindowPlan& plan, uint32_t chain, uint32_t step,
+                     Scratch& s, std::string* out) {
+  const SynthOptions& o = *setup.options;
+  const uint32_t* members = plan.chain_members.data() + static_cast<size_t>(chain) * o.chain_length;
+  const uint64_t head = plan.first + members[0];
+  const uint64_t index = plan.first + members[step];
+  MakeOriginal(setup, head, s);
+  bool near_head = true;
+  if (step > 0) {
+    s.head_body = s.body;
+    for (uint32_t k = 1; k <= step; ++k) {
+      Rng rng(o.seed, kStreamChainEdit, plan.first + members[k]);
+      ApplyEdits(setup.chain_edit, o.write_title, rng, s);
+      s.title.swap(s.edited_title);
+      s.body.swap(s.edited_body);
+    }
+    const double jaccard = BodyJaccard(setup, s.head_body, s.body, s);
+    near_head = jaccard >= o.chain_threshold;
+    s.chain_links_near_head += near_head;
+    std::string edit = absl::StrFormat("chain_link=%d head_jaccard=%.3f ", step, jaccard);
+    edit.append(s.edit);
+    s.edit.swap(edit);
+  } else {
+    s.edit = absl::StrCat("chain_head length=", o.chain_length);
+  }
+  out->append("{\"id\":\"");
+  AppendId(setup, index, out);
+  if (o.write_title) {
+    out->append("\",\"title\":\"");
+    AppendEscaped(out, s.title);
+  }
+  out->append("\",\"text\":\"");
+  AppendEscaped(out, s.body);
+  out->append("\",\"cluster\":\"");
+  AppendId(setup, near_head ? head : index, out);
+  out->append("\",\"chain\":\"");
+  AppendId(setup, head, out);
+  if (o.write_edit) {
+    out->append("\",\"edit\":\"");
+    out->append(s.edit);
+  }
+  out->append("\"}\n");
+}
+
 // Appends document `p` of `plan` as one JSONL line.
 void AppendDocument(const Setup& setup, const WindowPlan& plan, uint32_t p, Scratch& s,
                     std::string* out) {
   const SynthOptions& o = *setup.options;
+  if (!plan.chain_step.empty() && plan.chain_step[p] != 0) {
+    AppendChainLink(setup, plan, plan.chain_of[p], plan.chain_step[p] - 1, s, out);
+    return;
+  }
   const uint64_t index = plan.first + p;
   const uint64_t original = plan.first + plan.original[p];
   const uint32_t role = plan.role[p];
@@ -945,6 +1043,14 @@ absl::StatusOr<SynthStats> Generate(const SynthOptions& options, const SynthWrit
   setup.edit.rate_min_ppm = static_cast<uint64_t>(std::llround(options.edit_rate_min * 1e6));
   setup.edit.rate_max_ppm = std::max(setup.edit.rate_min_ppm,
                                      static_cast<uint64_t>(std::llround(options.edit_rate_max * 1e6)));
+  setup.chain_edit = setup.edit;
+  setup.chain_edit.rate_min_ppm =
+      static_cast<uint64_t>(std::llround(options.chain_edit_rate_min * 1e6));
+  setup.chain_edit.rate_max_ppm = std::max(
+      setup.chain_edit.rate_min_ppm,
+      static_cast<uint64_t>(std::llround(options.chain_edit_rate_max * 1e6)));
+  setup.windows = std::max<uint64_t>(
+      1, (options.documents + options.cluster_window - 1) / options.cluster_window);
   {
     std::vector<double> weights;
     double total = 0;
@@ -995,6 +1101,8 @@ absl::StatusOr<SynthStats> Generate(const SynthOptions& options, const SynthWrit
                 planned_window = window;
                 stats.clusters += plan->clusters;
                 stats.clustered_documents += plan->clustered;
+                stats.chains += plan->chains;
+                stats.chained_documents += plan->chains * options.chain_length;
               }
               Batch* batch;
               {
@@ -1042,6 +1150,7 @@ absl::StatusOr<SynthStats> Generate(const SynthOptions& options, const SynthWrit
                 }));
   });
   if (!status.ok()) return status;
+  for (const Scratch& s : scratch) stats.chain_links_near_head += s.chain_links_near_head;
   return stats;
 }
 
@@ -1110,6 +1219,20 @@ absl::Status SynthOptions::Validate() const {
   }
   if (!in(edit_rate_min, 0, 1) || !in(edit_rate_max, edit_rate_min, 1)) {
     return absl::InvalidArgumentError("--edit-rate must be MIN:MAX with 0 <= MIN <= MAX <= 1");
+  }
+  if (chain_length < 2 || chain_length > 1000) {
+    return absl::InvalidArgumentError("--chain-length must be from 2 to 1000");
+  }
+  if (chains > documents / chain_length) {
+    return absl::InvalidArgumentError(
+        "--chains: that many chains of --chain-length documents do not fit in --documents");
+  }
+  if (!in(chain_edit_rate_min, 0, 1) || !in(chain_edit_rate_max, chain_edit_rate_min, 1)) {
+    return absl::InvalidArgumentError(
+        "--chain-edit-rate must be MIN:MAX with 0 <= MIN <= MAX <= 1");
+  }
+  if (!(chain_threshold > 0 && chain_threshold <= 1)) {
+    return absl::InvalidArgumentError("--chain-threshold must be in (0, 1]");
   }
   if ((edits & ~static_cast<uint32_t>(kEditAll)) != 0) {
     return absl::InvalidArgumentError("--edits: unknown edit flags");

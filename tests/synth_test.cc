@@ -336,7 +336,123 @@ TEST(SynthTest, ValidateNamesTheFlag) {
   check([](SynthOptions& o) { o.max_cluster_size = 1; }, "--max-cluster-size");
   check([](SynthOptions& o) { o.korean_share = -0.1; }, "--korean-share");
   check([](SynthOptions& o) { o.threads = -1; }, "--threads");
+  check([](SynthOptions& o) { o.chain_length = 1; }, "--chain-length");
+  check([](SynthOptions& o) { o.chains = 101; }, "--chains");  // 1000 documents, 10 a chain
+  check([](SynthOptions& o) { o.chain_edit_rate_max = 1.5; }, "--chain-edit-rate");
+  check([](SynthOptions& o) { o.chain_threshold = 0; }, "--chain-threshold");
   EXPECT_TRUE(SynthOptions{}.Validate().ok());
+}
+
+// FNV-1a of the output: pins the bytes of a corpus without chains (the value is that of the
+// generator before chains were added, commit bcb35b1), which a flag that is off by default must
+// not change.
+uint64_t Fnv1a(const std::string& bytes) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+TEST(SynthTest, OutputWithoutChainsIsPinned) {
+  SynthOptions o = Small();
+  const std::string plain = Generate(o);
+  EXPECT_EQ(Fnv1a(plain), 0x98d719033081cd19ULL) << "the corpus of existing flags changed";
+  o.chain_length = 3;                // chain settings without chains change nothing
+  o.chain_edit_rate_min = 0.2;
+  o.chain_edit_rate_max = 0.3;
+  EXPECT_EQ(Generate(o), plain);
+}
+
+// Chain links: the "chain" field (the head's id) on every link and on nothing else.
+std::vector<std::string> ChainField(const std::string& jsonl) {
+  RecordParser parser(Format::kJsonl, FieldNames{"chain", "text", "title"}, "synth", {});
+  std::vector<std::string> chain;
+  Document d;
+  uint64_t line = 0;
+  for (absl::string_view raw : absl::StrSplit(jsonl, '\n', absl::SkipEmpty())) {
+    EXPECT_TRUE(parser.Parse(std::string_view(raw.data(), raw.size()), ++line, &d).ok());
+    chain.push_back(d.id.rfind("synth:", 0) == 0 ? "" : d.id);  // FILE:LINE when absent
+  }
+  return chain;
+}
+
+TEST(SynthTest, ChainsAreEditsOfEditsWithATruthAroundTheirHead) {
+  SynthOptions o = Small();
+  o.documents = 3000;
+  o.cluster_window = 1000;
+  o.chains = 40;
+  o.chain_length = 8;
+  o.threads = 1;
+  SynthStats stats;
+  const std::string out = Generate(o, &stats);
+  o.threads = 2;
+  o.batch_documents = 7;
+  EXPECT_EQ(Generate(o), out) << "chains depend on threads or batches";
+  const std::vector<Doc> docs = Parse(out);
+  const std::vector<std::string> chain = ChainField(out);
+  ASSERT_EQ(docs.size(), 3000u);
+  EXPECT_EQ(stats.chains, 40u);
+  EXPECT_EQ(stats.chained_documents, 320u);
+
+  std::map<std::string, std::vector<size_t>> chains;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (!chain[i].empty()) chains[chain[i]].push_back(i);
+  }
+  ASSERT_EQ(chains.size(), 40u);
+  const Normalizer normalizer;
+  std::vector<double> neighbours, ends;
+  uint64_t near_head = 0;
+  std::map<size_t, int> per_window;
+  for (const auto& [head, links] : chains) {
+    ASSERT_EQ(links.size(), 8u);
+    EXPECT_EQ(docs[links[0]].id, head);
+    EXPECT_EQ(docs[links[0]].cluster, head);
+    EXPECT_EQ(docs[links[0]].edit, "chain_head length=8");
+    EXPECT_EQ(links.front() / 1000, links.back() / 1000) << "a chain left its window";
+    ++per_window[links.front() / 1000];
+    const std::vector<uint64_t> head_set = Shingles(normalizer, docs[links[0]].text);
+    std::vector<uint64_t> previous = head_set;
+    for (size_t k = 1; k < links.size(); ++k) {
+      const Doc& d = docs[links[k]];
+      const std::vector<uint64_t> set = Shingles(normalizer, d.text);
+      const double to_head = ExactJaccard(set, head_set);
+      neighbours.push_back(ExactJaccard(set, previous));
+      previous = set;
+      // The truth: the head's cluster exactly when within chain_threshold of the head.
+      EXPECT_EQ(d.cluster, to_head >= o.chain_threshold ? head : d.id) << d.edit;
+      near_head += to_head >= o.chain_threshold;
+      const std::string prefix = "chain_link=" + std::to_string(k) + " head_jaccard=";
+      ASSERT_EQ(d.edit.rfind(prefix, 0), 0u) << d.edit;
+      EXPECT_NEAR(std::stod(d.edit.substr(prefix.size(), 5)), to_head, 0.0006) << d.edit;
+    }
+    ends.push_back(ExactJaccard(previous, head_set));
+  }
+  EXPECT_EQ(stats.chain_links_near_head, near_head);
+  // Spread evenly: 40 chains over 3 windows.
+  EXPECT_EQ(per_window[0], 13);
+  EXPECT_EQ(per_window[1], 13);
+  EXPECT_EQ(per_window[2], 14);
+  // Neighbours are near-duplicates, the ends are not.
+  EXPECT_GE(ShareAtLeast(neighbours, 0.8), 0.95);
+  EXPECT_LE(ShareAtLeast(ends, 0.8), 0.0);
+  EXPECT_GE(ShareAtLeast(ends, 0.3), 0.9);
+  // Documents outside chains keep their roles: planted clusters and singletons.
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (!chain[i].empty()) continue;
+    EXPECT_EQ(docs[i].edit.rfind("chain", 0), std::string::npos);
+  }
+}
+
+TEST(SynthTest, ChainsOnlyTakeSingletons) {
+  SynthOptions o = Small();
+  o.documents = 100;
+  o.cluster_window = 100;
+  o.dup_fraction = 0.9;  // 10 singletons left: one chain of 10 fits
+  o.chains = 5;
+  o.chain_length = 10;
+  SynthStats stats;
+  Generate(o, &stats);
+  EXPECT_EQ(stats.chains, 1u);
+  EXPECT_EQ(stats.chained_documents, 10u);
 }
 
 TEST(SynthTest, ParseSynthEditsKnowsEveryName) {

@@ -12,6 +12,9 @@
 //            `neardup eval clusters.jsonl --truth corpus.jsonl --truth-field cluster`.
 //   edit     (with `write_edit = true`) "singleton", "original", or for an edited copy the edits
 //            made to it, e.g. "rate=0.031 char_ins=1 char_sub=2 word_del=1 tag truncate=0.042".
+//            Chain links (see below): "chain_head length=10" for the head, and for link k
+//            "chain_link=K head_jaccard=0.713 " followed by the edits of its last step.
+//   chain    (chain links only) the id of the chain's head.
 //
 // Text. Without base files, documents are pseudo-text in Korean (Hangul words built from common
 // syllables with particles and verb endings, with a sprinkle of English words and numbers) or
@@ -44,10 +47,29 @@
 // char:5 Jaccard similarity to their original of mostly 0.75 or more; unrelated documents are
 // mostly below 0.1.
 //
+// Planted chains (`chains` > 0; none by default). A chain is `chain_length` documents, its head an
+// original and every further link the previous link with the edits above at a per-step rate drawn
+// from [chain_edit_rate_min, chain_edit_rate_max]. At the defaults (10 links, 0.03 to 0.04)
+// neighbours have a char:5 Jaccard of about 0.92 (99% of them 0.8 or more), a link is within 0.8
+// of the head for one or two steps, and the two ends are at about 0.5 (0.3 at 20 links). Chains are
+// planted after the clusters, on the singletons of a window, their links in output order at random
+// positions; the `chains` are spread evenly over the windows (window w of W gets
+// floor(chains (w+1) / W) - floor(chains w / W), fewer if its singletons run out).
+// The truth of a chain is the star that a correct clustering may form around its head: a link
+// whose body is within `chain_threshold` of the head's body (exact char:5 Jaccard after default
+// normalization, the measure `neardup cluster` estimates) has the head's id as its cluster; every
+// other link is its own cluster, although it is a near-duplicate of its neighbours. Joining two
+// links outside one head star is therefore scored as a false pair; the field `chain` (the head's
+// id, on every link of a chain and on no other document) names the whole chain, so that
+// `neardup eval --truth-field chain` or a look at the two ends tells whether a clustering merged
+// the chain. Making link k replays the k edit steps from the head, so chains cost O(length^2)
+// edits; keep them short (2 to 1000 links).
+//
 // Determinism. The output depends only on the options (and the base files' content), never on the
 // thread count or scheduling: document i is a function of (seed, i) and its window's plan. A larger
 // corpus with the same options starts with the same documents as a smaller one, except in the
-// smaller one's last, partial window.
+// smaller one's last, partial window (and, with chains, wherever the chains' spread over the
+// windows differs). Without chains the output is the same as before chains existed.
 //
 // Speed and memory. Generation streams: batches of `batch_documents` documents are made in
 // parallel (oneTBB, `threads` workers) and written in order; memory holds the base pool, one window
@@ -116,6 +138,13 @@ struct SynthOptions {
   double edit_rate_max = 0.05;
   uint32_t edits = kEditAll;         // which edits copies may get (SynthEdit flags)
 
+  // Planted chains (see above).
+  uint64_t chains = 0;               // chains in the corpus, 0 to documents / chain_length
+  uint32_t chain_length = 10;        // documents per chain (head included), 2 to 1000
+  double chain_edit_rate_min = 0.03;  // per-step edit rate range, 0 <= min <= max <= 1
+  double chain_edit_rate_max = 0.04;
+  double chain_threshold = 0.8;      // the truth's star radius (char:5 Jaccard to the head), (0, 1]
+
   // Output.
   std::string id_prefix = "d";       // ids are id_prefix + index; JSON-escaped as needed
   bool write_title = true;
@@ -133,6 +162,9 @@ struct SynthStats {
   uint64_t bytes = 0;                // bytes written
   uint64_t clusters = 0;             // planted clusters (2 or more members)
   uint64_t clustered_documents = 0;  // documents in planted clusters, originals included
+  uint64_t chains = 0;               // planted chains
+  uint64_t chained_documents = 0;    // documents in planted chains, heads included
+  uint64_t chain_links_near_head = 0;  // links (heads not counted) within chain_threshold of the head
   uint64_t base_records = 0;         // base records read
   uint64_t base_bytes = 0;           // bytes of base text pooled
 };

@@ -27,6 +27,7 @@ constexpr int kExitUsage = 2;
 struct SynthFlags {
   SynthOptions options;
   std::string edit_rate = "0.01:0.05";
+  std::string chain_edit_rate = "0.03:0.04";
   std::string edits = "all";
   std::string output = "-";
   bool no_title = false;
@@ -38,15 +39,14 @@ void Error(const absl::Status& status) {
   std::cerr << "neardup: error: " << status.message() << "\n";
 }
 
-// "MIN:MAX" or one rate for both.
-absl::Status ParseEditRate(const std::string& text, SynthOptions* options) {
+// "MIN:MAX" or one rate for both; `flag` names the option in errors.
+absl::Status ParseEditRate(const std::string& text, const char* flag, double* min, double* max) {
   const size_t colon = text.find(':');
   const std::string lo = text.substr(0, colon);
   const std::string hi = colon == std::string::npos ? lo : text.substr(colon + 1);
-  if (!absl::SimpleAtod(lo, &options->edit_rate_min) ||
-      !absl::SimpleAtod(hi, &options->edit_rate_max)) {
+  if (!absl::SimpleAtod(lo, min) || !absl::SimpleAtod(hi, max)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--edit-rate: expected MIN:MAX or RATE, got \"", text, "\""));
+        absl::StrCat(flag, ": expected MIN:MAX or RATE, got \"", text, "\""));
   }
   return absl::OkStatus();
 }
@@ -55,7 +55,12 @@ int Run(SynthFlags& flags) {
   SynthOptions& options = flags.options;
   options.write_title = !flags.no_title;
   options.write_edit = !flags.no_edit_field;
-  absl::Status s = ParseEditRate(flags.edit_rate, &options);
+  absl::Status s = ParseEditRate(flags.edit_rate, "--edit-rate", &options.edit_rate_min,
+                                 &options.edit_rate_max);
+  if (s.ok()) {
+    s = ParseEditRate(flags.chain_edit_rate, "--chain-edit-rate", &options.chain_edit_rate_min,
+                      &options.chain_edit_rate_max);
+  }
   if (s.ok()) {
     auto edits = ParseSynthEdits(flags.edits);
     if (edits.ok()) {
@@ -108,9 +113,15 @@ int Run(SynthFlags& flags) {
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cerr << absl::StrFormat(
-        "neardup: synth: %d documents (%d in %d planted clusters), %.1f MB in %.2f s "
+        "neardup: synth: %d documents (%d in %d planted clusters%s), %.1f MB in %.2f s "
         "(%.0f MB/s)%s\n",
-        stats->documents, stats->clustered_documents, stats->clusters, stats->bytes / 1e6, secs,
+        stats->documents, stats->clustered_documents, stats->clusters,
+        stats->chains == 0
+            ? std::string()
+            : absl::StrFormat(", %d in %d chains, %d links within %g of their head",
+                              stats->chained_documents, stats->chains,
+                              stats->chain_links_near_head, options.chain_threshold),
+        stats->bytes / 1e6, secs,
         secs > 0 ? stats->bytes / 1e6 / secs : 0.0,
         flags.output == "-" ? "" : absl::StrCat(", wrote ", flags.output));
   }
@@ -134,7 +145,11 @@ CLI::App* AddSynthCommand(CLI::App* app, std::function<int()>* run) {
       "The output depends only on the flags and the base files, never on --threads.\n"
       "Edits: char_insert, char_delete, char_substitute, word_insert, word_delete, "
       "word_substitute (each word of a copy, with probability RATE), headline_tag, truncate, "
-      "quotes, spacing (each copy, with probability 1/3).\n");
+      "quotes, spacing (each copy, with probability 1/3).\n"
+      "Chains (--chains): each link is the previous one edited at --chain-edit-rate, so "
+      "neighbours are near-duplicates and the ends are not. A link's \"cluster\" is the head's "
+      "id when its body is within --chain-threshold of the head's (exact char:5 Jaccard), else "
+      "its own id; every link has \"chain\": the head's id.\n");
   cmd->add_option("-n,--documents", o.documents, "Number of documents to write (up to 2^40)")
       ->capture_default_str();
   cmd->add_option("--doc-bytes", o.doc_bytes,
@@ -174,6 +189,20 @@ CLI::App* AddSynthCommand(CLI::App* app, std::function<int()>* run) {
       ->capture_default_str();
   cmd->add_option("--edits", flags->edits,
                   "Comma-separated edits copies may get (see below), or all, or none")
+      ->capture_default_str();
+  cmd->add_option("--chains", o.chains,
+                  "Planted chains, spread evenly over the windows, on documents left singletons "
+                  "(0: none; the output is then as without this flag)")
+      ->capture_default_str();
+  cmd->add_option("--chain-length", o.chain_length,
+                  "Documents per chain, the head included, 2 to 1000")
+      ->capture_default_str();
+  cmd->add_option("--chain-edit-rate", flags->chain_edit_rate,
+                  "MIN:MAX (or one RATE): each chain step's edit rate, drawn uniformly")
+      ->capture_default_str();
+  cmd->add_option("--chain-threshold", o.chain_threshold,
+                  "Truth of a chain: links within this char:5 Jaccard of the head are in its "
+                  "cluster, the rest are singletons, in (0, 1]")
       ->capture_default_str();
   cmd->add_option("--id-prefix", o.id_prefix, "Ids are PREFIX followed by the document number")
       ->capture_default_str();
