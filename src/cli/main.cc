@@ -11,6 +11,7 @@
 #include "cli/run_command.h"
 #include "cli/run_flags.h"
 #include "cli/synth_command.h"
+#include "cli/plan_command.h"
 #include "cli/tune_command.h"
 #include "neardup/eval.h"
 #include "neardup/io/writer.h"
@@ -129,6 +130,8 @@ int main(int argc, char** argv) {
   TuneCommand tune(&app);
   std::function<int()> run_synth;
   CLI::App* synth = neardup::cli::AddSynthCommand(&app, &run_synth);
+  std::function<int()> run_plan;
+  CLI::App* plan = neardup::cli::AddPlanCommand(&app, &run_plan);
 
   neardup::RemoveTemporaryFilesOnSignals();
   try {
@@ -140,6 +143,7 @@ int main(int argc, char** argv) {
   if (eval->parsed()) return RunEval(eval_files, eval_json);
   if (tune.parsed()) return tune.Run();
   if (synth->parsed()) return run_synth();
+  if (plan->parsed()) return run_plan();
 
   // Usage errors are found before any work: option values, inputs, output directories.
   RunFlags& flags = cluster->parsed() ? cluster_flags : dedup->parsed() ? dedup_flags : report_flags;
