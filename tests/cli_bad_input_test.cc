@@ -1,12 +1,15 @@
 // Bad input, end to end: a table of dirty inputs, each run through the neardup binary, checking
 // the exit status, the message, the counts in --stats and the accounting identity
-// read = documents + bad, documents = kept + dropped. Plus interruption by a signal.
+// read = documents + bad, documents = kept + dropped. Plus interruption by SIGINT and SIGTERM, and
+// a write that fails (file size limit, full file system).
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -60,6 +63,9 @@ struct Case {
   long long duplicate_ids;
   long long rejected = -1;  // records in --rejects; -1: as many as were bad
 };
+
+// Names the case in test listings (ctest shows it instead of the struct's bytes).
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 std::string Gzip(const std::string& plain) {
   std::string out(compressBound(plain.size()) + 64, '\0');
@@ -177,45 +183,225 @@ TEST(BadInputTest, RejectsHoldTheSkippedRecordsByteForByte) {
   EXPECT_EQ(ReadFile(rejects), bad1 + bad2);
 }
 
-// A run interrupted by SIGTERM while it reads standard input dies of the signal, leaves the
-// earlier output untouched and no temporary file behind (neither its spooled input nor a
-// half-written output).
-TEST(BadInputTest, SigtermLeavesNoPartialOutputAndEarlierOutputUntouched) {
-  const std::string dir = Dir() + "/interrupt";
-  mkdir(dir.c_str(), 0755);
-  const std::string fifo = dir + "/fifo";
-  const std::string out = dir + "/kept.jsonl";
-  WriteFile(out, "earlier output\n");
-  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    setenv("TMPDIR", dir.c_str(), 1);
-    freopen(fifo.c_str(), "r", stdin);
-    freopen("/dev/null", "w", stderr);
-    execl(kBinary.c_str(), kBinary.c_str(), "dedup", "-", "-o", out.c_str(), "-q",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  // Feed some input and keep the pipe open, so the run is still reading when the signal comes.
-  FILE* writer = std::fopen(fifo.c_str(), "w");
-  ASSERT_NE(writer, nullptr);
-  for (int i = 0; i < 1000; ++i) std::fprintf(writer, "{\"id\":\"%d\",\"text\":\"doc %d\"}\n", i, i);
-  std::fflush(writer);
-  usleep(300 * 1000);
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  std::fclose(writer);
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
-  EXPECT_EQ(ReadFile(out), "earlier output\n");
-  // Only the fifo and the earlier output remain.
+std::string Listing(const std::string& dir) {
   std::string listing;
-  FILE* ls = popen(("ls -A " + dir).c_str(), "r");
-  char buf[256];
+  FILE* ls = popen(("LC_ALL=C ls -A " + dir).c_str(), "r");
+  char buf[512];
   while (std::fgets(buf, sizeof(buf), ls)) listing += buf;
   pclose(ls);
-  EXPECT_EQ(listing, "fifo\nkept.jsonl\n");
+  return listing;
+}
+
+std::string Documents(int n, int distinct) {
+  std::string docs;
+  for (int i = 0; i < n; ++i) {
+    docs += "{\"id\":\"doc-" + std::to_string(i) + "\",\"text\":\"story number " +
+            std::to_string(i % distinct) + " told in a few more words than strictly needed\"}\n";
+  }
+  return docs;
+}
+
+// Interrupting a run by SIGINT (Ctrl-C) or SIGTERM: the process dies of the signal (a shell
+// shows 130 or 143), leaves the earlier outputs untouched and no temporary file behind.
+class InterruptTest : public testing::TestWithParam<int> {
+ protected:
+  // Runs `args` (after the binary) with standard input from a fifo that gets 1000 records and
+  // stays open, sends the signal while the run waits for more, and returns the wait status.
+  int Interrupt(const std::string& dir, const std::vector<std::string>& args) {
+    const std::string fifo = dir + "/fifo";
+    EXPECT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+      setenv("TMPDIR", dir.c_str(), 1);
+      // A signal ignored by whoever started the test would stay ignored in neardup (as under
+      // nohup): start from the default.
+      signal(GetParam(), SIG_DFL);
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      if (!freopen(fifo.c_str(), "r", stdin) || !freopen("/dev/null", "w", stderr)) _exit(126);
+      std::vector<char*> argv = {const_cast<char*>(kBinary.c_str())};
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(kBinary.c_str(), argv.data());
+      _exit(127);
+    }
+    EXPECT_GT(pid, 0);
+    // Feed some input and keep the pipe open, so the run is still reading when the signal comes.
+    FILE* writer = std::fopen(fifo.c_str(), "w");
+    EXPECT_NE(writer, nullptr);
+    const std::string docs = Documents(1000, 1000);
+    std::fwrite(docs.data(), 1, docs.size(), writer);
+    std::fflush(writer);
+    usleep(500 * 1000);  // long enough for the run to set up its outputs and read what it got
+    kill(pid, GetParam());
+    // Closing the pipe changes nothing for a normal build (the signal is pending before read(2)
+    // can return), but ThreadSanitizer runs a handler only at the thread's next intercepted
+    // call, and a read(2) from a pipe blocks before that: the end of input lets it get there.
+    std::fclose(writer);
+    int status = 0;
+    for (int waited_ms = 0; waitpid(pid, &status, WNOHANG) == 0; waited_ms += 10) {
+      if (waited_ms > 120 * 1000) {  // never hang the test suite
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        ADD_FAILURE() << "the run did not stop within 120 s of the signal";
+        break;
+      }
+      usleep(10 * 1000);
+    }
+    return status;
+  }
+};
+
+// dedup reads standard input twice, so it spools it to a temporary file ($TMPDIR) first: the
+// signal comes while it spools.
+TEST_P(InterruptTest, WhileSpoolingStandardInput) {
+  const std::string dir = Dir() + "/interrupt-dedup-" + std::to_string(GetParam());
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  const std::string out = dir + "/kept.jsonl";
+  WriteFile(out, "earlier output\n");
+  const int status = Interrupt(dir, {"dedup", "-", "-o", out, "-q"});
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == GetParam()) << status;
+  EXPECT_EQ(ReadFile(out), "earlier output\n");
+  EXPECT_EQ(Listing(dir), "fifo\nkept.jsonl\n");  // no spool file, no half-written output
+}
+
+// cluster reads standard input once, while the --rejects output is already open (its
+// temporary file exists): the signal handler removes it.
+TEST_P(InterruptTest, WhileReadingWithAnOutputOpen) {
+  const std::string dir = Dir() + "/interrupt-cluster-" + std::to_string(GetParam());
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  const std::string out = dir + "/clusters.jsonl";
+  const std::string rejects = dir + "/rejects.jsonl";
+  WriteFile(out, "earlier clusters\n");
+  WriteFile(rejects, "earlier rejects\n");
+  const int status = Interrupt(dir, {"cluster", "-", "-o", out, "--rejects", rejects, "-q"});
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == GetParam()) << status;
+  EXPECT_EQ(ReadFile(out), "earlier clusters\n");
+  EXPECT_EQ(ReadFile(rejects), "earlier rejects\n");
+  EXPECT_EQ(Listing(dir), "clusters.jsonl\nfifo\nrejects.jsonl\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, InterruptTest, testing::Values(SIGINT, SIGTERM),
+                         [](const testing::TestParamInfo<int>& info) {
+                           return std::string(info.param == SIGINT ? "SIGINT" : "SIGTERM");
+                         });
+
+// A write that fails (a full disk, a file size limit): the run fails (exit 1) with a message
+// naming the output, replaces none of the earlier outputs and leaves no temporary file.
+struct Outcome {
+  int status = -1;
+  std::string message;
+};
+
+// Runs neardup with a file size limit of `limit` bytes (RLIMIT_FSIZE; SIGXFSZ ignored, so a
+// write past it fails with EFBIG instead of killing the process). Needs no privilege.
+Outcome RunWithFileSizeLimit(const std::vector<std::string>& args, rlim_t limit,
+                             const std::string& err) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {limit, limit};
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(126);
+    if (!freopen(err.c_str(), "w", stderr)) _exit(126);
+    std::vector<char*> argv = {const_cast<char*>(kBinary.c_str())};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(kBinary.c_str(), argv.data());
+    _exit(127);
+  }
+  Outcome o;
+  waitpid(pid, &o.status, 0);
+  o.message = ReadFile(err);
+  return o;
+}
+
+TEST(DiskFullTest, FileTooLargeWhileWritingFailsAndKeepsEarlierOutput) {
+  const std::string dir = Dir() + "/efbig-cluster";
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  const std::string in = Dir() + "/efbig-cluster.jsonl";
+  WriteFile(in, Documents(20000, 20000));  // a cluster file of about 2.4 MB, past the 1 MiB buffer
+  const std::string out = dir + "/clusters.jsonl";
+  const std::string stats = dir + "/stats.json";
+  WriteFile(out, "earlier clusters\n");
+  WriteFile(stats, "earlier stats\n");
+  const Outcome o = RunWithFileSizeLimit({"cluster", in, "-o", out, "--stats", stats, "-q"},
+                                         256 << 10, Dir() + "/efbig-cluster.err");
+  ASSERT_TRUE(WIFEXITED(o.status)) << o.status;
+  EXPECT_EQ(WEXITSTATUS(o.status), 1) << o.message;
+  EXPECT_NE(o.message.find("cannot write " + out + ": File too large"), std::string::npos)
+      << o.message;
+  EXPECT_EQ(ReadFile(out), "earlier clusters\n");
+  EXPECT_EQ(ReadFile(stats), "earlier stats\n");
+  EXPECT_EQ(Listing(dir), "clusters.jsonl\nstats.json\n");
+}
+
+// The small outputs (kept, stats) fit, the large one (dropped) does not, and it fails only when
+// the outputs are committed at the end: none of them may be replaced, not even those that were
+// complete.
+TEST(DiskFullTest, FileTooLargeAtCommitReplacesNoOutput) {
+  const std::string dir = Dir() + "/efbig-dedup";
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  const std::string in = Dir() + "/efbig-dedup.jsonl";
+  WriteFile(in, Documents(2000, 1));  // one story, 1999 copies: dropped is about 200 KB
+  const std::string kept = dir + "/kept.jsonl";
+  const std::string dropped = dir + "/dropped.jsonl";
+  const std::string stats = dir + "/stats.json";
+  WriteFile(kept, "earlier kept\n");
+  WriteFile(dropped, "earlier dropped\n");
+  WriteFile(stats, "earlier stats\n");
+  const Outcome o = RunWithFileSizeLimit(
+      {"dedup", in, "-o", kept, "--dropped", dropped, "--stats", stats, "-q"}, 64 << 10,
+      Dir() + "/efbig-dedup.err");
+  ASSERT_TRUE(WIFEXITED(o.status)) << o.status;
+  EXPECT_EQ(WEXITSTATUS(o.status), 1) << o.message;
+  EXPECT_NE(o.message.find("cannot write " + dropped + ": File too large"), std::string::npos)
+      << o.message;
+  EXPECT_EQ(ReadFile(kept), "earlier kept\n");
+  EXPECT_EQ(ReadFile(dropped), "earlier dropped\n");
+  EXPECT_EQ(ReadFile(stats), "earlier stats\n");
+  EXPECT_EQ(Listing(dir), "dropped.jsonl\nkept.jsonl\nstats.json\n");
+}
+
+// A really full file system (ENOSPC): a 128 KiB tmpfs mounted in a private mount namespace
+// (`unshare --mount`, as root, or `unshare --map-root-user --mount` where unprivileged user
+// namespaces are allowed), so nothing outside the test sees it and it goes away with it. Skipped
+// where neither is allowed (a container without CAP_SYS_ADMIN); the test above covers the same
+// code path with EFBIG.
+TEST(DiskFullTest, NoSpaceLeftOnDeviceFailsAndKeepsEarlierOutput) {
+  const std::string dir = Dir() + "/enospc";
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  const std::string mnt = dir + "/full";
+  ASSERT_EQ(mkdir(mnt.c_str(), 0755), 0);
+  const std::string in = dir + "/in.jsonl";
+  WriteFile(in, Documents(3000, 1));  // about 330 KB of kept + dropped, more than the 128 KiB
+  const std::string script =
+      "set -u; D=" + mnt + "; O=" + dir + "\n" +
+      "mount -t tmpfs -o size=128k neardup-test-full \"$D\" 2>/dev/null || exit 99\n"
+      "printf 'earlier kept\\n' > \"$D/kept.jsonl\"; printf 'earlier dropped\\n' > \"$D/dropped.jsonl\"\n"
+      "'" + kBinary + "' dedup '" + in + "' -o \"$D/kept.jsonl\" --dropped \"$D/dropped.jsonl\" -q "
+      "2> \"$O/err\"; echo $? > \"$O/rc\"\n"
+      "LC_ALL=C ls -A \"$D\" > \"$O/listing\"; cat \"$D/kept.jsonl\" > \"$O/kept\"; "
+      "cat \"$D/dropped.jsonl\" > \"$O/dropped\"\n";
+  WriteFile(dir + "/run.sh", script);
+  int status = -1;
+  for (const char* how : {"unshare --mount --propagation private",
+                          "unshare --map-root-user --mount --propagation private"}) {
+    status = std::system((std::string(how) + " sh " + dir + "/run.sh 2>/dev/null").c_str());
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) break;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs in a private mount namespace here (unshare --mount and "
+                    "unshare --map-root-user --mount both refused); DiskFullTest.FileTooLarge* "
+                    "cover the same code with EFBIG";
+  }
+  const std::string message = ReadFile(dir + "/err");
+  EXPECT_EQ(ReadFile(dir + "/rc"), "1\n") << message;
+  EXPECT_NE(message.find("cannot write " + mnt + "/"), std::string::npos) << message;
+  EXPECT_NE(message.find("No space left on device"), std::string::npos) << message;
+  EXPECT_EQ(ReadFile(dir + "/kept"), "earlier kept\n");
+  EXPECT_EQ(ReadFile(dir + "/dropped"), "earlier dropped\n");
+  EXPECT_EQ(ReadFile(dir + "/listing"), "dropped.jsonl\nkept.jsonl\n");
 }
 
 }  // namespace

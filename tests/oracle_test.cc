@@ -47,9 +47,12 @@ struct Measured {
 double BinomialTail(int n, double p, int k) {
   if (p >= 1) return 1;
   double sum = 0;
+  // lgamma_r, not std::lgamma: this runs inside parallel_for and lgamma writes the global
+  // signgam (a data race ThreadSanitizer reports).
+  int sign = 0;
   for (int i = k; i <= n; ++i) {
-    sum += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) +
-                    i * std::log(p) + (n - i) * std::log1p(-p));
+    sum += std::exp(::lgamma_r(n + 1.0, &sign) - ::lgamma_r(i + 1.0, &sign) -
+                    ::lgamma_r(n - i + 1.0, &sign) + i * std::log(p) + (n - i) * std::log1p(-p));
   }
   return sum;
 }

@@ -24,32 +24,34 @@ namespace {
 constexpr size_t kBufferBytes = 1 << 20;
 
 // Temporary files alive now, for the signal handler: fixed storage, no allocation, so that the
-// handler only reads memory and calls unlink(2), which is async-signal-safe.
+// handler only reads memory and calls unlink(2), which is async-signal-safe. A slot is reserved
+// (kReserved) before its path is copied in and published (kLive) after, so the handler never
+// reads a half-copied path.
 constexpr int kMaxTemps = 64;
 constexpr size_t kMaxPath = 4096;
+enum : int { kFree = 0, kReserved = 1, kLive = 2 };
 char g_temp_paths[kMaxTemps][kMaxPath];
-std::atomic<bool> g_temp_used[kMaxTemps];
+std::atomic<int> g_temp_state[kMaxTemps];
 
 int RegisterTemp(const std::string& path) {
   if (path.size() >= kMaxPath) return -1;
   for (int i = 0; i < kMaxTemps; ++i) {
-    bool expected = false;
-    if (g_temp_used[i].load() || !g_temp_used[i].compare_exchange_strong(expected, true)) {
-      continue;
-    }
+    int expected = kFree;
+    if (!g_temp_state[i].compare_exchange_strong(expected, kReserved)) continue;
     std::memcpy(g_temp_paths[i], path.c_str(), path.size() + 1);
+    g_temp_state[i].store(kLive);
     return i;
   }
   return -1;
 }
 
 void UnregisterTemp(int slot) {
-  if (slot >= 0) g_temp_used[slot].store(false);
+  if (slot >= 0) g_temp_state[slot].store(kFree);
 }
 
 extern "C" void RemoveTempsAndDie(int sig) {
   for (int i = 0; i < kMaxTemps; ++i) {
-    if (g_temp_used[i].load()) ::unlink(g_temp_paths[i]);
+    if (g_temp_state[i].load() == kLive) ::unlink(g_temp_paths[i]);
   }
   ::signal(sig, SIG_DFL);
   ::raise(sig);
@@ -74,7 +76,15 @@ absl::Status ErrnoError(const char* what, const std::string& path) {
 }  // namespace
 
 void RemoveTemporaryFilesOnSignals() {
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, RemoveTempsAndDie);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old;
+    if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    struct sigaction act {};
+    act.sa_handler = RemoveTempsAndDie;
+    sigemptyset(&act.sa_mask);
+    act.sa_flags = SA_RESTART;
+    ::sigaction(sig, &act, nullptr);
+  }
 }
 
 AtomicFile::AtomicFile(std::string path, std::string temp_path, int fd)
@@ -97,16 +107,32 @@ absl::StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string
   std::string temp = absl::StrCat(DirName(path), "/.", BaseName(path), ".neardup-tmp-XXXXXX");
   int fd = ::mkstemp(temp.data());
   if (fd < 0) return ErrnoError("cannot create a temporary file beside", path);
-  ::fchmod(fd, 0644);
+  if (::fchmod(fd, 0644) != 0) {
+    absl::Status error = ErrnoError("cannot set the permissions of a temporary file beside", path);
+    ::close(fd);
+    ::unlink(temp.c_str());
+    return error;
+  }
   return std::unique_ptr<AtomicFile>(new AtomicFile(path, temp, fd));
+}
+
+absl::Status AtomicFile::Fail(absl::Status error) {
+  if (fd_ >= 0 && fd_ != STDOUT_FILENO) ::close(fd_);
+  fd_ = -1;
+  if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+  UnregisterTemp(signal_slot_);
+  signal_slot_ = -1;
+  buffer_.clear();
+  return error;
 }
 
 absl::Status AtomicFile::Flush() {
   size_t done = 0;
   while (done < buffer_.size()) {
     ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;  // a regular file takes no bytes only when it cannot grow
       return ErrnoError("cannot write", path_);
     }
     done += static_cast<size_t>(n);
@@ -116,29 +142,52 @@ absl::Status AtomicFile::Flush() {
 }
 
 absl::Status AtomicFile::Write(std::string_view bytes) {
-  if (committed_ || fd_ < 0) return absl::FailedPreconditionError("write after commit: " + path_);
+  if (finished_) return absl::FailedPreconditionError("write after commit: " + path_);
+  if (fd_ < 0) return absl::FailedPreconditionError("an earlier write failed: " + path_);
   buffer_.append(bytes);
-  if (buffer_.size() >= kBufferBytes) return Flush();
+  if (buffer_.size() >= kBufferBytes) {
+    absl::Status s = Flush();
+    if (!s.ok()) return Fail(std::move(s));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AtomicFile::Finish() {
+  if (finished_) return absl::OkStatus();
+  if (fd_ < 0) return absl::FailedPreconditionError("an earlier write failed: " + path_);
+  absl::Status s = Flush();
+  if (!s.ok()) return Fail(std::move(s));
+  if (temp_path_.empty()) {  // standard output
+    finished_ = true;
+    return absl::OkStatus();
+  }
+  if (::fsync(fd_) != 0) return Fail(ErrnoError("cannot write (fsync)", path_));
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) return Fail(ErrnoError("cannot write (close)", path_));
+  finished_ = true;
   return absl::OkStatus();
 }
 
 absl::Status AtomicFile::Commit() {
   if (committed_) return absl::OkStatus();
-  RETURN_IF_ERROR(Flush());
-  if (temp_path_.empty()) {  // standard output
-    committed_ = true;
-    return absl::OkStatus();
+  RETURN_IF_ERROR(Finish());
+  if (!temp_path_.empty() && ::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    return Fail(ErrnoError("cannot rename a temporary file onto", path_));
   }
-  if (::fsync(fd_) != 0) return ErrnoError("cannot sync", path_);
-  if (::close(fd_) != 0) {
-    fd_ = -1;
-    return ErrnoError("cannot close", path_);
-  }
-  fd_ = -1;
-  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) return ErrnoError("cannot rename onto", path_);
   committed_ = true;
   UnregisterTemp(signal_slot_);
   signal_slot_ = -1;
+  return absl::OkStatus();
+}
+
+absl::Status CommitAll(const std::vector<std::unique_ptr<AtomicFile>>& files) {
+  for (const auto& f : files) {
+    if (f != nullptr) RETURN_IF_ERROR(f->Finish());
+  }
+  for (const auto& f : files) {
+    if (f != nullptr) RETURN_IF_ERROR(f->Commit());
+  }
   return absl::OkStatus();
 }
 
@@ -244,6 +293,7 @@ absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolStandardInput() {
   std::string path = absl::StrCat(tmpdir && *tmpdir ? tmpdir : "/tmp", "/neardup-stdin-XXXXXX");
   int fd = ::mkstemp(path.data());
   if (fd < 0) return ErrnoError("cannot create a temporary file for standard input:", path);
+  // Owns the file from here: every error return below removes it.
   std::unique_ptr<TemporaryFile> file(new TemporaryFile(path, RegisterTemp(path)));
   std::string buf(kBufferBytes, '\0');
   while (true) {
@@ -251,21 +301,24 @@ absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolStandardInput() {
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
+      absl::Status error = ErrnoError("cannot read", "standard input");
       ::close(fd);
-      return ErrnoError("cannot read", "standard input");
+      return error;
     }
     ssize_t done = 0;
     while (done < n) {
       ssize_t w = ::write(fd, buf.data() + done, static_cast<size_t>(n - done));
-      if (w < 0) {
-        if (errno == EINTR) continue;
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        if (w == 0) errno = ENOSPC;
+        absl::Status error = ErrnoError("cannot spool standard input to", path);
         ::close(fd);
-        return ErrnoError("cannot write", path);
+        return error;
       }
       done += w;
     }
   }
-  ::close(fd);
+  if (::close(fd) != 0) return ErrnoError("cannot spool standard input to", path);
   return file;
 }
 

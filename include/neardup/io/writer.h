@@ -3,8 +3,11 @@
 // An output goes to a temporary file beside its target (".NAME.neardup-tmp-XXXXXX" in the same
 // directory) and is renamed into place only by Commit(), after a flush and fsync. A run that fails
 // or is interrupted therefore leaves any earlier output untouched and no half-written file; an
-// AtomicFile destroyed without Commit() removes its temporary file. "-" writes to standard output
-// (no atomicity there).
+// AtomicFile destroyed without Commit() removes its temporary file. Every write(2), fsync(2),
+// close(2) and rename(2) result is checked: a full disk (ENOSPC), a file size limit (EFBIG) or an
+// I/O error fails with a message naming the target. A run with several outputs commits them with
+// CommitAll(), which writes all of them out before it renames any, so a write failure in one
+// leaves all earlier outputs as they were. "-" writes to standard output (no atomicity there).
 //
 // Output formats:
 //   clusters (cluster -o): one JSON object per good input record, in input order:
@@ -23,6 +26,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -42,24 +46,36 @@ class AtomicFile {
 
   // Buffered append; an error (e.g. disk full) names the target path.
   absl::Status Write(std::string_view bytes);
-  // Flushes, syncs and renames into place. After an error the temporary file is removed.
+  // Flushes, syncs and closes the temporary file (the bytes are on disk, not yet in place).
+  // After an error the temporary file is removed. Idempotent.
+  absl::Status Finish();
+  // Finish(), then renames into place. After an error the temporary file is removed.
   absl::Status Commit();
   const std::string& path() const { return path_; }
 
  private:
   AtomicFile(std::string path, std::string temp_path, int fd);
   absl::Status Flush();
+  absl::Status Fail(absl::Status error);  // removes the temporary file, returns `error`
 
   std::string path_;
   std::string temp_path_;
   int fd_ = -1;
+  bool finished_ = false;
   bool committed_ = false;
   int signal_slot_ = -1;  // registration for RemoveTemporaryFilesOnSignals
   std::string buffer_;
 };
 
+// Finish()es every file, then (only if all succeeded) Commit()s every one: a failure while writing
+// any output (disk full) replaces none. Only a failing rename(2), after the data are safely on
+// disk, can leave some outputs renamed and others not. Null entries are skipped.
+absl::Status CommitAll(const std::vector<std::unique_ptr<AtomicFile>>& files);
+
 // Makes SIGINT, SIGTERM and SIGHUP remove every AtomicFile's temporary file before the process
-// dies of the signal (exit status 128 + signal), so an interrupted run leaves no partial output.
+// dies of the signal (a shell shows exit status 128 + signal: 130, 143, 129), so an interrupted
+// run leaves no partial output. A signal ignored when the process started (`nohup`, a background
+// job of a non-interactive shell) stays ignored.
 void RemoveTemporaryFilesOnSignals();
 
 // Checks, before any work, that an output's directory exists and is writable.
