@@ -82,25 +82,8 @@ struct BandResult {
 
 // Emits the pairs of one bucket whose members `docs` are in increasing index order.
 void EmitBucket(const KeyedDoc* docs, size_t m, size_t max_bucket, BandResult* out) {
-  BucketStats& st = out->stats;
-  st.largest_bucket = std::max<uint64_t>(st.largest_bucket, m);
-  if (m < 2) return;
-  ++st.buckets;
-  if (m <= max_bucket) {
-    for (size_t i = 0; i < m; ++i) {
-      for (size_t j = i + 1; j < m; ++j) out->pairs.push_back({docs[i].doc, docs[j].doc});
-    }
-    st.pairs_emitted += static_cast<uint64_t>(m) * (m - 1) / 2;
-    return;
-  }
-  // Oversized: a star from the first member plus a chain through consecutive members. (first,
-  // second) belongs to both and is emitted once, hence 2m - 3.
-  ++st.oversized_buckets;
-  for (size_t j = 1; j < m; ++j) out->pairs.push_back({docs[0].doc, docs[j].doc});
-  for (size_t j = 1; j + 1 < m; ++j) out->pairs.push_back({docs[j].doc, docs[j + 1].doc});
-  const uint64_t emitted = 2 * static_cast<uint64_t>(m) - 3;
-  st.pairs_emitted += emitted;
-  st.pairs_not_generated += static_cast<uint64_t>(m) * (m - 1) / 2 - emitted;
+  EmitBucketPairs(m, max_bucket, [docs](size_t i) { return docs[i].doc; }, &out->stats,
+                  &out->pairs);
 }
 
 template <typename T>

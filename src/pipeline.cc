@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <memory>
+#include <mutex>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -11,10 +13,12 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "internal/hash.h"
+#include "internal/pipeline_stages.h"
 #include "neardup/cluster.h"
 #include "neardup/io/reader.h"
 #include "neardup/match.h"
 #include "neardup/minhash.h"
+#include "neardup/mpi.h"
 #include "neardup/normalize.h"
 #include "neardup/shingle.h"
 #include "neardup/simhash.h"
@@ -141,6 +145,75 @@ struct Hash128Hasher {
   size_t operator()(const internal::Hash128& h) const { return h.low ^ (h.high * 31); }
 };
 
+int ThreadCount(const PipelineOptions& options) {
+  return options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+}
+
+// Shards (internal/pipeline_stages.h): a processed batch as bytes, and back. Only what the append
+// stage reads travels: per-record results, the raw bytes of bad records (for --rejects), and the
+// sketches of the fields that are present.
+class ShardWriter {
+ public:
+  explicit ShardWriter(std::string* out) : out_(out) {}
+  template <typename T>
+  void Put(const T& v) {
+    out_->append(reinterpret_cast<const char*>(&v), sizeof(T));
+  }
+  template <typename T>
+  void PutArray(const T* p, size_t n) {
+    out_->append(reinterpret_cast<const char*>(p), n * sizeof(T));
+  }
+  void PutString(std::string_view s) {
+    Put<uint64_t>(s.size());
+    out_->append(s.data(), s.size());
+  }
+
+ private:
+  std::string* out_;
+};
+
+class ShardReader {
+ public:
+  explicit ShardReader(std::string_view in) : in_(in) {}
+  bool done() const { return pos_ == in_.size(); }
+  bool ok() const { return ok_; }
+  template <typename T>
+  T Get() {
+    T v{};
+    GetArray(&v, 1);
+    return v;
+  }
+  template <typename T>
+  void GetArray(T* p, size_t n) {
+    const size_t bytes = n * sizeof(T);
+    if (!ok_ || in_.size() - pos_ < bytes) {
+      ok_ = false;
+      return;
+    }
+    if (bytes > 0) std::memcpy(p, in_.data() + pos_, bytes);
+    pos_ += bytes;
+  }
+  std::string_view GetString() {
+    const uint64_t n = Get<uint64_t>();
+    if (!ok_ || in_.size() - pos_ < n) {
+      ok_ = false;
+      return {};
+    }
+    std::string_view s = in_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+namespace internal {
+
 class Runner {
  public:
   Runner(const PipelineOptions& options, const RunCallbacks& callbacks, NewsRules rules)
@@ -150,12 +223,41 @@ class Runner {
         hashers_{MinHasher(options.num_perm, options.minhash_seed, options.title_minhash_scheme),
                  MinHasher(options.num_perm, options.minhash_seed, options.minhash_scheme)},
         num_perm_(options.num_perm),
+        in_flight_(options.batches_in_flight > 0
+                       ? static_cast<size_t>(options.batches_in_flight)
+                       : static_cast<size_t>(2 * ThreadCount(options))),
         sketches_{FieldSketches(options.algo, options.num_perm),
-                  FieldSketches(options.algo, options.num_perm)} {}
+                  FieldSketches(options.algo, options.num_perm)} {
+    for (size_t i = 0; i < options.inputs.size(); ++i) tasks_.push_back({i, ByteShare{}});
+    result_.lsh = options_.EffectiveLsh();
+    result_.title_lsh = options_.EffectiveTitleLsh();
+    result_.id_offsets.assign(1, 0);
+  }
 
   absl::StatusOr<RunResult> Run();
 
+  // Staged use (PipelineStages).
+  absl::Status FindStopShinglesStage() {
+    if (options_.max_shingle_df < 1.0) FindStopShingles(in_flight_);
+    return status_;
+  }
+  absl::Status ReadShare(const std::vector<ReadTask>& tasks, size_t shard_bytes,
+                         const std::function<void(std::string&&)>& emit, ShareFigures* figures,
+                         LocalSketches* local);
+  absl::Status AppendShard(std::string_view shard);
+  absl::StatusOr<RunResult> Finish(uint64_t shingles_removed, double read_seconds,
+                                   const DistributedHooks* hooks = nullptr);
+  size_t documents() const { return result_.id_offsets.size() - 1; }
+  std::vector<uint8_t> SlotHeads(size_t begin, size_t end) const {
+    std::vector<uint8_t> heads(end - begin, 0);
+    for (size_t d = begin; d < end; ++d) heads[d - begin] = slot_doc_[head_slot_[d]] == d;
+    return heads;
+  }
+
  private:
+  // Shards: serializes a processed batch (instead of appending it), and reads one back.
+  void WriteShard(const Work& work);
+  bool ReadShardBatch(ShardReader* in, Work* work);
   // Serial: fills `work` with the next batch; false when every input is exhausted or on error.
   bool ReadNext(Work* work);
   // Parallel: parses, normalizes, shingles and signs every record of `work`.
@@ -176,7 +278,9 @@ class Runner {
   void AppendSketch(const FieldWork& field, size_t i, uint32_t slot, FieldSketches* sketches);
   void AppendId(std::string_view id, const FileInfo& file, uint64_t line);
   // Unites exact duplicates and verified edges, picks representatives and similarities.
-  void Cluster(const std::vector<Edge>& edges);
+  absl::Status Cluster(const std::vector<Edge>& edges, const DistributedHooks* hooks);
+  // Stages 2 and 3 in this process: candidates, then verified edges.
+  absl::StatusOr<std::vector<Edge>> FindEdges();
   // How field 0 (title) or 1 (body) is judged.
   FieldRule Rule(int field) const;
 
@@ -186,8 +290,22 @@ class Runner {
   MinHasher hashers_[2];  // title, body
   int num_perm_;
 
+  size_t in_flight_;
+  // What to read, in order (every input whole, unless a share was given); the sampling pass
+  // always reads every input whole from its start.
+  std::vector<ReadTask> tasks_;
+  // Shard mode (ReadShare): processed batches are serialized here instead of appended.
+  std::string* shard_ = nullptr;
+  size_t shard_bytes_ = 0;
+  const std::function<void(std::string&&)>* emit_ = nullptr;
+  ShareFigures* figures_ = nullptr;
+  LocalSketches* local_ = nullptr;
+  // AppendShard: the next record ordinal, and the file of each input.
+  uint64_t shard_ordinal_ = 0;
+  std::vector<std::shared_ptr<const FileInfo>> shard_files_;
+
   // Reading state (serial input stage only).
-  size_t next_file_ = 0;
+  size_t next_file_ = 0;  // next entry of tasks_ (or of the inputs, while sampling)
   std::unique_ptr<RecordReader> reader_;
   std::shared_ptr<const FileInfo> file_;
   uint64_t next_ordinal_ = 0;
@@ -215,10 +333,19 @@ class Runner {
 bool Runner::ReadNext(Work* work) {
   while (!stop_.load(std::memory_order_relaxed)) {
     if (!reader_) {
-      if (next_file_ >= options_.inputs.size()) return false;
-      size_t i = next_file_++;
+      ByteShare share;
+      size_t i;
+      if (sampling_) {
+        if (next_file_ >= options_.inputs.size()) return false;
+        i = next_file_++;
+      } else {
+        if (next_file_ >= tasks_.size()) return false;
+        share = tasks_[next_file_].share;
+        i = tasks_[next_file_++].file;
+      }
       Format format = options_.FormatOf(i);
-      auto reader = RecordReader::Open(options_.inputs[i], format, options_.max_record_bytes);
+      auto reader = RecordReader::Open(options_.inputs[i], format, options_.max_record_bytes,
+                                       share);
       if (!reader.ok()) {
         status_ = reader.status();
         return false;
@@ -474,12 +601,25 @@ void Runner::Append(const Work& work) {
 }
 
 void Runner::RunReadPipeline(size_t in_flight) {
+  // Finished batches are recycled: a batch's buffers (about batch_bytes of raw text, the
+  // signatures of its records) keep their capacity, so the serial reading stage neither regrows
+  // them nor faults in fresh pages for every batch. At most `in_flight` batches exist.
+  std::mutex pool_mutex;
+  std::vector<std::unique_ptr<Work>> pool;
   tbb::parallel_pipeline(
       in_flight,
       tbb::make_filter<void, Work*>(
           tbb::filter_mode::serial_in_order,
-          [this](tbb::flow_control& fc) -> Work* {
-            auto work = std::make_unique<Work>();
+          [&](tbb::flow_control& fc) -> Work* {
+            std::unique_ptr<Work> work;
+            {
+              std::lock_guard<std::mutex> lock(pool_mutex);
+              if (!pool.empty()) {
+                work = std::move(pool.back());
+                pool.pop_back();
+              }
+            }
+            if (!work) work = std::make_unique<Work>();
             if (!ReadNext(work.get())) {
               fc.stop();
               return nullptr;
@@ -492,9 +632,15 @@ void Runner::RunReadPipeline(size_t in_flight) {
                                            return work;
                                          }) &
           tbb::make_filter<Work*, void>(tbb::filter_mode::serial_in_order,
-                                        [this](Work* work) {
+                                        [&](Work* work) {
                                           std::unique_ptr<Work> owned(work);
-                                          Append(*owned);
+                                          if (shard_ != nullptr && !sampling_) {
+                                            WriteShard(*owned);
+                                          } else {
+                                            Append(*owned);
+                                          }
+                                          std::lock_guard<std::mutex> lock(pool_mutex);
+                                          pool.push_back(std::move(owned));
                                         }));
 }
 
@@ -549,31 +695,55 @@ FieldRule Runner::Rule(int field) const {
 }
 
 absl::StatusOr<RunResult> Runner::Run() {
-  const int threads =
-      options_.threads > 0 ? options_.threads : tbb::info::default_concurrency();
-  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, threads);
-  const size_t in_flight = options_.batches_in_flight > 0
-                               ? static_cast<size_t>(options_.batches_in_flight)
-                               : static_cast<size_t>(2 * threads);
-  result_.lsh = options_.EffectiveLsh();
-  result_.title_lsh = options_.EffectiveTitleLsh();
-  result_.id_offsets.assign(1, 0);
+  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism,
+                                  ThreadCount(options_));
 
   // Stage 1: read -> parse, normalize, shingle, sign -> append.
   auto start = Clock::now();
-  if (options_.max_shingle_df < 1.0) FindStopShingles(in_flight);
+  if (options_.max_shingle_df < 1.0) FindStopShingles(in_flight_);
   if (!status_.ok()) return status_;
-  RunReadPipeline(in_flight);
+  RunReadPipeline(in_flight_);
   if (!status_.ok()) return status_;
-  for (ThreadState& ts : thread_state_) result_.counts.shingles_removed += ts.shingles_removed;
+  uint64_t shingles_removed = 0;
+  for (ThreadState& ts : thread_state_) shingles_removed += ts.shingles_removed;
+  return Finish(shingles_removed, SecondsSince(start));
+}
+
+absl::StatusOr<RunResult> Runner::Finish(uint64_t shingles_removed, double read_seconds,
+                                         const DistributedHooks* hooks) {
+  result_.counts.shingles_removed = shingles_removed;
   exact_slots_ = {};  // no longer needed; release before the next stages
   id_index_ = {};
   duplicate_id_counts_ = {};
   result_.counts.documents = result_.id_offsets.size() - 1;
-  result_.seconds.read_and_sign = SecondsSince(start);
+  result_.seconds.read_and_sign = read_seconds;
 
+  std::vector<Edge> edges;
+  if (hooks != nullptr) {
+    // Stages 2 and 3 across the processes (src/mpi/).
+    auto found = hooks->edges(&result_.counts, &result_.seconds);
+    if (!found.ok()) return found.status();
+    edges = std::move(found).value();
+    result_.counts.verified_edges = edges.size();
+  } else {
+    auto found = FindEdges();
+    if (!found.ok()) return found.status();
+    edges = std::move(found).value();
+  }
+
+  // Stage 4: clusters over documents.
+  if (callbacks_.on_stage) callbacks_.on_stage("clustering");
+  auto start = Clock::now();
+  absl::Status clustered = Cluster(edges, hooks);
+  if (!clustered.ok()) return clustered;
+  result_.seconds.cluster = SecondsSince(start);
+  return std::move(result_);
+}
+
+absl::StatusOr<std::vector<Edge>> Runner::FindEdges() {
   // Stage 2: candidate pairs of unique documents, from the LSH of each field in use.
-  start = Clock::now();
+  if (callbacks_.on_stage) callbacks_.on_stage("finding candidates");
+  auto start = Clock::now();
   const FieldRule title = Rule(0);
   const FieldRule body = Rule(1);
   CandidateLimits limits;
@@ -588,21 +758,17 @@ absl::StatusOr<RunResult> Runner::Run() {
   result_.seconds.candidates = SecondsSince(start);
 
   // Stage 3: verification.
+  if (callbacks_.on_stage) callbacks_.on_stage("verifying candidates");
   start = Clock::now();
   std::vector<Edge> edges = JudgeCandidates(candidates, options_.match, title, body,
                                             options_.verify);
   candidates = {};
   result_.counts.verified_edges = edges.size();
   result_.seconds.verify = SecondsSince(start);
-
-  // Stage 4: clusters over documents.
-  start = Clock::now();
-  Cluster(edges);
-  result_.seconds.cluster = SecondsSince(start);
-  return std::move(result_);
+  return edges;
 }
 
-void Runner::Cluster(const std::vector<Edge>& edges) {
+absl::Status Runner::Cluster(const std::vector<Edge>& edges, const DistributedHooks* hooks) {
   const size_t docs = head_slot_.size();
   const size_t slots = slot_doc_.size();
   // Preference among documents, and each exact group's preferred document.
@@ -636,28 +802,286 @@ void Runner::Cluster(const std::vector<Edge>& edges) {
   }
 
   result_.similarity.assign(docs, 1.0f);
-  const FieldRule title = Rule(0);
-  const FieldRule body = Rule(1);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, docs), [&](const tbb::blocked_range<size_t>& r) {
-    for (size_t d = r.begin(); d != r.end(); ++d) {
+  if (hooks != nullptr) {
+    // The sketches are spread over the processes: ask them, once, for every distinct pair.
+    std::vector<CandidatePair> pairs;
+    for (size_t d = 0; d < docs; ++d) {
       const uint32_t a = head_slot_[d];
       const uint32_t b = head_slot_[result_.representative[d]];
-      if (a == b) continue;  // itself, or an exact duplicate of its representative
-      result_.similarity[d] = JudgePair(a, b, options_.match, title, body).similarity;
+      if (a != b) pairs.push_back({a, b});
     }
-  });
+    std::sort(pairs.begin(), pairs.end());
+    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+    auto similarities = hooks->similarities(pairs);
+    if (!similarities.ok()) return similarities.status();
+    for (size_t d = 0; d < docs; ++d) {
+      const CandidatePair p{head_slot_[d], head_slot_[result_.representative[d]]};
+      if (p.a == p.b) continue;
+      const size_t i = static_cast<size_t>(
+          std::lower_bound(pairs.begin(), pairs.end(), p) - pairs.begin());
+      result_.similarity[d] = (*similarities)[i];
+    }
+  } else {
+    const FieldRule title = Rule(0);
+    const FieldRule body = Rule(1);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, docs),
+                      [&](const tbb::blocked_range<size_t>& r) {
+      for (size_t d = r.begin(); d != r.end(); ++d) {
+        const uint32_t a = head_slot_[d];
+        const uint32_t b = head_slot_[result_.representative[d]];
+        if (a == b) continue;  // itself, or an exact duplicate of its representative
+        result_.similarity[d] = JudgePair(a, b, options_.match, title, body).similarity;
+      }
+    });
+  }
   uint64_t clusters = 0;
   for (size_t d = 0; d < docs; ++d) clusters += result_.representative[d] == d;
   result_.counts.clusters = clusters;
+  return absl::OkStatus();
 }
 
-}  // namespace
+
+void Runner::WriteShard(const Work& work) {
+  ShardWriter out(shard_);
+  const size_t n = work.batch.size();
+  const bool keep = !options_.fields.keep.empty();
+  out.Put<uint32_t>(static_cast<uint32_t>(work.file->index));
+  out.Put<uint64_t>(n);
+  out.Put<uint64_t>(work.batch.raw_bytes);
+  out.Put<uint64_t>(work.utf8_repairs);
+  out.PutArray(work.batch.line_numbers.data(), n);
+  out.PutArray(work.batch.oversized_length.data(), n);
+  out.PutArray(work.good.data(), n);
+  for (size_t i = 0; i < n; ++i) {
+    if (work.good[i]) continue;
+    out.PutString(work.errors[i]);
+    out.PutString(work.batch.record(i));
+  }
+  out.PutString(work.ids);
+  out.PutArray(work.id_ends.data(), n);
+  out.PutArray(work.lengths.data(), n);
+  if (keep) {
+    out.PutArray(work.has_keep.data(), n);
+    for (size_t i = 0; i < n; ++i) {
+      if (work.has_keep[i]) out.PutString(work.keep_values[i]);
+    }
+  }
+  out.PutArray(work.exact.data(), n);
+  const size_t np = static_cast<size_t>(num_perm_);
+  if (local_ != nullptr) {
+    // The sketches stay here (MinHash only); the shard says every field is absent.
+    const std::vector<uint8_t> absent(n, 0);
+    for (int fi = 0; fi < 2; ++fi) {
+      const FieldWork& f = work.fields[fi];
+      out.PutArray(absent.data(), n);
+      size_t rows = 0;
+      for (size_t i = 0; i < n; ++i) rows += work.good[i] && f.present[i];
+      std::unique_ptr<uint32_t[]> block(new uint32_t[rows * np]);  // filled below, not zeroed
+      size_t k = 0;
+      for (size_t i = 0; i < n; ++i) {
+        if (!work.good[i]) continue;
+        local_->present[fi].push_back(f.present[i]);
+        if (f.present[i]) {
+          std::memcpy(block.get() + k * np, f.minhash.data() + i * np, np * sizeof(uint32_t));
+          ++k;
+        }
+      }
+      for (size_t r = 0; r < rows; ++r) local_->rows[fi].push_back(block.get() + r * np);
+      local_->blocks[fi].push_back(std::move(block));  // the rows stay where they are
+    }
+  }
+  for (const FieldWork& f : work.fields) {
+    if (local_ != nullptr) break;
+    out.PutArray(f.present.data(), n);
+    for (size_t i = 0; i < n; ++i) {
+      if (!work.good[i] || !f.present[i]) continue;
+      switch (options_.algo) {
+        case Algorithm::kMinHash:
+          out.PutArray(f.minhash.data() + i * np, np);
+          break;
+        case Algorithm::kSimHash:
+          out.Put<uint64_t>(f.simhash[i]);
+          break;
+        case Algorithm::kExact: {
+          const size_t begin = i == 0 ? 0 : f.token_ends[i - 1];
+          out.Put<uint64_t>(f.token_ends[i] - begin);
+          out.PutArray(f.tokens.data() + begin, f.token_ends[i] - begin);
+          break;
+        }
+      }
+    }
+  }
+  if (figures_ != nullptr) {
+    figures_->records += n;
+    figures_->bytes += work.batch.raw_bytes;
+  }
+  if (shard_->size() >= shard_bytes_) {
+    (*emit_)(std::move(*shard_));
+    shard_->clear();
+  }
+}
+
+bool Runner::ReadShardBatch(ShardReader* in, Work* work) {
+  const uint32_t file = in->Get<uint32_t>();
+  const uint64_t n64 = in->Get<uint64_t>();
+  if (!in->ok() || file >= options_.inputs.size() || n64 > (uint64_t{1} << 32)) return false;
+  const size_t n = static_cast<size_t>(n64);
+  const bool keep = !options_.fields.keep.empty();
+  if (shard_files_.empty()) shard_files_.resize(options_.inputs.size());
+  if (!shard_files_[file]) {
+    auto info = std::make_shared<FileInfo>();
+    info->index = static_cast<int>(file);
+    info->format = options_.FormatOf(file);
+    info->label = options_.LabelOf(file);
+    shard_files_[file] = std::move(info);
+  }
+  work->file = shard_files_[file];
+  work->first_ordinal = shard_ordinal_;
+  RecordBatch& batch = work->batch;
+  batch.Clear();
+  batch.raw_bytes = in->Get<uint64_t>();
+  work->utf8_repairs = in->Get<uint64_t>();
+  batch.line_numbers.resize(n);
+  in->GetArray(batch.line_numbers.data(), n);
+  batch.oversized_length.resize(n);
+  in->GetArray(batch.oversized_length.data(), n);
+  work->good.resize(n);
+  in->GetArray(work->good.data(), n);
+  work->errors.assign(n, std::string());
+  for (size_t i = 0; i < n && in->ok(); ++i) {
+    if (!work->good[i]) {
+      work->errors[i] = std::string(in->GetString());
+      batch.data.append(in->GetString());
+    }
+    batch.offsets.push_back(batch.data.size());
+  }
+  work->ids = std::string(in->GetString());
+  work->id_ends.resize(n);
+  in->GetArray(work->id_ends.data(), n);
+  work->lengths.resize(n);
+  in->GetArray(work->lengths.data(), n);
+  if (keep) {
+    work->has_keep.resize(n);
+    in->GetArray(work->has_keep.data(), n);
+    work->keep_values.assign(n, std::string());
+    for (size_t i = 0; i < n && in->ok(); ++i) {
+      if (work->has_keep[i]) work->keep_values[i] = std::string(in->GetString());
+    }
+  }
+  work->exact.resize(n);
+  in->GetArray(work->exact.data(), n);
+  const size_t np = static_cast<size_t>(num_perm_);
+  for (FieldWork& f : work->fields) {
+    f.Reset(n, options_.algo, num_perm_);
+    in->GetArray(f.present.data(), n);
+    for (size_t i = 0; i < n && in->ok(); ++i) {
+      f.token_ends[i] = f.tokens.size();
+      if (!work->good[i] || !f.present[i]) continue;
+      switch (options_.algo) {
+        case Algorithm::kMinHash:
+          in->GetArray(f.minhash.data() + i * np, np);
+          break;
+        case Algorithm::kSimHash:
+          f.simhash[i] = in->Get<uint64_t>();
+          break;
+        case Algorithm::kExact: {
+          const uint64_t k = in->Get<uint64_t>();
+          if (!in->ok() || k > (uint64_t{1} << 40)) return false;
+          const size_t begin = f.tokens.size();
+          f.tokens.resize(begin + static_cast<size_t>(k));
+          in->GetArray(f.tokens.data() + begin, static_cast<size_t>(k));
+          f.token_ends[i] = f.tokens.size();
+          break;
+        }
+      }
+    }
+  }
+  if (!in->ok()) return false;
+  shard_ordinal_ += n;
+  return true;
+}
+
+absl::Status Runner::ReadShare(const std::vector<ReadTask>& tasks, size_t shard_bytes,
+                               const std::function<void(std::string&&)>& emit,
+                               ShareFigures* figures, LocalSketches* local) {
+  tasks_ = tasks;
+  local_ = local;
+  next_file_ = 0;
+  std::string shard;
+  shard_ = &shard;
+  shard_bytes_ = shard_bytes;
+  emit_ = &emit;
+  figures_ = figures;
+  RunReadPipeline(in_flight_);
+  if (!shard.empty()) emit(std::move(shard));
+  shard_ = nullptr;
+  emit_ = nullptr;
+  figures_ = nullptr;
+  local_ = nullptr;
+  uint64_t removed = 0;
+  for (ThreadState& ts : thread_state_) removed += ts.shingles_removed;
+  if (figures != nullptr) figures->shingles_removed = removed;
+  return status_;
+}
+
+absl::Status Runner::AppendShard(std::string_view shard) {
+  if (!status_.ok()) return status_;
+  ShardReader in(shard);
+  Work work;
+  while (!in.done()) {
+    if (!ReadShardBatch(&in, &work)) {
+      return absl::InternalError("a shard of the distributed run is corrupt");
+    }
+    Append(work);
+    if (!status_.ok()) return status_;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<PipelineStages>> PipelineStages::Create(
+    const PipelineOptions& options, const RunCallbacks& callbacks) {
+  auto rules = options.BuildNewsRules();
+  if (!rules.ok()) return rules.status();
+  std::unique_ptr<PipelineStages> stages(new PipelineStages());
+  stages->threads_ = std::make_unique<tbb::global_control>(
+      tbb::global_control::max_allowed_parallelism, ThreadCount(options));
+  stages->runner_ = std::make_unique<Runner>(options, callbacks, std::move(rules).value());
+  return stages;
+}
+
+PipelineStages::~PipelineStages() = default;
+
+absl::Status PipelineStages::FindStopShingles() { return runner_->FindStopShinglesStage(); }
+
+absl::Status PipelineStages::ReadShare(const std::vector<ReadTask>& tasks, size_t shard_bytes,
+                                       const std::function<void(std::string&&)>& emit,
+                                       ShareFigures* figures, LocalSketches* local) {
+  return runner_->ReadShare(tasks, shard_bytes, emit, figures, local);
+}
+
+size_t PipelineStages::documents() const { return runner_->documents(); }
+
+std::vector<uint8_t> PipelineStages::SlotHeads(size_t begin, size_t end) const {
+  return runner_->SlotHeads(begin, end);
+}
+
+absl::Status PipelineStages::AppendShard(std::string_view shard) {
+  return runner_->AppendShard(shard);
+}
+
+absl::StatusOr<RunResult> PipelineStages::Finish(uint64_t shingles_removed, double read_seconds,
+                                                 const DistributedHooks* hooks) {
+  return runner_->Finish(shingles_removed, read_seconds, hooks);
+}
+
+}  // namespace internal
 
 absl::StatusOr<RunResult> RunPipeline(const PipelineOptions& options,
                                       const RunCallbacks& callbacks) {
+  if (mpi::Size() > 1) return mpi::RunDistributedPipeline(options, callbacks);
   auto rules = options.BuildNewsRules();
   if (!rules.ok()) return rules.status();
-  Runner runner(options, callbacks, std::move(rules).value());
+  internal::Runner runner(options, callbacks, std::move(rules).value());
   return runner.Run();
 }
 

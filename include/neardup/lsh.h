@@ -77,6 +77,32 @@ struct BucketStats {
   uint64_t pairs_emitted = 0;        // candidate pairs before de-duplication across bands
 };
 
+// Appends the candidate pairs of one bucket of `m` members, member(0) < member(1) < ... (uint32_t
+// document indices), by the rule of FindCandidatePairs below, and counts them in `stats`. Shared
+// with the distributed bucketing (src/mpi/shuffle.cc) so that both apply the same rule.
+template <typename Member>
+void EmitBucketPairs(size_t m, size_t max_bucket, Member member, BucketStats* stats,
+                     std::vector<CandidatePair>* out) {
+  if (m > stats->largest_bucket) stats->largest_bucket = m;
+  if (m < 2) return;
+  ++stats->buckets;
+  if (m <= max_bucket) {
+    for (size_t i = 0; i < m; ++i) {
+      for (size_t j = i + 1; j < m; ++j) out->push_back({member(i), member(j)});
+    }
+    stats->pairs_emitted += static_cast<uint64_t>(m) * (m - 1) / 2;
+    return;
+  }
+  // Oversized: a star from the first member plus a chain through consecutive members. (first,
+  // second) belongs to both and is emitted once, hence 2m - 3.
+  ++stats->oversized_buckets;
+  for (size_t j = 1; j < m; ++j) out->push_back({member(0), member(j)});
+  for (size_t j = 1; j + 1 < m; ++j) out->push_back({member(j), member(j + 1)});
+  const uint64_t emitted = 2 * static_cast<uint64_t>(m) - 3;
+  stats->pairs_emitted += emitted;
+  stats->pairs_not_generated += static_cast<uint64_t>(m) * (m - 1) / 2 - emitted;
+}
+
 // Finds the candidate pairs of the `num_docs` signatures stored back to back in `signatures`
 // (document i occupies entries [i * num_perm, (i + 1) * num_perm)).
 //

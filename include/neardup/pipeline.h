@@ -69,7 +69,27 @@ struct RunCounts {
   BucketStats buckets;
 };
 
+// One MPI rank's part of a distributed run (neardup/mpi.h), for the stats' "ranks" section.
+struct RankFigures {
+  uint64_t records = 0;            // records of the rank's share of the inputs
+  uint64_t bytes = 0;              // their raw bytes
+  double read_and_sign_seconds = 0;  // reading, normalizing, shingling, signing its share
+  double exchange_seconds = 0;     // sending its shards / (rank 0) receiving and appending all
+  // Candidates, verification and clustering (MinHash: the band-key shuffle and the sketch
+  // requests; other engines: rank 0 alone).
+  double match_seconds = 0;
+  uint64_t bytes_sent = 0;         // payload to other ranks (point-to-point and collective)
+  uint64_t bytes_received = 0;
+  uint64_t peak_memory_bytes = 0;  // the rank's peak resident set size
+};
+
 struct RunResult {
+  // False on the MPI ranks other than 0 of a distributed run: they hold no result and write
+  // nothing (rank 0 writes every output).
+  bool writes_outputs = true;
+  // Distributed runs with more than one rank only: one entry per rank, in rank order.
+  std::vector<RankFigures> ranks;
+
   LshParams lsh;        // body
   LshParams title_lsh;  // title
   RunCounts counts;
@@ -100,9 +120,14 @@ struct RunCallbacks {
       on_duplicate_id;
   // Called now and then with the records and raw bytes read so far (progress display).
   std::function<void(uint64_t records, uint64_t bytes)> on_progress;
+  // Called when a stage after reading begins ("finding candidates", "verifying candidates",
+  // "clustering"), from the calling thread.
+  std::function<void(std::string_view stage)> on_stage;
 };
 
-// Runs the pipeline. `options` must have passed Validate(). Fails on I/O errors (an unreadable or
+// Runs the pipeline. `options` must have passed Validate(). Under mpirun/srun with more than one
+// rank (neardup/mpi.h) every rank calls it and the work is spread; rank 0 gets the result, which
+// is the single-process one, and the other ranks get one with writes_outputs false. Fails on I/O errors (an unreadable or
 // truncated file), and with FailedPrecondition when bad records exceed options.max_bad (or on the
 // first one with options.strict); otherwise bad records are reported and counted, not failures.
 absl::StatusOr<RunResult> RunPipeline(const PipelineOptions& options,

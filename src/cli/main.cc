@@ -15,6 +15,7 @@
 #include "cli/tune_command.h"
 #include "neardup/eval.h"
 #include "neardup/io/writer.h"
+#include "neardup/mpi.h"
 #include "neardup_version.h"
 
 using namespace neardup::cli;  // NOLINT: the CLI's own namespace
@@ -46,6 +47,8 @@ int RunEval(const neardup::EvalFiles& files, bool json) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Joins the MPI job when mpirun/srun started the process (neardup/mpi.h); a no-op otherwise.
+  neardup::mpi::Session mpi_session(&argc, &argv);
   CLI::App app{
       "neardup: finds exact and near-duplicate documents and groups them into clusters.\n"
       "Documents are normalized (NFKC, case folding, news rules, white space), cut into "
@@ -150,6 +153,7 @@ int main(int argc, char** argv) {
   const ReportFlags& report_flags_in_use =
       cluster->parsed() ? cluster_report : dedup->parsed() ? dedup_report : report_report;
   absl::Status s = flags.Finalize();
+  if (s.ok()) s = neardup::mpi::CheckInputs(flags.options);
   std::vector<std::pair<std::string, std::string>> outputs = {
       {"--report", report_flags_in_use.path}};
   if (cluster->parsed()) outputs.push_back({"--output", cluster_out});

@@ -3,14 +3,19 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "neardup/io/writer.h"
+#include "neardup/mpi.h"
 #include "neardup/pipeline.h"
 #include "neardup/report.h"
 #include "neardup/stats.h"
@@ -21,18 +26,51 @@ namespace {
 
 constexpr int kMaxWarnings = 20;
 
-// A one-line progress display on stderr, redrawn at most every 0.2 s; only on a terminal.
+// A one-line progress display on stderr, redrawn at most every 0.2 s; only on a terminal. While
+// reading: percent and ETA when the total size is known (plain files; not standard input or
+// compressed files, whose record bytes differ from their size on disk), records, MB and
+// records/s; then the stage that runs.
 class Progress {
  public:
-  explicit Progress(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  Progress(bool enabled, const std::vector<std::string>& inputs)
+      : enabled_(enabled), start_(std::chrono::steady_clock::now()) {
+    if (!enabled_) return;
+    for (const std::string& in : inputs) {
+      std::error_code ec;
+      const bool compressed = absl::EndsWith(in, ".gz") || absl::EndsWith(in, ".zst");
+      const auto size = in == "-" || compressed ? 0 : std::filesystem::file_size(in, ec);
+      if (in == "-" || compressed || ec) {
+        total_bytes_ = 0;
+        return;
+      }
+      total_bytes_ += size;
+    }
+  }
   void Update(uint64_t records, uint64_t bytes) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
     const double secs = std::chrono::duration<double>(now - start_).count();
-    std::cerr << absl::StrFormat("\rneardup: reading: %d records, %.1f MB, %.0f records/s   ",
-                                 records, bytes / 1e6, secs > 0 ? records / secs : 0.0);
+    std::string line = "\rneardup: reading: ";
+    if (total_bytes_ > 0 && bytes <= total_bytes_) {
+      absl::StrAppendFormat(&line, "%.0f%%, ", 100.0 * bytes / total_bytes_);
+    }
+    absl::StrAppendFormat(&line, "%d records, %.1f MB, %.0f records/s", records, bytes / 1e6,
+                          secs > 0 ? records / secs : 0.0);
+    if (total_bytes_ > 0 && bytes > 0 && bytes <= total_bytes_ && secs >= 1) {
+      const double left = secs * static_cast<double>(total_bytes_ - bytes) / bytes;
+      absl::StrAppendFormat(&line, ", ETA %d:%02d", static_cast<int>(left) / 60,
+                            static_cast<int>(left) % 60);
+    }
+    std::cerr << line << "\033[K";
+    shown_ = true;
+  }
+  void Stage(std::string_view stage) {
+    if (!enabled_) return;
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    std::cerr << absl::StrFormat("\rneardup: %s (%.1f s so far)\033[K", std::string(stage), secs);
     shown_ = true;
   }
   void Clear() {
@@ -43,6 +81,7 @@ class Progress {
  private:
   bool enabled_;
   bool shown_ = false;
+  uint64_t total_bytes_ = 0;  // 0: unknown
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_{};
 };
@@ -89,10 +128,10 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
     }
   }
   int warnings = 0;
-  Progress progress(flags.progress);
+  Progress progress(flags.progress, options.inputs);
   std::unique_ptr<AtomicFile> rejects;
   absl::Status rejects_status;
-  if (!flags.rejects_path.empty()) {
+  if (!flags.rejects_path.empty() && neardup::mpi::Rank() == 0) {  // MPI: rank 0 writes
     auto f = AtomicFile::Create(flags.rejects_path);
     if (!f.ok()) {
       PrintError(f.status());
@@ -127,6 +166,7 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
                       renamed, "\" in the outputs"));
   };
   callbacks.on_progress = [&](uint64_t records, uint64_t bytes) { progress.Update(records, bytes); };
+  callbacks.on_stage = [&](std::string_view stage) { progress.Stage(stage); };
   auto result = RunPipeline(options, callbacks);
   progress.Clear();
   if (result.ok() && !rejects_status.ok()) result = rejects_status;
@@ -135,6 +175,7 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
     return kExitFailed;
   }
   ran.result = std::move(result).value();
+  if (!ran.result.writes_outputs) return kExitOk;  // an MPI rank other than 0
 
   const auto write_start = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<AtomicFile>> files;
@@ -157,15 +198,13 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     extras.threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
     auto stats = AtomicFile::Create(flags.stats_path);
-    s = stats.ok() ? (*stats)->Write(StatsJson(options, ran.result, extras))
-                   : stats.status();
+    std::string json = StatsJson(options, ran.result, extras);
+    neardup::mpi::AddRanksToStats(ran.result, &json);  // per-rank figures of an MPI run
+    s = stats.ok() ? (*stats)->Write(json) : stats.status();
     if (s.ok()) files.push_back(std::move(stats).value());
   }
-  // Every output is committed only once all of them were written.
-  for (auto& f : files) {
-    if (!s.ok()) break;
-    s = f->Commit();
-  }
+  // Every output is committed only once all of them were written out (CommitAll).
+  if (s.ok()) s = CommitAll(files);
   if (!s.ok()) {
     PrintError(s);
     return kExitFailed;

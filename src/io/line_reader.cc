@@ -40,6 +40,16 @@ class InputFile {
   // True once the file is exhausted and the buffer is empty.
   bool done() const { return eof_ && pos_ == end_; }
 
+  // Moves to `offset` in the file, dropping what is buffered.
+  absl::Status Seek(uint64_t offset) {
+    if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) {
+      return absl::ErrnoToStatus(errno, absl::StrCat(label_, ": seek failed"));
+    }
+    pos_ = end_ = 0;
+    eof_ = false;
+    return absl::OkStatus();
+  }
+
   // Reads until at least `min` (<= kBlockSize) bytes are buffered or the file ends.
   absl::Status Fill(size_t min) {
     if (end_ - pos_ >= min) return absl::OkStatus();
@@ -228,6 +238,12 @@ class ZstdSource : public LineReader::Source {
 
 absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path,
                                                              size_t max_line_bytes) {
+  return Open(path, max_line_bytes, LineRange{});
+}
+
+absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path,
+                                                             size_t max_line_bytes,
+                                                             const LineRange& range) {
   if (max_line_bytes == 0) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": the line limit must be at least 1"));
   }
@@ -260,8 +276,23 @@ absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(const std::string& 
   } else {
     source = std::make_unique<PlainSource>(std::move(file));
   }
-  return std::unique_ptr<LineReader>(
-      new LineReader(std::move(source), compression, max_line_bytes));
+  if (!range.whole() && (compression != Compression::kNone || path == "-")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": only an uncompressed file can be read in shares (byte ranges)"));
+  }
+  std::unique_ptr<LineReader> reader(new LineReader(std::move(source), compression, max_line_bytes));
+  if (!range.whole()) {
+    reader->range_end_ = range.end;
+    reader->line_number_ = range.first_line_number - 1;
+    if (range.begin > 0) {
+      // Start one byte early: if that byte is the LF, a line starts right at `begin`.
+      RETURN_IF_ERROR(reader->source_->file().Seek(range.begin - 1));
+      reader->buf_offset_ = range.begin - 1;
+      reader->started_ = true;  // a byte-order mark can only be at offset 0
+      reader->skip_partial_ = true;
+    }
+  }
+  return reader;
 }
 
 LineReader::LineReader(std::unique_ptr<Source> source, Compression compression,
@@ -282,6 +313,7 @@ const std::string& LineReader::label() const { return source_->file().label(); }
 // a line pending, so the buffer only doubles while it is smaller than the limit.
 absl::Status LineReader::Refill() {
   if (begin_ > 0) {
+    buf_offset_ += begin_;
     std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
     end_ -= begin_;
     scan_ -= begin_;
@@ -299,11 +331,36 @@ absl::Status LineReader::Refill() {
   return absl::OkStatus();
 }
 
+absl::Status LineReader::SkipPartialLine() {
+  skip_partial_ = false;
+  for (;;) {
+    const char* base = buf_.get();
+    const void* lf = std::memchr(base + begin_, '\n', end_ - begin_);
+    if (lf != nullptr) {
+      begin_ = scan_ = static_cast<size_t>(static_cast<const char*>(lf) - base) + 1;
+      return absl::OkStatus();
+    }
+    begin_ = scan_ = end_;
+    if (eof_) return absl::OkStatus();
+    RETURN_IF_ERROR(Refill());
+  }
+}
+
 absl::StatusOr<bool> LineReader::Next(std::string_view* line) {
   if (!started_) {
     started_ = true;
     while (end_ < 3 && !eof_) RETURN_IF_ERROR(Refill());
-    if (end_ >= 3 && std::memcmp(buf_.get(), "\xEF\xBB\xBF", 3) == 0) begin_ = scan_ = 3;
+    if (end_ >= 3 && std::memcmp(buf_.get(), "\xEF\xBB\xBF", 3) == 0) {
+      begin_ = scan_ = 3;
+      bom_end_ = 3;
+    }
+  }
+  if (skip_partial_) RETURN_IF_ERROR(SkipPartialLine());
+  if (!in_line_ && range_end_ != std::numeric_limits<uint64_t>::max()) {
+    // A share ends before the first line that starts at or after its end.
+    uint64_t start = buf_offset_ + begin_;
+    if (start == bom_end_) start = 0;
+    if (start >= range_end_) return false;
   }
   for (;;) {
     const char* base = buf_.get();

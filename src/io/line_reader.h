@@ -32,6 +32,21 @@ namespace neardup::io {
 
 enum class Compression { kNone, kGzip, kZstd };
 
+// A share of one uncompressed file for LineReader::Open: the lines that START at a byte offset in
+// [begin, end). With begin > 0 the first such line is the one after the first LF at or after
+// offset begin - 1 (a line that starts before `begin` belongs to an earlier share, even when it
+// ends inside this one), and a line that starts before `end` is read whole, however far it runs.
+// Consecutive shares [0, a), [a, b), ..., [z, size) therefore hand out every line exactly once.
+// A UTF-8 byte-order mark belongs to the first line, which starts at offset 0.
+// `first_line_number` is the number of the first line handed out (1 + the LFs before it; the
+// caller counts them, e.g. with CountLineFeeds, so that numbers match a whole-file read).
+struct LineRange {
+  uint64_t begin = 0;
+  uint64_t end = std::numeric_limits<uint64_t>::max();
+  uint64_t first_line_number = 1;
+  bool whole() const { return begin == 0 && end == std::numeric_limits<uint64_t>::max(); }
+};
+
 class LineReader {
  public:
   static constexpr size_t kNoLimit = std::numeric_limits<size_t>::max();
@@ -42,6 +57,11 @@ class LineReader {
   // of a line are waiting without its LF, Next() hands them out as a piece (see Next()).
   static absl::StatusOr<std::unique_ptr<LineReader>> Open(const std::string& path,
                                                           size_t max_line_bytes = kNoLimit);
+  // Opens one share of `path` (see LineRange). A share other than the whole file needs a regular,
+  // uncompressed file: FailedPrecondition otherwise.
+  static absl::StatusOr<std::unique_ptr<LineReader>> Open(const std::string& path,
+                                                          size_t max_line_bytes,
+                                                          const LineRange& range);
   ~LineReader();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
@@ -76,6 +96,8 @@ class LineReader {
  private:
   LineReader(std::unique_ptr<Source> source, Compression compression, size_t max_line_bytes);
   absl::Status Refill();
+  // Share reading: drops the bytes up to and including the first LF (begin > 0).
+  absl::Status SkipPartialLine();
 
   std::unique_ptr<Source> source_;
   Compression compression_;
@@ -89,6 +111,12 @@ class LineReader {
   bool in_line_ = false;  // the last piece handed out did not end its line
   size_t max_line_bytes_;
   uint64_t line_number_ = 0;
+  // Share reading (LineRange): file offset of buf_[0], the end of the share, and the end of a
+  // skipped byte-order mark (the first line counts as starting at 0).
+  uint64_t buf_offset_ = 0;
+  uint64_t range_end_ = std::numeric_limits<uint64_t>::max();
+  uint64_t bom_end_ = 0;
+  bool skip_partial_ = false;
 };
 
 // `line` without its line end: a trailing "\n" or "\r\n" (a lone trailing "\r" is kept).

@@ -1,9 +1,14 @@
 #include "neardup/io/reader.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <simdjson.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -397,9 +402,83 @@ Format GuessFormat(std::string_view path) {
   return Format::kJsonl;
 }
 
+absl::StatusOr<InputFacts> ProbeInput(const std::string& path) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return absl::ErrnoToStatus(errno, path);
+  InputFacts facts;
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int e = errno;
+    ::close(fd);
+    return absl::ErrnoToStatus(e, path);
+  }
+  facts.size = static_cast<uint64_t>(st.st_size);
+  unsigned char head[4] = {0, 0, 0, 0};
+  ssize_t n;
+  do {
+    n = ::pread(fd, head, sizeof(head), 0);
+  } while (n < 0 && errno == EINTR);
+  const int e = errno;
+  ::close(fd);
+  if (n < 0) return absl::ErrnoToStatus(e, absl::StrCat(path, ": read failed"));
+  facts.compressed = (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) ||
+                     (n >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f &&
+                      head[3] == 0xfd);
+  return facts;
+}
+
+absl::StatusOr<uint64_t> CountLineFeeds(const std::string& path, uint64_t begin, uint64_t end) {
+  if (end <= begin) return 0;
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return absl::ErrnoToStatus(errno, path);
+  std::unique_ptr<char[]> buf(new char[1 << 20]);
+  uint64_t count = 0;
+  uint64_t pos = begin;
+  while (pos < end) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(end - pos, 1 << 20));
+    ssize_t n;
+    do {
+      n = ::pread(fd, buf.get(), want, static_cast<off_t>(pos));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      return absl::ErrnoToStatus(e, absl::StrCat(path, ": read failed"));
+    }
+    if (n == 0) break;
+    const char* p = buf.get();
+    const char* stop = p + n;
+    while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(stop - p)))) !=
+           nullptr) {
+      ++count;
+      ++p;
+    }
+    pos += static_cast<uint64_t>(n);
+  }
+  ::close(fd);
+  return count;
+}
+
 absl::StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(const std::string& path,
                                                                  Format format,
                                                                  size_t max_record_bytes) {
+  return Open(path, format, max_record_bytes, ByteShare{});
+}
+
+absl::StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(const std::string& path,
+                                                                 Format format,
+                                                                 size_t max_record_bytes,
+                                                                 const ByteShare& share) {
+  if (!share.whole() && format != Format::kJsonl && format != Format::kText) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": only jsonl and text files can be read in shares (byte ranges)"));
+  }
   if (format == Format::kAuto) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": format must be resolved (GuessFormat) before opening"));
@@ -408,7 +487,12 @@ absl::StatusOr<std::unique_ptr<RecordReader>> RecordReader::Open(const std::stri
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": the record limit (--max-record-bytes) must be at least 1"));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<LineReader> lines, LineReader::Open(path, max_record_bytes));
+  io::LineRange range;
+  range.begin = share.begin;
+  range.end = share.end;
+  range.first_line_number = share.first_line_number;
+  ASSIGN_OR_RETURN(std::unique_ptr<LineReader> lines,
+                   LineReader::Open(path, max_record_bytes, range));
   auto reader = std::make_unique<RecordReaderImpl>(std::move(lines), format, max_record_bytes);
   if (format == Format::kCsv || format == Format::kTsv) RETURN_IF_ERROR(reader->ReadHeader());
   return std::unique_ptr<RecordReader>(std::move(reader));

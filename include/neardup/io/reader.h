@@ -99,6 +99,36 @@ struct RecordBatch {
   }
 };
 
+// A share of one input for RecordReader::Open, so that several processes can read one large file
+// together (MPI): the records that START at a byte offset in [begin, end). A share that starts
+// inside a record skips to the next line; a record that starts before `end` is read whole. Shares
+// [0, a), [a, b), ..., [z, size) of a file hand out each of its records exactly once, with the
+// same line numbers, raw bytes and oversized flags as a whole-file read, provided
+// `first_line_number` = 1 + CountLineFeeds(path, 0, begin - 1) + 1 for begin > 0 (1 for 0).
+// Only uncompressed jsonl and text files can be shared (one record a line); the whole file
+// (the default) works for every input.
+struct ByteShare {
+  uint64_t begin = 0;
+  uint64_t end = UINT64_MAX;
+  uint64_t first_line_number = 1;
+  bool whole() const { return begin == 0 && end == UINT64_MAX; }
+};
+
+// What a reading plan needs to know about an input before opening it.
+struct InputFacts {
+  uint64_t size = 0;        // bytes on disk
+  bool compressed = false;  // gzip or zstd magic number at the start
+};
+// Size and compression of `path` (a file, not "-"). Fails like RecordReader::Open would.
+absl::StatusOr<InputFacts> ProbeInput(const std::string& path);
+// Number of LF bytes at offsets [begin, end) of `path` (clamped to its size): line numbers of a
+// share (ByteShare). Reads the range at memchr speed.
+absl::StatusOr<uint64_t> CountLineFeeds(const std::string& path, uint64_t begin, uint64_t end);
+// True when a file of `format` with these facts can be read in shares (ByteShare).
+inline bool Shareable(Format format, const InputFacts& facts) {
+  return !facts.compressed && (format == Format::kJsonl || format == Format::kText);
+}
+
 class RecordReader {
  public:
   // Opens `path` ("-" is standard input). For csv and tsv the header row is read here; a missing
@@ -108,6 +138,12 @@ class RecordReader {
   // "Oversized records" above).
   static absl::StatusOr<std::unique_ptr<RecordReader>> Open(
       const std::string& path, Format format, size_t max_record_bytes = kDefaultMaxRecordBytes);
+  // Opens one share of `path` (see ByteShare); FailedPrecondition when the share is not the whole
+  // file and the file cannot be shared (compressed, csv/tsv, standard input).
+  static absl::StatusOr<std::unique_ptr<RecordReader>> Open(const std::string& path,
+                                                            Format format,
+                                                            size_t max_record_bytes,
+                                                            const ByteShare& share);
   virtual ~RecordReader() = default;
 
   // Replaces `*batch` with the next records: whole records, at least one, stopping once about
