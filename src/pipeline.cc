@@ -325,8 +325,11 @@ class Runner {
   std::vector<uint32_t> slot_doc_;   // per slot: its document index
   FieldSketches sketches_[2];  // title, body
   absl::flat_hash_map<internal::Hash128, uint32_t, Hash128Hasher> exact_slots_;
-  // Id hash -> documents with that hash (almost always one), to detect repeated ids.
-  absl::flat_hash_map<uint64_t, absl::InlinedVector<uint32_t, 1>> id_index_;
+  // Id hash -> the first document with that hash, to detect repeated ids (16-byte slots: this
+  // map and exact_slots_ are most of the reading stage's memory beyond the sketches); later
+  // documents whose different id has the same 64-bit hash, almost never any, in id_more_.
+  absl::flat_hash_map<uint64_t, uint32_t> id_index_;
+  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> id_more_;
   absl::flat_hash_map<std::string, uint32_t> duplicate_id_counts_;
 };
 
@@ -515,9 +518,13 @@ void Runner::AppendSketch(const FieldWork& field, size_t i, uint32_t slot,
 void Runner::AppendId(std::string_view id, const FileInfo& file, uint64_t line) {
   const uint32_t doc = static_cast<uint32_t>(result_.id_offsets.size() - 1);
   auto taken = [&](std::string_view candidate) {
-    auto it = id_index_.find(internal::Hash64(candidate, kIdSeed));
+    const uint64_t h = internal::Hash64(candidate, kIdSeed);
+    auto it = id_index_.find(h);
     if (it == id_index_.end()) return false;
-    for (uint32_t d : it->second) {
+    if (result_.id(it->second) == candidate) return true;
+    auto more = id_more_.find(h);
+    if (more == id_more_.end()) return false;
+    for (uint32_t d : more->second) {
       if (result_.id(d) == candidate) return true;
     }
     return false;
@@ -535,7 +542,8 @@ void Runner::AppendId(std::string_view id, const FileInfo& file, uint64_t line) 
     }
     id = renamed;
   }
-  id_index_[internal::Hash64(id, kIdSeed)].push_back(doc);
+  const uint64_t h = internal::Hash64(id, kIdSeed);
+  if (!id_index_.try_emplace(h, doc).second) id_more_[h].push_back(doc);
   result_.id_bytes.append(id.data(), id.size());
   result_.id_offsets.push_back(result_.id_bytes.size());
 }
@@ -714,6 +722,7 @@ absl::StatusOr<RunResult> Runner::Finish(uint64_t shingles_removed, double read_
   result_.counts.shingles_removed = shingles_removed;
   exact_slots_ = {};  // no longer needed; release before the next stages
   id_index_ = {};
+  id_more_ = {};
   duplicate_id_counts_ = {};
   result_.counts.documents = result_.id_offsets.size() - 1;
   result_.seconds.read_and_sign = read_seconds;
