@@ -29,41 +29,15 @@ inline size_t NextCodePoint(std::string_view text, size_t pos) {
   return std::min(text.size(), pos + CodePointLength(static_cast<unsigned char>(text[pos])));
 }
 
-// The same windows one at a time, for texts whose offsets do not fit in 32 bits.
-void ShingleCharsHuge(std::string_view text, int k, uint64_t seed, std::vector<uint64_t>* out) {
-  size_t end = 0;
-  int count = 0;
-  while (count < k && end < text.size()) {
-    end = NextCodePoint(text, end);
-    ++count;
-  }
-  if (count < k) {
-    out->push_back(internal::Hash64(text, seed));
-    return;
-  }
-  for (size_t begin = 0;;) {
-    out->push_back(internal::Hash64(text.substr(begin, end - begin), seed));
-    if (end == text.size()) break;
-    begin = NextCodePoint(text, begin);
-    end = NextCodePoint(text, end);
-  }
-}
-
 void ShingleChars(std::string_view text, int k, uint64_t seed, std::vector<uint64_t>* out) {
-  if (text.size() >= UINT32_MAX) {
-    ShingleCharsHuge(text, k, seed, out);
-    return;
-  }
   // Window i is code points [i, i + k): find every code point's start once (a per-thread buffer,
   // reused), then hash all windows in one call.
-  thread_local std::vector<uint32_t> starts;
+  thread_local std::vector<size_t> starts;
   if (starts.size() < text.size() + 1) starts.resize(text.size() + 1);
-  uint32_t* const s = starts.data();
+  size_t* const s = starts.data();
   size_t count = 0;
-  for (size_t pos = 0; pos < text.size(); pos = NextCodePoint(text, pos)) {
-    s[count++] = static_cast<uint32_t>(pos);
-  }
-  s[count] = static_cast<uint32_t>(text.size());
+  for (size_t pos = 0; pos < text.size(); pos = NextCodePoint(text, pos)) s[count++] = pos;
+  s[count] = text.size();
   const size_t kk = static_cast<size_t>(k);
   if (count < kk) {  // shorter than one window: the whole text is the one shingle
     out->push_back(internal::Hash64(text, seed));

@@ -13,7 +13,7 @@ uint64_t Hash64(const void* data, size_t size, uint64_t seed) {
   return XXH3_64bits_withSeed(data, size, seed);
 }
 
-void HashWindows(std::string_view text, const uint32_t* starts, size_t n, size_t k, uint64_t seed,
+void HashWindows(std::string_view text, const size_t* starts, size_t n, size_t k, uint64_t seed,
                  uint64_t* out) {
   const char* const data = text.data();
   for (size_t i = 0; i < n; ++i) {

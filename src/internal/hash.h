@@ -3,6 +3,7 @@
 // vectors in tests/hash_test.cc on purpose).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -26,7 +27,7 @@ uint64_t Hash64(const void* data, size_t size, uint64_t seed);
 // out[i] = Hash64(text.substr(starts[i], starts[i + k] - starts[i]), seed) for i < n: the hashes of
 // n windows of k units whose boundaries are `starts` (n + k entries). One call for a whole text,
 // so that XXH3's short-input path is inlined into the loop.
-void HashWindows(std::string_view text, const uint32_t* starts, size_t n, size_t k, uint64_t seed,
+void HashWindows(std::string_view text, const size_t* starts, size_t n, size_t k, uint64_t seed,
                  uint64_t* out);
 // XXH3-128 of `bytes` with `seed`.
 Hash128 Hash128Of(std::string_view bytes, uint64_t seed);
