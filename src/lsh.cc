@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "internal/hash.h"
+#include "neardup/minhash.h"
 #include "tbb/blocked_range.h"
 #include "tbb/parallel_for.h"
 #include "tbb/parallel_sort.h"
@@ -49,18 +50,23 @@ absl::Status ValidateLshParams(const LshParams& params, int num_perm) {
   return absl::OkStatus();
 }
 
-uint64_t BandKey(absl::Span<const uint16_t> signature, int band, int rows) {
-  const size_t begin = static_cast<size_t>(band) * static_cast<size_t>(rows);
-  return internal::Hash64(signature.data() + begin, static_cast<size_t>(rows) * sizeof(uint16_t),
-                          static_cast<uint64_t>(band));
-}
-
 uint64_t BandKey(absl::Span<const uint32_t> signature, int band, int rows) {
   const size_t begin = static_cast<size_t>(band) * static_cast<size_t>(rows);
   uint16_t low[kMaxRows];
   const size_t n = std::min(static_cast<size_t>(rows), kMaxRows);
-  for (size_t i = 0; i < n; ++i) low[i] = static_cast<uint16_t>(signature[begin + i]);
+  for (size_t i = 0; i < n; ++i) {
+    low[i] = static_cast<uint16_t>(signature[begin + i] & kStoredMinHashMask);
+  }
   return internal::Hash64(low, n * sizeof(uint16_t), static_cast<uint64_t>(band));
+}
+
+uint64_t PackedBandKey(const uint8_t* packed, int band, int rows) {
+  const int begin = band * rows;
+  uint16_t low[kMaxRows];
+  const int n = std::min(rows, static_cast<int>(kMaxRows));
+  for (int i = 0; i < n; ++i) low[i] = PackedMinHashEntry(packed, begin + i);
+  return internal::Hash64(low, static_cast<size_t>(n) * sizeof(uint16_t),
+                          static_cast<uint64_t>(band));
 }
 
 namespace {
@@ -86,18 +92,10 @@ void EmitBucket(const KeyedDoc* docs, size_t m, size_t max_bucket, BandResult* o
                   &out->pairs);
 }
 
-template <typename T>
-std::vector<CandidatePair> FindPairs(absl::Span<const T> signatures, int num_perm,
-                                     size_t num_docs, const LshParams& params, size_t max_bucket,
-                                     BucketStats* stats) {
-  if (stats != nullptr) *stats = BucketStats{};
-  if (num_docs < 2 || num_perm < 1 || params.bands < 1 || params.rows < 1 ||
-      static_cast<int64_t>(params.bands) * params.rows > num_perm ||
-      signatures.size() < num_docs * static_cast<size_t>(num_perm) ||
-      num_docs > UINT32_MAX) {
-    return {};  // invalid arguments: callers validate with ValidateLshParams first
-  }
-  const size_t stride = static_cast<size_t>(num_perm);
+// `key(d, band)` is document d's key in band `band`.
+template <typename KeyOf>
+std::vector<CandidatePair> FindPairs(KeyOf key, size_t num_docs, const LshParams& params,
+                                     size_t max_bucket, BucketStats* stats) {
   std::vector<BandResult> bands(static_cast<size_t>(params.bands));
 
   tbb::parallel_for(0, params.bands, [&](int band) {
@@ -107,9 +105,7 @@ std::vector<CandidatePair> FindPairs(absl::Span<const T> signatures, int num_per
     tbb::parallel_for(tbb::blocked_range<size_t>(0, num_docs, 4096),
                       [&](const tbb::blocked_range<size_t>& r) {
                         for (size_t d = r.begin(); d != r.end(); ++d) {
-                          keyed[d] = {BandKey(signatures.subspan(d * stride, stride), band,
-                                              params.rows),
-                                      static_cast<uint32_t>(d)};
+                          keyed[d] = {key(d, band), static_cast<uint32_t>(d)};
                         }
                       });
     tbb::parallel_sort(keyed.begin(), keyed.end());
@@ -144,18 +140,39 @@ std::vector<CandidatePair> FindPairs(absl::Span<const T> signatures, int num_per
   return pairs;
 }
 
-}  // namespace
-
-std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint16_t> signatures, int num_perm,
-                                              size_t num_docs, const LshParams& params,
-                                              size_t max_bucket, BucketStats* stats) {
-  return FindPairs(signatures, num_perm, num_docs, params, max_bucket, stats);
+// Invalid arguments give no pairs: callers validate with ValidateLshParams first.
+bool Usable(size_t entries, size_t needed, int num_perm, size_t num_docs,
+            const LshParams& params) {
+  return num_docs >= 2 && num_perm >= 1 && params.bands >= 1 && params.rows >= 1 &&
+         static_cast<int64_t>(params.bands) * params.rows <= num_perm && entries >= needed &&
+         num_docs <= UINT32_MAX;
 }
+
+}  // namespace
 
 std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint32_t> signatures, int num_perm,
                                               size_t num_docs, const LshParams& params,
                                               size_t max_bucket, BucketStats* stats) {
-  return FindPairs(signatures, num_perm, num_docs, params, max_bucket, stats);
+  if (stats != nullptr) *stats = BucketStats{};
+  const size_t stride = static_cast<size_t>(num_perm);
+  if (!Usable(signatures.size(), num_docs * stride, num_perm, num_docs, params)) return {};
+  return FindPairs(
+      [&](size_t d, int band) {
+        return BandKey(signatures.subspan(d * stride, stride), band, params.rows);
+      },
+      num_docs, params, max_bucket, stats);
+}
+
+std::vector<CandidatePair> FindCandidatePairsPacked(absl::Span<const uint8_t> packed, int num_perm,
+                                                    size_t num_docs, const LshParams& params,
+                                                    size_t max_bucket, BucketStats* stats) {
+  if (stats != nullptr) *stats = BucketStats{};
+  if (num_perm < 1) return {};
+  const size_t stride = PackedMinHashBytes(num_perm);
+  if (!Usable(packed.size(), num_docs * stride, num_perm, num_docs, params)) return {};
+  return FindPairs(
+      [&](size_t d, int band) { return PackedBandKey(packed.data() + d * stride, band, params.rows); },
+      num_docs, params, max_bucket, stats);
 }
 
 }  // namespace neardup

@@ -65,8 +65,7 @@ void FieldSketches::AddRow(uint32_t slot) {
 
 void FieldSketches::AppendMinHash(uint32_t slot, const uint32_t* signature) {
   AddRow(slot);
-  uint16_t* out = minhash_.Grow(static_cast<size_t>(num_perm_));
-  for (int i = 0; i < num_perm_; ++i) out[i] = static_cast<uint16_t>(signature[i]);
+  PackMinHash(signature, num_perm_, minhash_.Grow(PackedMinHashBytes(num_perm_)));
 }
 
 void FieldSketches::AppendSimHash(uint32_t slot, uint64_t fingerprint) {
@@ -89,10 +88,9 @@ float FieldSketches::Similarity(uint32_t a, uint32_t b) const {
   const uint32_t rb = Row(b);
   switch (algo_) {
     case Algorithm::kMinHash: {
-      const size_t np = static_cast<size_t>(num_perm_);
-      return static_cast<float>(
-          EstimateJaccard(absl::MakeConstSpan(minhash_.data() + ra * np, np),
-                          absl::MakeConstSpan(minhash_.data() + rb * np, np)));
+      const size_t stride = PackedMinHashBytes(num_perm_);
+      return static_cast<float>(EstimateJaccardPacked(minhash_.data() + ra * stride,
+                                                      minhash_.data() + rb * stride, num_perm_));
     }
     case Algorithm::kSimHash:
       return SimHashSimilarity(HammingDistance(simhash_[ra], simhash_[rb]));
@@ -213,8 +211,8 @@ absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
       case Algorithm::kMinHash: {
         BucketStats b;
         for (const CandidatePair& p :
-             FindCandidatePairs(f.minhash(), f.num_perm(), f.rows(), rule.lsh, limits.max_bucket,
-                                &b)) {
+             FindCandidatePairsPacked(f.packed_minhash(), f.num_perm(), f.rows(), rule.lsh,
+                                      limits.max_bucket, &b)) {
           add(p.a, p.b);
         }
         add_buckets(b);

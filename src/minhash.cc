@@ -193,8 +193,38 @@ double EstimateJaccard(absl::Span<const uint32_t> a, absl::Span<const uint32_t> 
   return FractionEqual(a, b);
 }
 
-double EstimateJaccard(absl::Span<const uint16_t> a, absl::Span<const uint16_t> b) {
-  return FractionEqual(a, b);
+void PackMinHash(const uint32_t* signature, int num_perm, uint8_t* out) {
+  int i = 0;
+  for (; i + 1 < num_perm; i += 2, out += 3) {
+    const uint32_t e0 = signature[i] & kStoredMinHashMask;
+    const uint32_t e1 = signature[i + 1] & kStoredMinHashMask;
+    out[0] = static_cast<uint8_t>(e0);
+    out[1] = static_cast<uint8_t>(e0 >> 8 | (e1 & 0xF) << 4);
+    out[2] = static_cast<uint8_t>(e1 >> 4);
+  }
+  if (i < num_perm) {
+    const uint32_t e0 = signature[i] & kStoredMinHashMask;
+    out[0] = static_cast<uint8_t>(e0);
+    out[1] = static_cast<uint8_t>(e0 >> 8);
+    out[2] = 0;
+  }
+}
+
+double EstimateJaccardPacked(const uint8_t* a, const uint8_t* b, int num_perm) {
+  if (num_perm <= 0) return 0.0;
+  // Per three-byte group, entry 0 is bytes 0 and the low nibble of 1, entry 1 the high nibble of
+  // 1 and byte 2: compare the XOR of the groups under each entry's mask.
+  const int groups = (num_perm + 1) / 2;
+  int equal = 0;
+  for (int j = 0; j < groups; ++j, a += 3, b += 3) {
+    const uint32_t x = static_cast<uint32_t>(a[0] ^ b[0]) |
+                       static_cast<uint32_t>(a[1] ^ b[1]) << 8 |
+                       static_cast<uint32_t>(a[2] ^ b[2]) << 16;
+    equal += (x & 0x000FFF) == 0;
+    equal += (x & 0xFFF000) == 0;
+  }
+  if (num_perm & 1) --equal;  // the padding entry of an odd num_perm always agrees
+  return static_cast<double>(equal) / static_cast<double>(num_perm);
 }
 
 }  // namespace neardup

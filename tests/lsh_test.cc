@@ -1,4 +1,5 @@
 #include "neardup/lsh.h"
+#include "neardup/minhash.h"
 
 #include <algorithm>
 #include <cmath>
@@ -104,32 +105,46 @@ TEST(LshTest, ValidateRejectsNonPositiveOrTooManyPermutations) {
   EXPECT_EQ(ValidateLshParams({17, 8}, 128).code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(LshTest, BandKeyIsXxh3OfTheBandsLow16BitsSeededWithTheBandIndex) {
-  const std::vector<uint16_t> sig = {1, 2, 3, 4, 5, 6, 1, 2, 3};
-  EXPECT_EQ(BandKey(sig, 1, 3), internal::Hash64(sig.data() + 3, 6, 1));
+TEST(LshTest, BandKeyIsXxh3OfTheBandsLow12BitsSeededWithTheBandIndex) {
+  const std::vector<uint16_t> low = {1, 2, 3, 4, 5, 6, 1, 2, 3};
+  // Bits above the 12 kept ones do not matter.
+  const std::vector<uint32_t> sig = {0x10001, 0x2F002, 0xFFFFF003, 4, 5, 6, 1, 2, 3};
+  EXPECT_EQ(BandKey(sig, 1, 3), internal::Hash64(low.data() + 3, 6, 1));
+  EXPECT_EQ(BandKey(sig, 0, 3), internal::Hash64(low.data(), 6, 0));
   // Equal content in different bands gives different keys: the seed separates bands.
   EXPECT_NE(BandKey(sig, 0, 3), BandKey(sig, 2, 3));
-  EXPECT_EQ(BandKey(sig, 0, 3), internal::Hash64(sig.data(), 6, 0));
-  // Full 32-bit values are keyed on the 16 bits that are stored, so both forms bucket alike.
-  const std::vector<uint32_t> wide = {0x10001, 0x20002, 0xFFFF0003, 4, 5, 6, 1, 2, 3};
-  for (int band = 0; band < 3; ++band) EXPECT_EQ(BandKey(wide, band, 3), BandKey(sig, band, 3));
+  // The packed form keys alike.
+  std::vector<uint8_t> packed(PackedMinHashBytes(9));
+  PackMinHash(sig.data(), 9, packed.data());
+  for (int band = 0; band < 3; ++band) {
+    EXPECT_EQ(PackedBandKey(packed.data(), band, 3), BandKey(sig, band, 3)) << band;
+  }
 }
 
-TEST(LshTest, SixteenBitSignaturesGiveTheSamePairsAsTheirWideForm) {
-  std::mt19937_64 rng(5);
-  const int num_perm = 16;
-  const size_t docs = 300;
-  std::vector<uint32_t> wide(docs * num_perm);
-  for (auto& v : wide) v = static_cast<uint32_t>(rng() % 4) | static_cast<uint32_t>(rng()) << 16;
-  std::vector<uint16_t> narrow(wide.size());
-  for (size_t i = 0; i < wide.size(); ++i) narrow[i] = static_cast<uint16_t>(wide[i]);
-  const LshParams params{4, 4};
-  const auto a = FindCandidatePairs(absl::MakeConstSpan(wide), num_perm, docs, params, 1000,
-                                    nullptr);
-  const auto b = FindCandidatePairs(absl::MakeConstSpan(narrow), num_perm, docs, params, 1000,
-                                    nullptr);
-  EXPECT_FALSE(a.empty());
-  EXPECT_EQ(a, b);
+TEST(LshTest, PackedSignaturesGiveTheSamePairsAsTheirWideForm) {
+  for (int num_perm : {16, 15}) {  // an odd num_perm leaves a half-filled last group
+    std::mt19937_64 rng(5);
+    const size_t docs = 300;
+    std::vector<uint32_t> wide(docs * static_cast<size_t>(num_perm));
+    // Low bits from a tiny alphabet (bands collide often), random high bits that must not count.
+    for (auto& v : wide) v = static_cast<uint32_t>(rng() % 4) | static_cast<uint32_t>(rng()) << 12;
+    const size_t stride = PackedMinHashBytes(num_perm);
+    std::vector<uint8_t> packed(docs * stride);
+    for (size_t d = 0; d < docs; ++d) {
+      PackMinHash(wide.data() + d * num_perm, num_perm, packed.data() + d * stride);
+    }
+    const LshParams params{3, 5};
+    const auto a = FindCandidatePairs(absl::MakeConstSpan(wide), num_perm, docs, params, 1000,
+                                      nullptr);
+    const auto b = FindCandidatePairsPacked(absl::MakeConstSpan(packed), num_perm, docs, params,
+                                            1000, nullptr);
+    EXPECT_FALSE(a.empty());
+    EXPECT_EQ(a, b) << num_perm;
+    // Too short an array gives nothing rather than reading past it.
+    EXPECT_TRUE(FindCandidatePairsPacked(absl::MakeConstSpan(packed.data(), packed.size() - 1),
+                                         num_perm, docs, params, 1000, nullptr)
+                    .empty());
+  }
 }
 
 // Random signatures over a tiny alphabet so that bands collide often; some documents are

@@ -49,13 +49,14 @@ absl::Status ValidateLshParams(const LshParams& params, int num_perm);
 // P(s) = 1 - (1 - s^rows)^bands.
 double CandidateProbability(double similarity, const LshParams& params);
 
-// The key of band `band` of `signature`: XXH3-64 of the low 16 bits of the band's `rows` entries
-// (as uint16_t, their bytes in host order) with seed = band index. Signatures are stored as
-// 16-bit values (match.h); keying full 32-bit values on the 16 kept bits gives the same buckets.
-// `rows` <= kMaxRows.
+// The key of band `band` of `signature`: XXH3-64 of the low 12 bits of the band's `rows` entries
+// (each as a uint16_t, its bytes in host order) with seed = band index. Signatures are stored with
+// 12 bits an entry (minhash.h, packed), and keying full 32-bit values on the kept bits gives the
+// same buckets either way. `rows` <= kMaxRows.
 inline constexpr size_t kMaxRows = 1024;
-uint64_t BandKey(absl::Span<const uint16_t> signature, int band, int rows);
 uint64_t BandKey(absl::Span<const uint32_t> signature, int band, int rows);
+// The same key for a signature packed by PackMinHash.
+uint64_t PackedBandKey(const uint8_t* packed, int band, int rows);
 
 // A candidate pair of document indices, a < b.
 struct CandidatePair {
@@ -112,11 +113,13 @@ void EmitBucketPairs(size_t m, size_t max_bucket, Member member, BucketStats* st
 // pairs instead of m(m-1)/2; the skipped pairs are counted in `stats`. Members of such a bucket
 // that are truly similar still end up connected through these chains after verification.
 // Returns each pair once, sorted. `stats` may be null. Runs in parallel with oneTBB.
-std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint16_t> signatures, int num_perm,
-                                              size_t num_docs, const LshParams& params,
-                                              size_t max_bucket, BucketStats* stats);
 std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint32_t> signatures, int num_perm,
                                               size_t num_docs, const LshParams& params,
                                               size_t max_bucket, BucketStats* stats);
+// The same for signatures packed by PackMinHash, PackedMinHashBytes(num_perm) bytes each, back to
+// back; gives the pairs that their 32-bit form gives.
+std::vector<CandidatePair> FindCandidatePairsPacked(absl::Span<const uint8_t> packed, int num_perm,
+                                                    size_t num_docs, const LshParams& params,
+                                                    size_t max_bucket, BucketStats* stats);
 
 }  // namespace neardup

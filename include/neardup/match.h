@@ -15,9 +15,10 @@
 // passing field).
 //
 // The engines (Algorithm) differ only in what a sketch is and how candidates are found:
-//   minhash  num_perm MinHash values (minhash.h), stored as their low 16 bits (b-bit MinHash,
-//            Li and Koenig 2010: two different minima agree by chance with probability 2^-16,
-//            which adds at most 0.00002 to an estimate, at half the memory); candidates from
+//   minhash  num_perm MinHash values (minhash.h), stored as their low 12 bits, two in three
+//            bytes (b-bit MinHash, Li and Koenig 2010: two different minima agree by chance with
+//            probability 2^-12, which adds at most 0.00025 to an estimate, at 3/8 of the
+//            memory of 32 bits); candidates from
 //            banded LSH (lsh.h); similarity = estimated Jaccard; passes when >= the field's
 //            threshold.
 //   simhash  one 64-bit SimHash (simhash.h); candidates from permuted tables; similarity =
@@ -57,8 +58,8 @@ class FieldSketches {
 
   // Records `slot` with no sketch (empty field).
   void AppendEmpty(uint32_t slot);
-  // Records `slot` with its MinHash signature (num_perm entries; the low 16 bits of each are
-  // kept).
+  // Records `slot` with its MinHash signature (num_perm entries; the low 12 bits of each are
+  // kept, packed: minhash.h PackMinHash).
   void AppendMinHash(uint32_t slot, const uint32_t* signature);
   void AppendSimHash(uint32_t slot, uint64_t fingerprint);
   // `set` strictly increasing (sorted, deduplicated shingle hashes).
@@ -69,8 +70,8 @@ class FieldSketches {
   size_t rows() const { return slot_of_row_.size(); }
   uint32_t slot_of_row(size_t row) const { return slot_of_row_[row]; }
   bool Has(uint32_t slot) const;
-  // Row r's MinHash entries are [r * num_perm, (r + 1) * num_perm).
-  absl::Span<const uint16_t> minhash() const { return minhash_.span(); }
+  // Row r's packed MinHash signature is bytes [r * s, (r + 1) * s), s = PackedMinHashBytes(num_perm).
+  absl::Span<const uint8_t> packed_minhash() const { return minhash_.span(); }
   absl::Span<const uint64_t> simhash() const { return simhash_; }
   SetCollection sets() const { return SetCollection{tokens_, token_offsets_}; }
 
@@ -84,7 +85,7 @@ class FieldSketches {
 
   Algorithm algo_;
   int num_perm_;
-  internal::BigArray<uint16_t> minhash_;
+  internal::BigArray<uint8_t> minhash_;  // packed 12-bit signatures
   std::vector<uint64_t> simhash_;
   std::vector<uint64_t> tokens_;
   std::vector<uint64_t> token_offsets_{0};

@@ -18,6 +18,7 @@
 #include "neardup/io/reader.h"
 #include "neardup/lsh.h"
 #include "neardup/match.h"
+#include "neardup/minhash.h"
 #include "neardup/normalize.h"
 #include "neardup/shingle.h"
 #include "neardup/simhash.h"
@@ -42,10 +43,10 @@ constexpr double kThreadEfficiency = 0.96;
 // Memory that does not grow with the corpus: the binary, oneTBB, the allocator's arenas, the
 // normalization tables (measured: peak RSS of a run on a 21-record file, 11 MiB).
 constexpr uint64_t kBaselineBytes = 11ull << 20;
-// Bytes of one MinHash entry as FieldSketches stores it (match.h), read off its accessor so that
-// the model follows the storage.
-constexpr size_t kMinHashEntryBytes =
-    sizeof(decltype(std::declval<const FieldSketches&>().minhash())::value_type);
+// Bytes of a stored MinHash signature (match.h FieldSketches keeps them packed, minhash.h).
+double MinHashSignatureBytes(int num_perm) {
+  return static_cast<double>(PackedMinHashBytes(num_perm));
+}
 // Each batch in flight holds its raw bytes and, per record, the parsed and normalized fields and
 // the signatures: about this many times the batch's raw bytes.
 constexpr double kBatchFactor = 3.0;
@@ -280,7 +281,7 @@ MemoryPlan PlanMemory(const PipelineOptions& o, const Corpus& c, int threads, in
   auto sketch = [&](double docs, double shingles) {
     switch (o.algo) {
       case Algorithm::kMinHash:
-        return VectorBytes(docs, static_cast<double>(kMinHashEntryBytes) * o.num_perm);
+        return VectorBytes(docs, MinHashSignatureBytes(o.num_perm));
       case Algorithm::kSimHash:
         return VectorBytes(docs, 8);
       case Algorithm::kExact:
@@ -538,7 +539,7 @@ CLI::App* AddPlanCommand(CLI::App* app, std::function<int()>* run) {
       "at s = 0.30, 0.35, ..., 0.95\n"
       "  Memory      a model of the arrays the run allocates: per document ids, lengths and "
       "slots (about 40 bytes), two hash maps while reading (25-byte slots, 44-88%% full), "
-      "num_perm x %d bytes of MinHash per field (8 for simhash, 8 a shingle for exact), %.0f x "
+      "num_perm x %.1f bytes of MinHash per field (8 for simhash, 8 a shingle for exact), %.0f x "
       "the batches in flight, %s of baseline; then the LSH buckets, 16 bytes a document per "
       "band being sorted (resident bytes, as --stats peak_memory_bytes counts them)\n"
       "  Disk        inputs, the cluster file (about %.0f bytes + 2 ids a line), dedup outputs "
@@ -546,7 +547,7 @@ CLI::App* AddPlanCommand(CLI::App* app, std::function<int()>* run) {
       "  Time        %.0f us a document + %.1f ns a byte per thread, %.2f efficiency per thread "
       "(minhash, measured on a shared 2-core machine); or the corpus at --speed MB/s\n"
       "Without INPUT: --documents and/or --bytes, every document with a title and a body.\n",
-      kLshRecallMargin, kLshMinRecall, kMinHashEntryBytes, kBatchFactor, Bytes(static_cast<double>(kBaselineBytes)),
+      kLshRecallMargin, kLshMinRecall, kStoredMinHashBits / 8.0, kBatchFactor, Bytes(static_cast<double>(kBaselineBytes)),
       kClusterLineBytes, kMicrosPerDocument, kNanosPerByte, kThreadEfficiency));
   *run = [flags] { return Run(*flags); };
   return cmd;
