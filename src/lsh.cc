@@ -4,15 +4,19 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "internal/hash.h"
+#include "neardup/band_sorter.h"
 #include "neardup/minhash.h"
 #include "tbb/blocked_range.h"
 #include "tbb/parallel_for.h"
 #include "tbb/parallel_sort.h"
+#include "tbb/task_arena.h"
 
 namespace neardup {
 
@@ -71,52 +75,68 @@ uint64_t PackedBandKey(const uint8_t* packed, int band, int rows) {
 
 namespace {
 
-struct KeyedDoc {
-  uint64_t key;
-  uint32_t doc;
-  friend bool operator<(const KeyedDoc& x, const KeyedDoc& y) {
-    return x.key != y.key ? x.key < y.key : x.doc < y.doc;
-  }
-};
-
 // What one band produced. Kept per band (not per thread) so that nothing depends on which
 // thread ran which band; the final sort + unique erases the remaining order anyway.
 struct BandResult {
   std::vector<CandidatePair> pairs;
   BucketStats stats;
+  SpillStats spill;
+  absl::Status status;
 };
 
-// Emits the pairs of one bucket whose members `docs` are in increasing index order.
-void EmitBucket(const KeyedDoc* docs, size_t m, size_t max_bucket, BandResult* out) {
-  EmitBucketPairs(m, max_bucket, [docs](size_t i) { return docs[i].doc; }, &out->stats,
-                  &out->pairs);
+std::string SpillDirectory(const SpillOptions& spill) {
+  if (!spill.temp_dir.empty()) return spill.temp_dir;
+  const char* tmpdir = std::getenv("TMPDIR");
+  return tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
 }
 
 // `key(d, band)` is document d's key in band `band`.
 template <typename KeyOf>
-std::vector<CandidatePair> FindPairs(KeyOf key, size_t num_docs, const LshParams& params,
-                                     size_t max_bucket, BucketStats* stats) {
+absl::StatusOr<std::vector<CandidatePair>> FindPairs(KeyOf key, size_t num_docs,
+                                                     const LshParams& params, size_t max_bucket,
+                                                     const SpillOptions& spill,
+                                                     BucketStats* stats) {
   std::vector<BandResult> bands(static_cast<size_t>(params.bands));
+  const std::string temp_dir = SpillDirectory(spill);
+  const uint64_t band_bytes = static_cast<uint64_t>(num_docs) * sizeof(KeyedDoc);
+  const uint64_t side_by_side = std::min<uint64_t>(
+      static_cast<uint64_t>(std::max(1, tbb::this_task_arena::max_concurrency())),
+      static_cast<uint64_t>(params.bands));
+  const bool limited = spill.memory_limit > 0;
+  const bool parallel_bands = !limited || band_bytes * side_by_side <= spill.memory_limit;
+  const size_t budget = limited ? static_cast<size_t>(std::min<uint64_t>(spill.memory_limit, SIZE_MAX))
+                                : SIZE_MAX;
 
-  tbb::parallel_for(0, params.bands, [&](int band) {
-    // One allocation per band, not a per-thread buffer: parallel_sort below may let this thread
-    // steal another band's task while it waits, and that task must not share our array.
-    std::vector<KeyedDoc> keyed(num_docs);
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, num_docs, 4096),
-                      [&](const tbb::blocked_range<size_t>& r) {
-                        for (size_t d = r.begin(); d != r.end(); ++d) {
-                          keyed[d] = {key(d, band), static_cast<uint32_t>(d)};
-                        }
-                      });
-    tbb::parallel_sort(keyed.begin(), keyed.end());
+  auto run_band = [&](int band) {
     BandResult& out = bands[static_cast<size_t>(band)];
-    for (size_t begin = 0; begin < num_docs;) {
-      size_t end = begin + 1;
-      while (end < num_docs && keyed[end].key == keyed[begin].key) ++end;
-      EmitBucket(&keyed[begin], end - begin, max_bucket, &out);
-      begin = end;
+    out.status = SortAndGroup(
+        num_docs, budget, temp_dir,
+        [&](size_t begin, size_t end, KeyedDoc* records) {
+          tbb::parallel_for(tbb::blocked_range<size_t>(begin, end, 4096),
+                            [&](const tbb::blocked_range<size_t>& r) {
+                              for (size_t d = r.begin(); d != r.end(); ++d) {
+                                records[d - begin] = {key(d, band), static_cast<uint32_t>(d)};
+                              }
+                            });
+        },
+        [&](uint64_t, absl::Span<const uint32_t> docs) {
+          EmitBucketPairs(docs.size(), max_bucket, [docs](size_t i) { return docs[i]; },
+                          &out.stats, &out.pairs);
+        },
+        &out.spill);
+    if (!out.status.ok()) std::vector<CandidatePair>().swap(out.pairs);
+  };
+  if (parallel_bands) {
+    tbb::parallel_for(0, params.bands, run_band);
+  } else {
+    for (int band = 0; band < params.bands; ++band) {
+      run_band(band);
+      if (!bands[static_cast<size_t>(band)].status.ok()) break;
     }
-  });
+  }
+  for (const BandResult& b : bands) {
+    if (!b.status.ok()) return b.status;
+  }
 
   size_t total = 0;
   BucketStats combined;
@@ -127,6 +147,8 @@ std::vector<CandidatePair> FindPairs(KeyOf key, size_t num_docs, const LshParams
     combined.oversized_buckets += b.stats.oversized_buckets;
     combined.pairs_not_generated += b.stats.pairs_not_generated;
     combined.pairs_emitted += b.stats.pairs_emitted;
+    combined.spilled_runs += b.spill.runs;
+    combined.spilled_bytes += b.spill.bytes_written;
   }
   std::vector<CandidatePair> pairs;
   pairs.reserve(total);
@@ -156,23 +178,33 @@ std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint32_t> signatu
   if (stats != nullptr) *stats = BucketStats{};
   const size_t stride = static_cast<size_t>(num_perm);
   if (!Usable(signatures.size(), num_docs * stride, num_perm, num_docs, params)) return {};
-  return FindPairs(
+  // Without a memory limit nothing is written, so nothing can fail.
+  return *FindPairs(
       [&](size_t d, int band) {
         return BandKey(signatures.subspan(d * stride, stride), band, params.rows);
       },
-      num_docs, params, max_bucket, stats);
+      num_docs, params, max_bucket, SpillOptions{}, stats);
+}
+
+absl::StatusOr<std::vector<CandidatePair>> FindCandidatePairsPacked(
+    absl::Span<const uint8_t> packed, int num_perm, size_t num_docs, const LshParams& params,
+    size_t max_bucket, const SpillOptions& spill, BucketStats* stats) {
+  if (stats != nullptr) *stats = BucketStats{};
+  if (num_perm < 1) return std::vector<CandidatePair>{};
+  const size_t stride = PackedMinHashBytes(num_perm);
+  if (!Usable(packed.size(), num_docs * stride, num_perm, num_docs, params)) {
+    return std::vector<CandidatePair>{};
+  }
+  return FindPairs(
+      [&](size_t d, int band) { return PackedBandKey(packed.data() + d * stride, band, params.rows); },
+      num_docs, params, max_bucket, spill, stats);
 }
 
 std::vector<CandidatePair> FindCandidatePairsPacked(absl::Span<const uint8_t> packed, int num_perm,
                                                     size_t num_docs, const LshParams& params,
                                                     size_t max_bucket, BucketStats* stats) {
-  if (stats != nullptr) *stats = BucketStats{};
-  if (num_perm < 1) return {};
-  const size_t stride = PackedMinHashBytes(num_perm);
-  if (!Usable(packed.size(), num_docs * stride, num_perm, num_docs, params)) return {};
-  return FindPairs(
-      [&](size_t d, int band) { return PackedBandKey(packed.data() + d * stride, band, params.rows); },
-      num_docs, params, max_bucket, stats);
+  return *FindCandidatePairsPacked(packed, num_perm, num_docs, params, max_bucket, SpillOptions{},
+                                   stats);
 }
 
 }  // namespace neardup

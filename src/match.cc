@@ -201,6 +201,8 @@ absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
     stats->buckets.oversized_buckets += b.oversized_buckets;
     stats->buckets.pairs_not_generated += b.pairs_not_generated;
     stats->buckets.pairs_emitted += b.pairs_emitted;
+    stats->buckets.spilled_runs += b.spilled_runs;
+    stats->buckets.spilled_bytes += b.spilled_bytes;
   };
   auto add_field = [&](const FieldRule& rule) -> absl::Status {
     if (rule.sketches == nullptr || rule.sketches->rows() < 2) return absl::OkStatus();
@@ -210,11 +212,13 @@ absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
     switch (f.algorithm()) {
       case Algorithm::kMinHash: {
         BucketStats b;
-        for (const CandidatePair& p :
-             FindCandidatePairsPacked(f.packed_minhash(), f.num_perm(), f.rows(), rule.lsh,
-                                      limits.max_bucket, &b)) {
-          add(p.a, p.b);
-        }
+        SpillOptions spill;
+        spill.memory_limit = limits.memory_limit_bytes;
+        spill.temp_dir = limits.temp_dir;
+        absl::StatusOr<std::vector<CandidatePair>> pairs = FindCandidatePairsPacked(
+            f.packed_minhash(), f.num_perm(), f.rows(), rule.lsh, limits.max_bucket, spill, &b);
+        if (!pairs.ok()) return pairs.status();
+        for (const CandidatePair& p : *pairs) add(p.a, p.b);
         add_buckets(b);
         break;
       }

@@ -1,6 +1,10 @@
 #include "neardup/options.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
@@ -65,6 +69,13 @@ absl::Status PipelineOptions::Validate() const {
     if (!s.ok()) return bad("--max-hamming: ", s.message());
   }
   if (memory_limit < (uint64_t{1} << 20)) return bad("--memory-limit must be at least 1M");
+  if (!temp_dir.empty()) {
+    struct stat st;
+    if (::stat(temp_dir.c_str(), &st) != 0) {
+      return bad("--temp-dir ", temp_dir, ": ", std::strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) return bad("--temp-dir ", temp_dir, ": not a directory");
+  }
   if (!(max_shingle_df > 0 && max_shingle_df <= 1)) {
     return bad("--max-shingle-df must be in (0, 1], got ", max_shingle_df);
   }

@@ -758,6 +758,7 @@ absl::StatusOr<std::vector<Edge>> Runner::FindEdges() {
   CandidateLimits limits;
   limits.max_bucket = options_.max_bucket;
   limits.memory_limit_bytes = options_.memory_limit;
+  limits.temp_dir = options_.temp_dir;
   CandidateStats candidate_stats;
   auto found = FindFieldCandidates(options_.match, title, body, limits, &candidate_stats);
   if (!found.ok()) return found.status();

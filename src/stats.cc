@@ -130,6 +130,8 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Int("largest_bucket", c.buckets.largest_bucket);
     o.Int("oversized_buckets", c.buckets.oversized_buckets);
     o.Int("pairs_not_generated", c.buckets.pairs_not_generated);
+    o.Int("spilled_runs", c.buckets.spilled_runs);
+    o.Int("spilled_bytes", c.buckets.spilled_bytes);
     o.Close();
   }
   root.Key("stop_shingles");

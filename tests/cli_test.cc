@@ -1,9 +1,11 @@
 // End-to-end tests of the neardup binary: every subcommand on data/samples/ and on real corpora
 // from ../shared/data/, checking outputs, accounting and exit codes.
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -421,6 +423,36 @@ TEST(CliTest, KeepByFieldValuePicksTheRepresentative) {
   EXPECT_EQ(rep_with("latest:time"), "a");  // c has no time: it never wins
   EXPECT_EQ(rep_with("field-max:views"), "c");
   EXPECT_EQ(RunNeardup("cluster " + in + " -q --keep latest").exit_code, 2);
+}
+
+// --memory-limit below what the band keys need: they are sorted in runs on disk and merged, and
+// the clusters are byte for byte those of an unlimited run. 70,000 documents: a band's keys take
+// 1.1 MB, so 1M cannot hold one band (runs of 65,536 keys, band_sorter.h).
+TEST(CliTest, BandKeysSpilledToDiskUnderMemoryLimitGiveTheSameClusters) {
+  const std::string corpus = Temp("spill.jsonl");
+  ASSERT_EQ(RunNeardup("synth -n 70000 --doc-bytes 120 --seed 3 -q -o " + corpus).exit_code, 0);
+  const std::string dir = Temp("spill.d");
+  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+  const std::string a = Temp("spill.a.jsonl"), b = Temp("spill.b.jsonl");
+  const std::string sa = Temp("spill.a.json"), sb = Temp("spill.b.json");
+  Result r = RunNeardup("cluster " + corpus + " -q -o " + a + " --stats " + sa);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunNeardup("cluster " + corpus + " -q --memory-limit 1M --temp-dir " + dir + " -o " + b +
+                 " --stats " + sb);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string unlimited = ReadFile(a);
+  EXPECT_NE(unlimited.find("\"representative\":false"), std::string::npos);
+  EXPECT_EQ(ReadFile(b), unlimited);
+  const std::string limited_stats = ReadFile(sb);
+  EXPECT_EQ(Field(ReadFile(sa), "spilled_runs"), "0");
+  EXPECT_NE(Field(limited_stats, "spilled_runs"), "0") << limited_stats;
+  EXPECT_NE(Field(limited_stats, "spilled_runs"), "");
+  EXPECT_EQ(::rmdir(dir.c_str()), 0) << "spill files were left in " << dir;
+  // A --temp-dir that is not there is a usage error, named before any work.
+  r = RunNeardup("cluster " + corpus + " -q --temp-dir " + dir + "/missing -o " + b);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(dir + "/missing"), std::string::npos) << r.err;
+  for (const std::string& f : {corpus, a, b, sa, sb}) std::remove(f.c_str());
 }
 
 }  // namespace

@@ -1,11 +1,16 @@
 #include "neardup/lsh.h"
 #include "neardup/minhash.h"
 
+#include <dirent.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <iostream>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -239,6 +244,97 @@ TEST(LshTest, ResultAndStatsAreIdenticalAtOneAndTwoThreads) {
   EXPECT_EQ(s1.oversized_buckets, s2.oversized_buckets);
   EXPECT_EQ(s1.pairs_not_generated, s2.pairs_not_generated);
   EXPECT_EQ(s1.pairs_emitted, s2.pairs_emitted);
+}
+
+// Packs 32-bit signatures as FieldSketches stores them.
+std::vector<uint8_t> Pack(const std::vector<uint32_t>& sigs, int num_perm) {
+  const size_t docs = sigs.size() / static_cast<size_t>(num_perm);
+  const size_t stride = PackedMinHashBytes(num_perm);
+  std::vector<uint8_t> packed(docs * stride);
+  for (size_t d = 0; d < docs; ++d) {
+    PackMinHash(sigs.data() + d * num_perm, num_perm, packed.data() + d * stride);
+  }
+  return packed;
+}
+
+// A fresh empty directory in /tmp; removed (with a check that nothing is
+// left in it) by ExpectEmptyAndRemove.
+std::string MakeTempDir() {
+  std::string templ = "/tmp/neardup-lsh-spill-XXXXXX";
+  if (::mkdtemp(templ.data()) == nullptr) return "";
+  return templ;
+}
+void ExpectEmptyAndRemove(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  ASSERT_NE(d, nullptr);
+  int entries = 0;
+  while (const dirent* e = ::readdir(d)) {
+    if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") ++entries;
+  }
+  ::closedir(d);
+  EXPECT_EQ(entries, 0) << "spill files left in " << dir;
+  ::rmdir(dir.c_str());
+}
+
+TEST(LshTest, SpillingBandKeysToDiskGivesTheSamePairsAndStats) {
+  // 200,000 documents: a band's keys take 3.2 MB, so a 1 MiB limit sorts each band in runs of
+  // 65,536 records (band_sorter.h's smallest chunk is 64 KiB; 1 MiB gives 4 runs a band), and a
+  // 4 MiB limit fits one band but not two side by side (bands then run one at a time).
+  const size_t docs = 200000;
+  const int num_perm = 16;
+  const auto sigs = RandomSignatures(docs, num_perm, 64, 7);
+  const auto packed = Pack(sigs, num_perm);
+  const LshParams p{4, 4};
+  const std::string dir = MakeTempDir();
+  ASSERT_FALSE(dir.empty());
+  BucketStats in_memory;
+  const auto want =
+      FindCandidatePairsPacked(packed, num_perm, docs, p, 50, SpillOptions{}, &in_memory);
+  ASSERT_TRUE(want.ok());
+  EXPECT_GT(want->size(), docs / 10);
+  EXPECT_EQ(in_memory.spilled_runs, 0u);
+  EXPECT_EQ(in_memory.spilled_bytes, 0u);
+  for (uint64_t limit : {uint64_t{1} << 20, uint64_t{4} << 20}) {
+    for (int threads : {1, 2}) {
+      tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
+      SpillOptions spill;
+      spill.memory_limit = limit;
+      spill.temp_dir = dir;
+      BucketStats st;
+      const auto got = FindCandidatePairsPacked(packed, num_perm, docs, p, 50, spill, &st);
+      ASSERT_TRUE(got.ok()) << got.status();
+      EXPECT_EQ(*got, *want) << "limit " << limit << ", " << threads << " threads";
+      EXPECT_EQ(st.buckets, in_memory.buckets);
+      EXPECT_EQ(st.largest_bucket, in_memory.largest_bucket);
+      EXPECT_EQ(st.oversized_buckets, in_memory.oversized_buckets);
+      EXPECT_EQ(st.pairs_not_generated, in_memory.pairs_not_generated);
+      EXPECT_EQ(st.pairs_emitted, in_memory.pairs_emitted);
+      if (limit == (uint64_t{1} << 20)) {
+        // Every band spilled: 4 runs of 12-byte records each.
+        EXPECT_EQ(st.spilled_runs, 4u * p.bands);
+        EXPECT_EQ(st.spilled_bytes, 12u * docs * p.bands);
+      } else {
+        EXPECT_EQ(st.spilled_runs, 0u);
+      }
+    }
+  }
+  ExpectEmptyAndRemove(dir);
+}
+
+TEST(LshTest, SpillToAMissingDirectoryFailsNamingIt) {
+  const size_t docs = 100000;
+  const auto sigs = RandomSignatures(docs, 8, 16, 3);
+  SpillOptions spill;
+  spill.memory_limit = uint64_t{1} << 20;
+  spill.temp_dir = "/nonexistent/neardup-spill";
+  const auto got = FindCandidatePairsPacked(Pack(sigs, 8), 8, docs, {2, 4}, 50, spill, nullptr);
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.status().message().find("/nonexistent/neardup-spill"), std::string::npos)
+      << got.status();
+  // Within the limit nothing is written, so the directory is never needed.
+  spill.memory_limit = uint64_t{64} << 20;
+  EXPECT_TRUE(
+      FindCandidatePairsPacked(Pack(sigs, 8), 8, docs, {2, 4}, 50, spill, nullptr).ok());
 }
 
 TEST(LshTest, OversizedBucketYieldsStarAndChainPairsAndIsCounted) {

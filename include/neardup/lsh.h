@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -76,6 +77,18 @@ struct BucketStats {
   uint64_t oversized_buckets = 0;    // buckets larger than max_bucket
   uint64_t pairs_not_generated = 0;  // pairs inside oversized buckets that were not emitted
   uint64_t pairs_emitted = 0;        // candidate pairs before de-duplication across bands
+  uint64_t spilled_runs = 0;         // sorted runs of band keys written to disk (band_sorter.h)
+  uint64_t spilled_bytes = 0;        // bytes written to those runs, every merge pass included
+};
+
+// How much memory the band keys may take before they go to disk. Each band being bucketed holds
+// a (key, document) record of 16 bytes per document. Bands are bucketed side by side (as many as
+// there are threads) when that many bands' records fit in `memory_limit`; otherwise one band at
+// a time, and a band whose records alone exceed the limit is sorted in chunks that fit, written
+// as sorted runs to unnamed files in `temp_dir` and merged (band_sorter.h). 0: no limit.
+struct SpillOptions {
+  uint64_t memory_limit = 0;
+  std::string temp_dir;  // "" = $TMPDIR, else /tmp
 };
 
 // Appends the candidate pairs of one bucket of `m` members, member(0) < member(1) < ... (uint32_t
@@ -117,7 +130,12 @@ std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint32_t> signatu
                                               size_t num_docs, const LshParams& params,
                                               size_t max_bucket, BucketStats* stats);
 // The same for signatures packed by PackMinHash, PackedMinHashBytes(num_perm) bytes each, back to
-// back; gives the pairs that their 32-bit form gives.
+// back; gives the pairs that their 32-bit form gives. With `spill`, the band keys stay within its
+// memory limit (see SpillOptions); the pairs are the same either way. Fails only when a spill
+// file cannot be written or read back (the message names the directory and the reason).
+absl::StatusOr<std::vector<CandidatePair>> FindCandidatePairsPacked(
+    absl::Span<const uint8_t> packed, int num_perm, size_t num_docs, const LshParams& params,
+    size_t max_bucket, const SpillOptions& spill, BucketStats* stats);
 std::vector<CandidatePair> FindCandidatePairsPacked(absl::Span<const uint8_t> packed, int num_perm,
                                                     size_t num_docs, const LshParams& params,
                                                     size_t max_bucket, BucketStats* stats);

@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -119,13 +120,17 @@ struct CandidateStats {
 
 struct CandidateLimits {
   size_t max_bucket = 1000;
-  uint64_t memory_limit_bytes = uint64_t{2} << 30;  // exact join budget
+  // minhash: the band keys' budget (lsh.h SpillOptions: beyond it they are sorted on disk);
+  // exact: the join's (beyond it the run fails).
+  uint64_t memory_limit_bytes = uint64_t{2} << 30;
+  std::string temp_dir;  // minhash spill files; "" = $TMPDIR, else /tmp
 };
 
 // Candidate pairs of slots from every field the mode may need (union, sorted, unique): the body
 // unless the mode is `title`; the title for `title` and `either`, and for `auto` only when some
-// titled document has no body (other pairs must pass on the body anyway). Fails only
-// for the exact engine, when the join would exceed the memory limit (ResourceExhausted).
+// titled document has no body (other pairs must pass on the body anyway). Fails for the exact
+// engine when the join would exceed the memory limit (ResourceExhausted), and for minhash when
+// band keys spilled to disk cannot be written or read back.
 absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
                                                                const FieldRule& title,
                                                                const FieldRule& body,

@@ -41,8 +41,12 @@ struct PipelineOptions {
   MatchMode match = MatchMode::kAuto;
   int max_hamming = 3;                    // simhash: pairs within this many bits, 0..8
   SimHashWeight simhash_weight = SimHashWeight::kTf;
-  // exact: the all-pairs join fails with a clear message rather than use more memory than this.
+  // minhash: LSH band keys beyond this go to sorted runs on disk, in temp_dir (lsh.h
+  // SpillOptions); exact: the all-pairs join fails with a clear message rather than use more
+  // memory than this.
   uint64_t memory_limit = uint64_t{2} << 30;
+  std::string temp_dir;  // spill files; "" = $TMPDIR, else /tmp
+
   // Body (text) field: shingles, threshold and LSH banding.
   ShingleSpec shingle;                    // default char:5
   double threshold = 0.8;                 // Jaccard threshold, in (0, 1]

@@ -7,7 +7,7 @@
 //               "dropped", "utf8_repairs"}
 //     read = documents + bad; documents = kept + dropped (kept = clusters)
 //   "candidates": {"pairs", "verified_edges", "buckets", "largest_bucket", "oversized_buckets",
-//                  "pairs_not_generated"}
+//                  "pairs_not_generated", "spilled_runs", "spilled_bytes"}
 //   "clusters": {"total", "singletons", "multi", "largest"}
 //   "parameters": {"algorithm", "threshold", "num_perm", "bands", "rows", "shingle",
 //                  "shingle_seed", "minhash_seed", "normalize", "verify", "max_bucket", "keep",

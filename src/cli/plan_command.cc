@@ -307,7 +307,9 @@ MemoryPlan PlanMemory(const PipelineOptions& o, const Corpus& c, int threads, in
   const double larger = std::max(nt, nb);
   double buckets = 0;
   switch (o.algo) {
-    case Algorithm::kMinHash: buckets = bands_at_once * larger * 16; break;
+    case Algorithm::kMinHash:  // beyond --memory-limit, sorted in runs on disk (lsh.h)
+      buckets = std::min(bands_at_once * larger * 16, static_cast<double>(o.memory_limit));
+      break;
     case Algorithm::kSimHash: buckets = larger * 16; break;
     case Algorithm::kExact:
       buckets = 40 * std::max(nt * c.title_shingles, nb * c.body_shingles);
@@ -316,12 +318,11 @@ MemoryPlan PlanMemory(const PipelineOptions& o, const Corpus& c, int threads, in
   const double pairs = 2 * 8 * kCandidatesPerDocument * n;
   m.candidates = {{"per-document state", per_doc},
                   {"title and body sketches", title_sketch + body_sketch},
-                  {o.algo == Algorithm::kExact ? "all-pairs join (40 bytes a shingle)"
-                                               : absl::StrFormat("buckets being sorted (%s)",
-                                                                 o.algo == Algorithm::kMinHash
-                                                                     ? absl::StrCat(bands_at_once,
-                                                                                    " bands at once")
-                                                                     : "one table at a time"),
+                  {o.algo == Algorithm::kExact ? std::string("all-pairs join (40 bytes a shingle)")
+                   : o.algo == Algorithm::kMinHash
+                       ? absl::StrFormat("buckets being sorted (%d band%s at once)", bands_at_once,
+                                         bands_at_once == 1 ? "" : "s")
+                       : std::string("buckets being sorted (one table at a time)"),
                    buckets},
                   {absl::StrFormat("candidate pairs (%.0f a document assumed, 16 bytes)",
                                    kCandidatesPerDocument),
@@ -454,7 +455,15 @@ int Run(PlanFlags& flags) {
         body_t, title_t, Bytes(static_cast<double>(o.memory_limit)));
   }
 
-  const int bands_at_once = std::min(threads, std::max(body.bands, title.bands));
+  int bands_at_once = std::min(threads, std::max(body.bands, title.bands));
+  // lsh.h SpillOptions: bands side by side only while that many bands' keys fit the limit; a
+  // band that alone does not fit is sorted in runs on disk.
+  const double band_bytes =
+      16 * c.documents * std::max(c.title_share, c.body_share);
+  const double limit = static_cast<double>(o.memory_limit);
+  const bool minhash = o.algo == Algorithm::kMinHash;
+  if (minhash && band_bytes * bands_at_once > limit) bands_at_once = 1;
+  const bool spills = minhash && band_bytes > limit;
   const MemoryPlan m = PlanMemory(o, c, threads, bands_at_once);
   std::cout << "\nMemory (a model of the run's arrays; the peak is the larger stage)\n";
   auto stage = [&](const char* name, const std::vector<MemoryLine>& lines, double total) {
@@ -485,8 +494,15 @@ int Run(PlanFlags& flags) {
       "  dedup -o and --dropped: %s together (every record is kept or dropped, as read); "
       "--dropped-map at most %s\n",
       Bytes(c.bytes), Bytes(cluster_file));
+  if (spills) {
+    std::cout << absl::StrFormat(
+        "  band keys: %s a band, more than --memory-limit %s: sorted in runs of 12-byte records "
+        "on disk (--temp-dir, else $TMPDIR), one band at a time, about %s\n",
+        Bytes(band_bytes), Bytes(limit), Bytes(band_bytes * 12 / 16));
+  }
   std::cout << "  outputs are written beside their targets and renamed: no other temporary "
-               "space, except standard input, spooled to $TMPDIR when read twice\n";
+               "space, except standard input, spooled to $TMPDIR when read twice, and band "
+               "keys beyond --memory-limit\n";
 
   std::cout << "\nTime\n";
   double seconds;

@@ -120,9 +120,13 @@ void RunFlags::Add(CLI::App* app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"tf", "binary"}));
   app->add_option("--memory-limit", memory_limit,
-                  "exact: refuse (with a clear message) a join that needs more memory than "
-                  "this, e.g. 512M, 4G")
+                  "minhash: LSH band keys (16 bytes a document per band) that do not fit in "
+                  "this are sorted in runs on disk, in --temp-dir, and merged; exact: refuse "
+                  "(with a clear message) a join that needs more memory than this. E.g. 512M, 4G")
       ->capture_default_str();
+  app->add_option("--temp-dir", options.temp_dir,
+                  "Directory for spilled band keys (unnamed files, gone when the run ends; 12 "
+                  "bytes a document per band being sorted). Default: $TMPDIR, else /tmp");
   app->add_option("--match", match,
                   "How title and body decide a pair: auto (every field both documents have "
                   "must pass), title, body, both, either")
