@@ -117,6 +117,15 @@ void BM_NormalizeKoreanArticle(benchmark::State& state) {
 }
 BENCHMARK(BM_NormalizeKoreanArticle);
 
+// Help pages in Korean and English, one raw line a body: many lines go through boilerplate
+// removal, aliases and punctuation.
+void BM_NormalizeMixedBodies(benchmark::State& state) {
+  static const std::vector<std::string> docs =
+      ReadLines("../shared/data/libreoffice-help-ko/docs.jsonl", 1000);
+  RunNormalize(state, docs);
+}
+BENCHMARK(BM_NormalizeMixedBodies);
+
 void BM_ShingleChar5(benchmark::State& state) {
   std::string text;
   Normalizer().Normalize(ReadFile("../shared/seed/000_57a18ff3c3e87f81.txt"), &text);

@@ -8,6 +8,10 @@
 
 #include <utf8proc.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "neardup/normalize.h"
@@ -85,14 +89,6 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
          std::memcmp(s.data() + s.size() - suffix.size(), suffix.data(), suffix.size()) == 0;
 }
 
-// Position of `needle` in `hay` or npos. glibc's memmem skips ahead by a shift table, which beats
-// find()'s memchr-then-memcmp on Korean needles whose lead byte (EB, EC) is everywhere.
-size_t Find(std::string_view hay, std::string_view needle, size_t from = 0) {
-  if (from > hay.size()) return std::string_view::npos;
-  const void* p = memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
-  return p ? static_cast<size_t>(static_cast<const char*>(p) - hay.data()) : std::string_view::npos;
-}
-
 std::string_view TrimAscii(std::string_view s) {
   while (!s.empty() && IsAsciiSpace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && IsAsciiSpace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -165,9 +161,36 @@ struct NewsRules::AliasIndex {
     if (c < 0x10000) return (bmp[c >> 6] >> (c & 63)) & 1;
     return by_first.contains(c);
   }
+
+  // The first code point start at or after `pos` in valid UTF-8 `s` at which a key may start
+  // (`lead` lets it through and, for a three-byte code point, so does `bmp`), or `size`. A
+  // three-byte code point (Hangul, Hanja) is looked up without decoding it: its `bmp` word is
+  // given by the lead and second byte, its bit by the third.
+  size_t NextCandidate(const unsigned char* s, size_t pos, size_t size) const {
+    const unsigned char* p = s + pos;
+    const unsigned char* const end = s + size;
+    const uint64_t* const words = bmp.data();
+    while (end - p >= 3) {
+      const unsigned b = p[0];
+      if ((b & 0xF0) == 0xE0) {
+        const uint64_t word = words[((b & 0x0Fu) << 6) | (p[1] & 0x3Fu)];
+        if ((word >> (p[2] & 0x3Fu)) & 1) break;
+        p += 3;
+      } else if (lead[b]) {
+        break;
+      } else {
+        p += CodePointLength(static_cast<unsigned char>(b));
+      }
+    }
+    // The last two bytes (or a candidate): the general path decides.
+    while (p < end && !lead[*p]) p += CodePointLength(*p);
+    return p < end ? static_cast<size_t>(p - s) : size;
+  }
 };
 
-NewsRules::NewsRules() : alias_index_(std::make_shared<AliasIndex>()) {}
+NewsRules::NewsRules() : alias_index_(std::make_shared<AliasIndex>()) {
+  RebuildBoilerplateIndex();
+}
 
 NewsRules NewsRules::Defaults() {
   static const NewsRules* const defaults = [] {
@@ -371,6 +394,7 @@ void NewsRules::AddCreditWord(std::string_view word) {
   // Longest first, so that "ap연합뉴스" wins over "연합뉴스".
   std::stable_sort(credit_words_.begin(), credit_words_.end(),
                    [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  RebuildBoilerplateIndex();
 }
 
 void NewsRules::AddNoticeMarker(std::string_view marker) {
@@ -393,6 +417,7 @@ void NewsRules::AddNoticeMarker(std::string_view marker) {
     }
     group->second.push_back(notice_markers_.size());
     notice_markers_.push_back(std::move(m));
+    RebuildBoilerplateIndex();
   }
 }
 
@@ -483,8 +508,11 @@ size_t NewsRules::ApplyAliases(std::string_view text, std::string* out) const {
   out->clear();
   out->reserve(text.size() + 16);
   size_t copied = 0, replaced = 0;
+  const auto* const bytes = reinterpret_cast<const unsigned char*>(text.data());
   for (size_t pos = 0; pos < text.size();) {
-    const unsigned char b = static_cast<unsigned char>(text[pos]);
+    pos = index.NextCandidate(bytes, pos, text.size());
+    if (pos == text.size()) break;
+    const unsigned char b = bytes[pos];
     if (!index.lead[b]) {
       pos += CodePointLength(b);
       continue;
@@ -660,6 +688,103 @@ size_t DatelineEnd(std::string_view s, size_t pos, size_t end) {
 
 }  // namespace
 
+// The needles of StripBoilerplate's scan: each notice group's prefix (needle g for group g), then
+// this one.
+constexpr std::string_view kPhotoCredit = "사진=";
+
+struct NewsRules::BoilerplateIndex {
+  // Every needle is found by testing two of its bytes at each position (`probe` offsets, the two
+  // after the first where it is long enough: the lead byte of a Hangul syllable says little),
+  // then comparing it whole.
+  struct Needle {
+    std::string text;
+    size_t probe0, probe1;
+  };
+  std::vector<Needle> needles;
+  size_t photo = 0;  // index of kPhotoCredit in `needles`
+  // credit_by_last[b]: indices into credit_words_ of the words whose last byte is b, in the
+  // order of credit_words_ (longest first), so the first match in a bucket is the first overall.
+  std::array<std::vector<uint32_t>, 256> credit_by_last;
+};
+
+void NewsRules::RebuildBoilerplateIndex() {
+  auto index = std::make_shared<BoilerplateIndex>();
+  const auto add = [&](std::string_view text) {
+    const size_t n = text.size();
+    const size_t p0 = n >= 3 ? 1 : 0, p1 = n >= 3 ? 2 : n - 1;
+    index->needles.push_back({std::string(text), p0, p1});
+    return index->needles.size() - 1;
+  };
+  for (const auto& group : notice_groups_) add(group.first);
+  index->photo = add(kPhotoCredit);
+  for (size_t i = 0; i < credit_words_.size(); ++i) {
+    const unsigned char last = static_cast<unsigned char>(credit_words_[i].back());
+    index->credit_by_last[last].push_back(static_cast<uint32_t>(i));
+  }
+  boilerplate_index_ = std::move(index);
+}
+
+namespace {
+
+struct NeedleHit {
+  size_t pos;     // byte offset in the text
+  size_t needle;  // index into BoilerplateIndex::needles
+};
+using NeedleHits = absl::InlinedVector<NeedleHit, 16>;
+
+// Appends to `*hits` every occurrence of every needle in `s` (overlapping ones too), by position
+// and, at one position, by needle. Needles are short and occurrences rare: blocks of 16 positions
+// are tested for the two probe bytes of every needle at once, and only positions that pass are
+// compared.
+template <typename Needles>
+void FindNeedles(std::string_view s, const Needles& needles, NeedleHits* hits) {
+  const auto* const p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  const auto check = [&](size_t i) {
+    for (size_t k = 0; k < needles.size(); ++k) {
+      const std::string& t = needles[k].text;
+      if (t.size() <= n - i && p[i] == static_cast<unsigned char>(t[0]) &&
+          std::memcmp(p + i, t.data(), t.size()) == 0) {
+        hits->push_back({i, k});
+      }
+    }
+  };
+  size_t i = 0;
+#if defined(__SSE2__)
+  constexpr size_t kMaxProbe = 2;  // probe offsets are 0..2 (see RebuildBoilerplateIndex)
+  constexpr size_t kMaxNeedles = 16;
+  if (needles.size() <= kMaxNeedles) {
+    __m128i probe0[kMaxNeedles], probe1[kMaxNeedles];
+    size_t off0[kMaxNeedles], off1[kMaxNeedles];
+    for (size_t k = 0; k < needles.size(); ++k) {
+      const std::string& t = needles[k].text;
+      off0[k] = needles[k].probe0;
+      off1[k] = needles[k].probe1;
+      probe0[k] = _mm_set1_epi8(t[off0[k]]);
+      probe1[k] = _mm_set1_epi8(t[off1[k]]);
+    }
+    for (; n - i >= 16 + kMaxProbe; i += 16) {
+      __m128i at[kMaxProbe + 1];
+      for (size_t o = 0; o <= kMaxProbe; ++o) {
+        at[o] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + o));
+      }
+      __m128i any = _mm_setzero_si128();
+      for (size_t k = 0; k < needles.size(); ++k) {
+        any = _mm_or_si128(any, _mm_and_si128(_mm_cmpeq_epi8(at[off0[k]], probe0[k]),
+                                              _mm_cmpeq_epi8(at[off1[k]], probe1[k])));
+      }
+      for (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(any)); mask != 0;
+           mask &= mask - 1) {
+        check(i + static_cast<size_t>(__builtin_ctz(mask)));
+      }
+    }
+  }
+#endif
+  for (; i < n; ++i) check(i);
+}
+
+}  // namespace
+
 size_t NewsRules::StripBoilerplate(std::string_view s, bool collapse, std::string* out) const {
   // Output never outgrows the input: removals shrink it, and a removal or line break becomes at
   // most one space.
@@ -669,6 +794,13 @@ size_t NewsRules::StripBoilerplate(std::string_view s, bool collapse, std::strin
   size_t removals = 0;
   RangeList ranges;
   absl::InlinedVector<size_t, 8> marker_at;
+  // Notice markers and photo credits are found in one scan of the whole text; each line then
+  // looks only at the hits inside it. Lines are searched for '@' only if the text has one.
+  const BoilerplateIndex& index = *boilerplate_index_;
+  NeedleHits hits;
+  FindNeedles(s, index.needles, &hits);
+  size_t hit = 0;
+  const bool has_at = std::memchr(s.data(), '@', s.size()) != nullptr;
 
   // Appends [begin, end) of `s`. When collapsing, the input's lines are already collapsed, so
   // a part is trimmed and copied whole, and parts are joined by one space.
@@ -704,23 +836,29 @@ size_t NewsRules::StripBoilerplate(std::string_view s, bool collapse, std::strin
     ranges.Clear();
     bool drop_line = false;
 
-    // Notices: where each marker first occurs, one search per group of markers with a common
-    // prefix.
-    marker_at.assign(notice_markers_.size(), std::string_view::npos);
-    for (const auto& [prefix, members] : notice_groups_) {
-      size_t unseen = members.size();
-      for (size_t at = Find(line, prefix); at != std::string_view::npos && unseen > 0;
-           at = Find(line, prefix, at + 1)) {
-        for (const size_t i : members) {
-          if (marker_at[i] == std::string_view::npos &&
-              StartsWith(line.substr(at), notice_markers_[i])) {
-            marker_at[i] = at;
-            --unseen;
-          }
+    // The hits that start in this line: [hit, line_hits_end). One that runs past the line end
+    // is not in the line.
+    while (hit < hits.size() && hits[hit].pos < line_begin) ++hit;
+    size_t line_hits_end = hit;
+    bool notice_hit = false;
+    for (; line_hits_end < hits.size() && hits[line_hits_end].pos < line_end; ++line_hits_end) {
+      notice_hit |= hits[line_hits_end].needle < notice_groups_.size();
+    }
+
+    // Notices: where each marker first occurs in the line. Every occurrence starts with its
+    // group's prefix, and the hits come in order.
+    if (notice_hit) marker_at.assign(notice_markers_.size(), std::string_view::npos);
+    for (size_t h = hit; notice_hit && h < line_hits_end; ++h) {
+      if (hits[h].needle >= notice_groups_.size()) continue;
+      const size_t at = hits[h].pos - line_begin;
+      for (const size_t i : notice_groups_[hits[h].needle].second) {
+        if (marker_at[i] == std::string_view::npos &&
+            StartsWith(line.substr(at), notice_markers_[i])) {
+          marker_at[i] = at;
         }
       }
     }
-    for (size_t i = 0; i < notice_markers_.size(); ++i) {
+    for (size_t i = 0; notice_hit && i < notice_markers_.size(); ++i) {
       const size_t m = marker_at[i];
       if (m == std::string_view::npos) continue;
       size_t cps = 0;
@@ -747,11 +885,14 @@ size_t NewsRules::StripBoilerplate(std::string_view s, bool collapse, std::strin
       }
       if (EndsWith(t, "제공")) t = TrimAscii(t.substr(0, t.size() - std::strlen("제공")));
       bool credit = false;
-      for (const std::string& word : credit_words_) {
-        if (EndsWith(t, word)) {
-          t.remove_suffix(word.size());
-          credit = true;
-          break;
+      if (!t.empty()) {  // only the words ending in t's last byte can end t
+        for (const uint32_t w : index.credit_by_last[static_cast<unsigned char>(t.back())]) {
+          const std::string& word = credit_words_[w];
+          if (EndsWith(t, word)) {
+            t.remove_suffix(word.size());
+            credit = true;
+            break;
+          }
         }
       }
       if (credit && EndsWith(t, "사진=")) t.remove_suffix(std::strlen("사진="));
@@ -779,10 +920,13 @@ size_t NewsRules::StripBoilerplate(std::string_view s, bool collapse, std::strin
       const size_t date_end = DatelineEnd(s, t_begin, line_end);
       if (date_end > t_begin) ranges.Add(t_begin, date_end);
       // E-mail addresses.
-      if (line.find('@') != std::string_view::npos) FindEmails(s, line_begin, line_end, &ranges);
+      if (has_at && line.find('@') != std::string_view::npos) {
+        FindEmails(s, line_begin, line_end, &ranges);
+      }
       // Photo credits in brackets: (사진=...) / [사진=...].
-      for (size_t at = Find(line, "사진="); at != std::string_view::npos;
-           at = Find(line, "사진=", at + 1)) {
+      for (size_t h = hit; h < line_hits_end; ++h) {
+        if (hits[h].needle != index.photo || hits[h].pos + kPhotoCredit.size() > line_end) continue;
+        const size_t at = hits[h].pos - line_begin;
         Range r;
         if (at > 0 && (line[at - 1] == '(' || line[at - 1] == '[') &&
             EnclosingBrackets(s, line_begin, line_end, line_begin + at, 120, &r)) {

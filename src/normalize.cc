@@ -8,11 +8,16 @@
 
 #include <utf8proc.h>
 
-// Three paths, chosen per call after one validation pass:
-//   - pure ASCII: a branch-free byte loop (NFKC is the identity on ASCII);
-//   - other valid UTF-8: "simple" code points (ASCII, Hangul syllables, CJK, kana, common
-//     punctuation) are copied, and only the runs between them go through utf8proc;
-//   - invalid UTF-8: repaired into a per-thread buffer first, then as above.
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+// Three paths, chosen per call:
+//   - pure ASCII (found by one SSE2 scan): a byte map, 16 bytes at a time where no white space
+//     follows white space (NFKC is the identity on ASCII);
+//   - other UTF-8, checked as it goes: "simple" code points (ASCII, Hangul syllables, CJK, kana,
+//     common punctuation) are copied, and only the runs between them go through utf8proc;
+//   - invalid UTF-8 (found by the check): repaired into a per-thread buffer, then as above.
 // Allocation: besides growing `out`, each thread keeps a UTF-32 buffer for utf8proc and string
 // buffers for repaired or aliased input; they grow to the largest need seen and are reused.
 
@@ -21,9 +26,17 @@ namespace {
 
 constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
 
-// Length of the ASCII prefix of [p, end), eight bytes at a time.
+// Length of the ASCII prefix of [p, end), sixteen (SSE2) or eight bytes at a time.
 size_t AsciiPrefix(const unsigned char* p, const unsigned char* end) {
   const unsigned char* start = p;
+#if defined(__SSE2__)
+  while (end - p >= 16) {
+    const unsigned mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+    if (mask != 0) return static_cast<size_t>(p - start) + static_cast<size_t>(__builtin_ctz(mask));
+    p += 16;
+  }
+#endif
   while (end - p >= 8) {
     uint64_t word;
     std::memcpy(&word, p, 8);
@@ -60,6 +73,40 @@ inline int CheckSequence(const unsigned char* p, const unsigned char* end) {
     if (end - p <= i || (p[i] & 0xC0) != 0x80) return -i;
   }
   return len;
+}
+
+// Lead bytes by what CheckSequence() needs to see after them.
+struct LeadClasses {
+  enum : uint8_t { kAscii, kThree, kOther };  // kThree: E1..EC, EE, EF
+  uint8_t of[256];
+  constexpr LeadClasses() : of() {
+    for (int b = 0; b < 256; ++b) {
+      of[b] = b < 0x80 ? kAscii : (b >= 0xE1 && b <= 0xEF && b != 0xED) ? kThree : kOther;
+    }
+  }
+};
+constexpr LeadClasses kLeadClasses;
+
+// Whether [p, end) is well-formed UTF-8 (as CheckSequence() checks it). Korean and Chinese text is
+// mostly three-byte sequences whose lead (E1..EC, EE, EF) allows any continuation bytes, and
+// single ASCII bytes between them; both are handled without calling CheckSequence().
+bool IsValidUtf8(const unsigned char* p, const unsigned char* end) {
+  while (p < end) {
+    const uint8_t lead = kLeadClasses.of[*p];
+    if (lead == LeadClasses::kAscii) {
+      ++p;
+      continue;
+    }
+    // Both continuation bytes in 80..BF.
+    if (lead == LeadClasses::kThree && end - p >= 3 && ((p[1] ^ 0x80) | (p[2] ^ 0x80)) < 0x40) {
+      p += 3;
+      continue;
+    }
+    const int n = CheckSequence(p, end);
+    if (n < 0) return false;
+    p += n;
+  }
+  return true;
 }
 
 // Unicode White_Space (PropList.txt), all 25 code points.
@@ -136,6 +183,17 @@ class Emitter {
     pos_ = static_cast<size_t>(dst + n - base_);
   }
 
+  // Appends `n` bytes of code points that are known not to be white space.
+  void PutRun(const char* bytes, size_t n) {
+    char* dst = base_ + pos_;
+    if (pending_) {
+      *dst++ = pending_;
+      pending_ = 0;
+    }
+    std::memcpy(dst, bytes, n);
+    pos_ = static_cast<size_t>(dst + n - base_);
+  }
+
   void Put(char32_t c) {
     if (collapse_ && IsWhiteSpace(c)) {
       if (pos_ != 0) pending_ = pending_ == '\n' || (keep_lines_ && IsLineBreak(c)) ? '\n' : ' ';
@@ -166,6 +224,17 @@ class Emitter {
 
   void Finish() { out_->resize(pos_); }
 
+  // What one Put() or PutBytes() changes, so that it can be taken back (see NormalizeUnicode).
+  struct State {
+    size_t pos = 0;
+    char pending = 0;
+  };
+  State state() const { return {pos_, pending_}; }
+  void Restore(State s) {
+    pos_ = s.pos;
+    pending_ = s.pending;
+  }
+
  private:
   std::string* out_;
   char* base_ = nullptr;
@@ -176,44 +245,73 @@ class Emitter {
 
 };
 
-// Pure ASCII: NFKC is the identity and full case folding is A-Z -> a-z. Branch-free (white space
-// is unpredictable in prose): every byte is written, and the write position advances unless the
-// byte is white space following white space (leading white space counts as following).
+// Pure ASCII: NFKC is the identity and full case folding is A-Z -> a-z. Leading white space is
+// skipped; after that every byte is written, and the write position advances unless the byte is
+// white space following white space (branch-free: white space is unpredictable in prose). With
+// `keep_lines` a merged run keeps '\n' if any of its bytes is a line break ('\n' < ' ', so min()
+// does it). A 16-byte block in which no white space follows white space needs no merging: it is
+// mapped with SSE2 and stored whole, which is nearly every block of prose.
 void NormalizeAscii(std::string_view text, bool casefold, bool collapse, bool unify,
                     bool keep_lines, std::string* out) {
   const AsciiMap& map = kAsciiMaps[casefold][collapse][unify];
+  keep_lines &= collapse;
   out->resize(text.size());
   char* const begin = out->data();
   char* dst = begin;
-  unsigned prev_space = 1;
-  if (collapse && keep_lines) {
-    // As below, but a run of white space that holds a line break becomes '\n' (for
-    // NewsRules::StripBoilerplate, which works by line). Leading white space is skipped first,
-    // so a merged run always has its first byte at dst[-1]; '\n' < ' ' lets min() keep a break.
-    size_t i = 0;
-    while (i < text.size() && map.space[static_cast<unsigned char>(text[i])]) ++i;
-    prev_space = 0;
-    for (; i < text.size(); ++i) {
-      const unsigned char c = static_cast<unsigned char>(text[i]);
-      const unsigned is_space = map.space[c];
-      const char byte = c == '\n' || c == '\r' ? '\n' : static_cast<char>(map.byte[c]);
-      const unsigned merge = is_space & prev_space;
-      char* const slot = dst - merge;
-      *slot = merge ? std::min(*slot, byte) : byte;
-      dst = slot + 1;
-      prev_space = is_space;
-    }
-    if (prev_space) --dst;  // trailing run (dst > begin: the text has a non-space byte)
-    out->resize(static_cast<size_t>(dst - begin));
-    return;
-  }
-  for (unsigned char c : text) {
+  const auto* const src = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t size = text.size();
+  size_t i = 0;
+  while (i < size && map.space[src[i]]) ++i;
+  unsigned prev_space = 0;
+  const auto step = [&](unsigned char c) {
     const unsigned is_space = map.space[c];
-    *dst = static_cast<char>(map.byte[c]);
-    dst += 1 - (is_space & prev_space);
+    const char byte =
+        keep_lines && (c == '\n' || c == '\r') ? '\n' : static_cast<char>(map.byte[c]);
+    const unsigned merge = is_space & prev_space;
+    char* const slot = dst - merge;
+    *slot = merge ? std::min(*slot, byte) : byte;
+    dst = slot + 1;
     prev_space = is_space;
+  };
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i fold = casefold ? _mm_set1_epi8(32) : zero;
+  const __m128i ws_to = _mm_set1_epi8(' ');
+  const __m128i nl_to = keep_lines ? _mm_set1_epi8('\n') : ws_to;
+  for (; size - i >= 16; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    __m128i ws = zero;
+    if (collapse) {  // ' ' or 0x09..0x0D
+      const __m128i t = _mm_sub_epi8(v, _mm_set1_epi8(0x09));
+      ws = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+                        _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(4)), t));
+    }
+    const unsigned ws_mask = static_cast<unsigned>(_mm_movemask_epi8(ws));
+    if (ws_mask & ((ws_mask << 1) | prev_space)) {  // white space follows white space
+      for (size_t k = i; k < i + 16; ++k) step(src[k]);
+      continue;
+    }
+    const __m128i a = _mm_sub_epi8(v, _mm_set1_epi8('A'));
+    const __m128i upper = _mm_cmpeq_epi8(_mm_min_epu8(a, _mm_set1_epi8(25)), a);
+    __m128i r = _mm_add_epi8(v, _mm_and_si128(upper, fold));
+    if (unify) {
+      const __m128i q = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
+      r = _mm_or_si128(_mm_and_si128(q, _mm_set1_epi8('\'')), _mm_andnot_si128(q, r));
+    }
+    if (ws_mask != 0) {
+      const __m128i nl = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+      const __m128i to = _mm_or_si128(_mm_and_si128(nl, nl_to), _mm_andnot_si128(nl, ws_to));
+      r = _mm_or_si128(_mm_and_si128(ws, to), _mm_andnot_si128(ws, r));
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), r);  // dst + 16 <= begin + i + 16
+    dst += 16;
+    prev_space = ws_mask >> 15;
   }
-  if (prev_space && dst != begin) --dst;  // trailing run of white space
+#endif
+  for (; i < size; ++i) step(src[i]);
+  if (prev_space) --dst;  // trailing run (dst > begin: the text has a non-space byte)
   out->resize(static_cast<size_t>(dst - begin));
 }
 
@@ -267,6 +365,16 @@ inline bool IsSimple(char32_t c) {
   }
 }
 
+// Whether the three bytes at `p` are a Hangul syllable (U+AC00..U+D7A3), a simple code point.
+// Two continuation bytes and a code point in that range are also all it takes for the sequence
+// to be well formed (not overlong, not a surrogate), so it needs no other check.
+inline bool IsHangulSyllableAt(const unsigned char* p) {
+  const unsigned b0 = p[0], b1 = p[1], b2 = p[2];
+  if ((b0 & 0xF0) != 0xE0 || ((b1 ^ 0x80) | (b2 ^ 0x80)) >= 0x40) return false;
+  const char32_t c = (char32_t{b0 & 0x0Fu} << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
+  return c >= 0xAC00 && c <= 0xD7A3;
+}
+
 // Decodes the code point at `p` (valid UTF-8, non-ASCII lead) and sets `*len`.
 inline char32_t DecodeNonAscii(const unsigned char* p, size_t* len) {
   if (p[0] < 0xE0) {
@@ -314,11 +422,17 @@ void NormalizeRun(std::string_view run, utf8proc_option_t options, Scratch& scra
   for (utf8proc_ssize_t i = 0; i < n; ++i) emit.Put(static_cast<char32_t>(buf[i]));
 }
 
-// General path for valid UTF-8 that contains non-ASCII characters. Simple code points are emitted
-// one step late: a simple code point directly followed by a non-simple one joins utf8proc's run.
+// General path for valid UTF-8 that contains non-ASCII characters. Simple code points are
+// emitted as they come, but the emitter's state before the last one is kept: when a non-simple
+// code point follows it, that emission is taken back and the simple code point starts
+// utf8proc's run instead (a combining mark or jamo may compose with it). Hangul syllables, most
+// of Korean text, take a short path.
 // With `fold_copyright`, ⓒ and Ⓒ become © here, before NFKC would make them the letter c.
-void NormalizeUnicode(std::string_view text, utf8proc_option_t options, bool casefold,
-                      bool collapse, bool keep_lines, bool fold_copyright, std::string* out) {
+// With `validate`, every sequence is checked before it is used, and the function returns false
+// (leaving `*out` unspecified) at the first ill-formed one; otherwise `text` must be valid.
+bool NormalizeUnicode(std::string_view text, utf8proc_option_t options, bool casefold,
+                      bool collapse, bool keep_lines, bool fold_copyright, bool validate,
+                      std::string* out) {
   Scratch& scratch = ThreadScratch();
   const uint8_t* const lower = kAsciiMaps[casefold][false][false].byte;
   const bool transform = options != 0;  // otherwise only white space changes
@@ -328,61 +442,68 @@ void NormalizeUnicode(std::string_view text, utf8proc_option_t options, bool cas
   const auto* const base = reinterpret_cast<const unsigned char*>(text.data());
   const size_t size = text.size();
   constexpr size_t kNone = ~size_t{0};
-  size_t held = kNone, held_len = 0;  // the simple code point not yet emitted
-  size_t run_begin = kNone;           // start of the pending utf8proc run
-  const auto emit_held = [&] {
-    if (base[held] < 0x80) {
-      emit.Put(lower[base[held]]);
-    } else {
-      emit.PutBytes(text.data() + held, held_len);
-    }
+  size_t last_simple = kNone;  // start of the previous code point if it was simple and emitted
+  Emitter::State before_last;  // the emitter's state before it
+  size_t run_begin = kNone;    // start of the pending utf8proc run
+  const auto flush_run = [&](size_t pos) {
+    NormalizeRun(text.substr(run_begin, pos - run_begin), options, scratch, emit);
+    emit.Reserve(size - pos);
+    run_begin = kNone;
   };
 
   for (size_t pos = 0; pos < size;) {
-    size_t len = 1;
-    bool simple = true;
-    if (base[pos] >= 0x80) {
-      const char32_t c = DecodeNonAscii(base + pos, &len);
-      if (fold_copyright && (c == 0x24D2 || c == 0x24B8)) {
-        if (run_begin != kNone) {
-          NormalizeRun(text.substr(run_begin, pos - run_begin), options, scratch, emit);
-          emit.Reserve(size - pos);
-          run_begin = kNone;
-        } else if (held != kNone) {
-          emit_held();
-        }
-        held = kNone;
-        emit.PutBytes("\xC2\xA9", 2);  // ©
-        pos += len;
-        continue;
-      }
-      simple = !transform || IsSimple(c);
-      if (simple && collapse && IsWhiteSpace(c)) simple = false;  // e.g. U+3000 when NFKC is off
+    const unsigned char b = base[pos];
+    if (b < 0x80) {
+      if (run_begin != kNone) flush_run(pos);
+      before_last = emit.state();
+      emit.Put(lower[b]);
+      last_simple = pos++;
+      continue;
     }
+    if (run_begin == kNone && size - pos >= 3 && IsHangulSyllableAt(base + pos)) {
+      // A run of Hangul syllables (a word) is copied at once; only its last syllable may still
+      // join a utf8proc run.
+      size_t run_end = pos + 3;
+      while (size - run_end >= 3 && IsHangulSyllableAt(base + run_end)) run_end += 3;
+      const Emitter::State before = emit.state();
+      emit.PutRun(text.data() + pos, run_end - pos);
+      before_last = run_end - pos == 3 ? before : Emitter::State{emit.state().pos - 3, 0};
+      last_simple = run_end - 3;
+      pos = run_end;
+      continue;
+    }
+    if (validate && CheckSequence(base + pos, base + size) < 0) return false;
+    size_t len;
+    const char32_t c = DecodeNonAscii(base + pos, &len);
+    if (fold_copyright && (c == 0x24D2 || c == 0x24B8)) {
+      if (run_begin != kNone) flush_run(pos);
+      last_simple = kNone;
+      emit.PutBytes("\xC2\xA9", 2);  // ©
+      pos += len;
+      continue;
+    }
+    bool simple = !transform || IsSimple(c);
+    if (simple && collapse && IsWhiteSpace(c)) simple = false;  // e.g. U+3000 when NFKC is off
     if (simple) {
-      if (run_begin != kNone) {
-        NormalizeRun(text.substr(run_begin, pos - run_begin), options, scratch, emit);
-        emit.Reserve(size - pos);
-        run_begin = kNone;
-      } else if (held != kNone) {
-        emit_held();
-      }
-      held = pos;
-      held_len = len;
+      if (run_begin != kNone) flush_run(pos);
+      before_last = emit.state();
+      emit.PutBytes(text.data() + pos, len);
+      last_simple = pos;
     } else if (run_begin == kNone) {
-      run_begin = held != kNone ? held : pos;
-      held = kNone;
+      if (last_simple != kNone) {
+        emit.Restore(before_last);
+        run_begin = last_simple;
+      } else {
+        run_begin = pos;
+      }
+      last_simple = kNone;
     }
     pos += len;
   }
-  if (run_begin != kNone) {
-    NormalizeRun(text.substr(run_begin), options, scratch, emit);
-  } else if (held != kNone) {
-    emit_held();
-  }
+  if (run_begin != kNone) flush_run(size);
   emit.Finish();
+  return true;
 }
-
 
 // --- Punctuation unification (step 4) -----------------------------------------------------------
 
@@ -424,14 +545,32 @@ Punct ClassifyPunct(char32_t c) {
 
 // Bytes that can start a code point ClassifyPunct() does not map to kNone (the apostrophe maps to
 // itself and is left out). Continuation bytes are never set, so a byte-wise scan is safe.
+constexpr unsigned char kPunctLeadBytes[] = {'"', '`', '.', 0xC2, 0xCE, 0xE1, 0xE2, 0xE3, 0xEF};
 struct PunctLeads {
   bool lead[256];
   constexpr PunctLeads() : lead() {
-    for (unsigned char b : {'"', '`', '.'}) lead[b] = true;
-    for (int b : {0xC2, 0xCE, 0xE1, 0xE2, 0xE3, 0xEF}) lead[b] = true;
+    for (unsigned char b : kPunctLeadBytes) lead[b] = true;
   }
 };
 constexpr PunctLeads kPunctLeads;
+
+// The first position at or after `pos` whose byte kPunctLeads marks, or `size`. Korean text has
+// none for long stretches (its lead bytes are EA..ED), so blocks of 16 are tested at once.
+inline size_t NextPunctLead(const unsigned char* s, size_t pos, size_t size) {
+#if defined(__SSE2__)
+  for (; size - pos >= 16; pos += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + pos));
+    __m128i hit = _mm_setzero_si128();
+    for (unsigned char b : kPunctLeadBytes) {
+      hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(b))));
+    }
+    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    if (mask != 0) return pos + static_cast<size_t>(__builtin_ctz(mask));
+  }
+#endif
+  while (pos < size && !kPunctLeads.lead[s[pos]]) ++pos;
+  return pos;
+}
 
 inline Punct PunctAt(std::string_view s, size_t pos, size_t* len) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + pos;
@@ -448,8 +587,13 @@ bool UnifyPunctuation(std::string_view text, std::string* out) {
   out->clear();
   size_t copied = 0;
   bool changed = false;
+  const auto* const bytes = reinterpret_cast<const unsigned char*>(text.data());
   for (size_t pos = 0; pos < text.size();) {
-    if (!kPunctLeads.lead[static_cast<unsigned char>(text[pos])]) {
+    pos = NextPunctLead(bytes, pos, text.size());
+    if (pos == text.size()) break;
+    // A lone '.' (not followed by another dot, which is never ASCII except '.') stays as it is.
+    if (bytes[pos] == '.' && (pos + 1 == text.size() || (bytes[pos + 1] < 0x80 &&
+                                                          bytes[pos + 1] != '.'))) {
       ++pos;
       continue;
     }
@@ -544,30 +688,21 @@ size_t Normalizer::Normalize(std::string_view text, TextField field, std::string
     text = scratch.alias;
   }
 
-  // Classify the input in one pass: pure ASCII, valid UTF-8, or in need of repair.
+  // Pure ASCII takes its own path. Other text is checked as it is normalized; if it turns out
+  // to be ill-formed, it is repaired and normalized again.
   const auto* const start = reinterpret_cast<const unsigned char*>(text.data());
   const auto* const end = start + text.size();
   const auto* p = start + AsciiPrefix(start, end);
   const bool ascii = p == end;
-  bool valid = true;
-  while (p < end) {
-    const int n = CheckSequence(p, end);
-    if (n < 0) {
-      valid = false;
-      break;
-    }
-    p += n;
-    p += AsciiPrefix(p, end);
-  }
   size_t replaced = 0;
-  if (!valid) {
-    replaced = RepairUtf8(text, &scratch.repaired);
-    text = scratch.repaired;
-  }
 
   if (!options_.enabled) {
-    if (valid) out->assign(text);
-    else out->swap(scratch.repaired);  // leaves the scratch with `out`'s old buffer
+    if (IsValidUtf8(p, end)) {
+      out->assign(text);
+    } else {
+      replaced = RepairUtf8(text, &scratch.repaired);
+      out->swap(scratch.repaired);  // leaves the scratch with `out`'s old buffer
+    }
     return replaced;
   }
 
@@ -587,8 +722,13 @@ size_t Normalizer::Normalize(std::string_view text, TextField field, std::string
     int options = 0;
     if (options_.nfkc) options |= UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
     if (options_.casefold) options |= UTF8PROC_CASEFOLD;
-    NormalizeUnicode(text, static_cast<utf8proc_option_t>(options), options_.casefold, collapse,
-                     boilerplate, unify, out);
+    if (!NormalizeUnicode(text, static_cast<utf8proc_option_t>(options), options_.casefold,
+                          collapse, boilerplate, unify, /*validate=*/true, out)) {
+      replaced = RepairUtf8(text, &scratch.repaired);
+      text = scratch.repaired;
+      NormalizeUnicode(text, static_cast<utf8proc_option_t>(options), options_.casefold, collapse,
+                       boilerplate, unify, /*validate=*/false, out);
+    }
     if (unify && UnifyPunctuation(*out, &scratch.stage)) out->swap(scratch.stage);
   }
 

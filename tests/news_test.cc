@@ -5,7 +5,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <algorithm>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -377,6 +379,202 @@ TEST(NewsJaccardTest, SeedBoardPairs) {
     std::printf("  %s\n  %s\n", Title(titles.at(p.a)).c_str(), Title(titles.at(p.b)).c_str());
     EXPECT_GE(j3, p.min3) << p.a << " vs " << p.b;
     EXPECT_LE(j3, p.max3) << p.a << " vs " << p.b;
+  }
+}
+
+
+// --- Fast paths against straightforward references ------------------------------------------
+// StripBoilerplate finds notice markers and photo credits in one scan of the whole text (16 bytes
+// at a time, then a scalar tail), ApplyAliases skips code points that cannot start a key, and
+// credit words are looked up by their last byte. These tests put the patterns at every offset
+// around the 16-byte blocks, at both ends of the text and across line breaks.
+
+// `n` bytes of filler that holds no marker, credit word, '=' or bracket: Hangul, ASCII letters
+// and single spaces, never starting or ending with a space.
+std::string Filler(size_t n) {
+  static const std::string kPattern = "가나다 abc 라마 xyz 바사아 ";
+  std::string out;
+  while (out.size() < n) out += kPattern;
+  out.resize(n);
+  while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+  while (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// Collapsed parts joined by single spaces, empty parts left out (what collapse mode produces).
+std::string Join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& p : parts) {
+    if (p.empty()) continue;
+    if (!out.empty()) out += ' ';
+    out += p;
+  }
+  return out;
+}
+
+TEST(NewsFastPathTest, EmptyTextsStayEmpty) {
+  const NewsRules rules = NewsRules::Defaults();
+  std::string out = "stale";
+  EXPECT_EQ(rules.StripBoilerplate("", true, &out), 0u);
+  EXPECT_EQ(out, "");
+  out = "stale";
+  EXPECT_EQ(rules.StripBoilerplate("", false, &out), 0u);
+  EXPECT_EQ(out, "");
+  out = "stale";
+  EXPECT_EQ(rules.ApplyAliases("", &out), 0u);
+  EXPECT_EQ(out, "");
+  for (TextField field : {TextField::kTitle, TextField::kBody}) {
+    for (const char* text : {"", " ", "\n", "\r\n \t", "\xE3\x80\x80"}) {
+      out = "stale";
+      Normalizer().Normalize(text, field, &out);
+      EXPECT_EQ(out, "") << text;
+    }
+  }
+}
+
+TEST(NewsFastPathTest, NoticeLinesGoAtEveryOffsetAndAtBothEnds) {
+  const NewsRules rules = NewsRules::Defaults();
+  std::string out;
+  for (const std::string& marker : rules.notice_markers()) {
+    for (size_t k = 0; k <= 70; ++k) {
+      const std::string before = Filler(k), after = Filler(70 - k);
+      // A line of its own, in the middle, first and last.
+      const std::string notice = Filler(k % 7) + marker + Filler(k % 5);
+      rules.StripBoilerplate(before + "\n" + notice + "\n" + after, true, &out);
+      EXPECT_EQ(out, Join({before, after})) << marker << " at " << k;
+      rules.StripBoilerplate(notice + "\n" + after, true, &out);
+      EXPECT_EQ(out, after) << marker << " at " << k;
+      rules.StripBoilerplate(before + "\n" + notice, true, &out);
+      EXPECT_EQ(out, before) << marker << " at " << k;
+      rules.StripBoilerplate(notice, true, &out);
+      EXPECT_EQ(out, "") << marker << " at " << k;
+      // Without collapse the dropped line leaves its line break.
+      rules.StripBoilerplate(before + "\n" + notice + "\r\n" + after, false, &out);
+      EXPECT_EQ(out, before + "\n\r\n" + after) << marker << " at " << k;
+      // Cut by a line break, a marker is no marker.
+      if (marker.size() > 3) {
+        const std::string cut = before + marker.substr(0, 3) + "\n" + marker.substr(3) + after;
+        rules.StripBoilerplate(cut, true, &out);
+        EXPECT_EQ(out, Join({before + marker.substr(0, 3), marker.substr(3) + after}))
+            << marker << " at " << k;
+        // Cut by the end of the text, too.
+        const std::string tail = before + marker.substr(0, marker.size() - 1);
+        rules.StripBoilerplate(tail, true, &out);
+        EXPECT_EQ(out, tail) << marker << " at " << k;
+      }
+    }
+  }
+}
+
+TEST(NewsFastPathTest, NoticeInALongLineTakesOnlyItsBrackets) {
+  const NewsRules rules = NewsRules::Defaults();
+  std::string out;
+  for (size_t k = 0; k <= 40; ++k) {
+    // Over 200 code points: the line stays, without the bracketed notice.
+    const std::string before = Filler(600 + k), after = Filler(640 - k);
+    rules.StripBoilerplate(before + " <무단 전재 금지> " + after, true, &out);
+    EXPECT_EQ(out, Join({before, after})) << k;
+    rules.StripBoilerplate(before + "(ⓒ" + after.substr(0, 6) + ")", true, &out);
+    EXPECT_EQ(out, before + "(ⓒ" + after.substr(0, 6) + ")") << k;  // ⓒ is not ©
+    rules.StripBoilerplate(before + "(©" + after.substr(0, 6) + ")", true, &out);
+    EXPECT_EQ(out, before) << k;
+  }
+}
+
+TEST(NewsFastPathTest, PhotoCreditsGoAtEveryOffset) {
+  const NewsRules rules = NewsRules::Defaults();
+  std::string out;
+  for (size_t k = 0; k <= 70; ++k) {
+    const std::string before = Filler(k), after = Filler(70 - k);
+    for (const char* credit : {"(사진=연합뉴스)", "[사진=독자 제공]"}) {
+      rules.StripBoilerplate(Join({before, credit, after}), true, &out);
+      EXPECT_EQ(out, Join({before, after})) << credit << " at " << k;
+      rules.StripBoilerplate(Join({before, credit}), true, &out);
+      EXPECT_EQ(out, before) << credit << " at " << k;
+    }
+    // Without a bracket before it, or cut by the text's end, it stays.
+    for (const std::string text : {Join({before, "사진=연합뉴스", after}), Join({before, "(사진"}),
+                                   Join({before, "(사진="}), Join({before, "(사진=" + after})}) {
+      rules.StripBoilerplate(text, true, &out);
+      EXPECT_EQ(out, text) << k;
+    }
+  }
+}
+
+TEST(NewsFastPathTest, EveryCreditWordEndsACaption) {
+  // The reference: the first credit word, in credit_words() order, that ends the line.
+  const NewsRules rules = NewsRules::Defaults();
+  std::string out;
+  const std::string sentence = "대통령이 답하고 있다.";
+  for (const std::string& word : rules.credit_words()) {
+    const std::string expected_kept = sentence;
+    for (const std::string text :
+         {sentence + " " + word, sentence + " " + word + " 제공", sentence + " (" + word + ")",
+          sentence + " [사진=" + word + "]"}) {
+      rules.StripBoilerplate(text, true, &out);
+      EXPECT_EQ(out, expected_kept) << text;
+    }
+    rules.StripBoilerplate(Filler(20) + "\n" + word + "\n" + Filler(9), true, &out);
+    EXPECT_EQ(out, Join({Filler(20), Filler(9)})) << word;
+    // Not after a sentence end, or glued to the word before: kept.
+    for (const std::string text : {"가나라 " + word, "다." + word}) {  // (다 ends a sentence)
+      bool longer_word_ends_it = false;
+      for (const std::string& other : rules.credit_words()) {
+        longer_word_ends_it |= other.size() > word.size() && text.size() >= other.size() &&
+                               text.compare(text.size() - other.size(), other.size(), other) == 0;
+      }
+      if (longer_word_ends_it) continue;
+      rules.StripBoilerplate(text, true, &out);
+      EXPECT_EQ(out, text) << text;
+    }
+  }
+}
+
+// Straightforward alias replacement: at each code point, the longest key that starts there (a
+// key of several code points only at a token start), else the code point itself. The test
+// alphabet's only non-word characters are ' ' and ','.
+std::string ReferenceAliases(const NewsRules& rules, std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> keys = rules.aliases();
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  std::string out;
+  size_t pos = 0;
+  bool token_start = true;
+  while (pos < text.size()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data()) + pos;
+    const size_t len = p[0] < 0x80 ? 1 : p[0] < 0xE0 ? 2 : p[0] < 0xF0 ? 3 : 4;
+    const std::pair<std::string, std::string>* match = nullptr;
+    for (const auto& key : keys) {
+      if (text.substr(pos, key.first.size()) != key.first) continue;
+      if (key.first.size() > len && !token_start) continue;
+      match = &key;
+      break;
+    }
+    const size_t taken = match ? match->first.size() : len;
+    out += match ? match->second : std::string(text.substr(pos, len));
+    // A replaced key ends in a word character (every key of this alphabet does).
+    token_start = !match && (text[pos] == ' ' || text[pos] == ',');
+    pos += taken;
+  }
+  return out;
+}
+
+TEST(NewsFastPathTest, AliasesMatchAStraightforwardMatcherOnRandomText) {
+  const NewsRules rules = NewsRules::Defaults();
+  const std::vector<std::string> pieces = {
+      "尹", "李", "美", "文", "金", "윤석열", "윤석", "윤", "이재명", "이재", "이", "문재인",
+      "한동훈", "한", "가", "나", "힣", "a", "Z", "7", " ", ",", "\u3400", "\u4E00", "é",
+      "\U00020000"};
+  std::mt19937 rng(7);
+  std::string out;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    for (int n = static_cast<int>(rng() % 60); n > 0; --n) text += pieces[rng() % pieces.size()];
+    const size_t replaced = rules.ApplyAliases(text, &out);
+    ASSERT_EQ(out, ReferenceAliases(rules, text)) << text;
+    EXPECT_EQ(replaced > 0, out != text || text.find("李") != std::string::npos ||
+                                text.find("伊") != std::string::npos || replaced > 0);
   }
 }
 

@@ -107,8 +107,12 @@ class NewsRules {
 
  private:
   struct AliasIndex;  // alias lookup by first code point, rebuilt by every Add
+  // What StripBoilerplate scans for in one pass (notice group prefixes and "사진=") and the
+  // credit words by last byte; rebuilt by AddCreditWord and AddNoticeMarker.
+  struct BoilerplateIndex;
 
   void RebuildAliasIndex();
+  void RebuildBoilerplateIndex();
 
   std::vector<std::string> tags_;  // canonical: no spaces
   std::vector<std::pair<std::string, std::string>> aliases_;
@@ -119,6 +123,7 @@ class NewsRules {
   std::vector<std::pair<std::string, std::vector<size_t>>> notice_groups_;
   absl::flat_hash_map<std::string, size_t> tag_set_;    // canonical tag -> index in tags_
   std::shared_ptr<const AliasIndex> alias_index_;       // immutable once built, shared by copies
+  std::shared_ptr<const BoilerplateIndex> boilerplate_index_;  // likewise
 };
 
 namespace internal {
