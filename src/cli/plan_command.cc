@@ -34,11 +34,11 @@ namespace {
 // times kThreadEfficiency. The split between the two terms was fitted at 1 thread on `neardup
 // synth` corpora of 20,000 documents of 300 bytes and 100,000 of 2,000 bytes; both were then
 // scaled to the idle machine's `scripts/bench` run at 1M documents of 2,000 bytes (2,167 MB:
-// 32.0 s at 1 thread, 16.7 s at 2, i.e. 1.92x, after one-permutation MinHash and 16-bit
-// signatures). --speed replaces the model by a throughput of your own.
-constexpr double kMicrosPerDocument = 10.0;
-constexpr double kNanosPerByte = 10.2;
-constexpr double kThreadEfficiency = 0.96;
+// 24.3 s at 1 thread, 12.5 s at 2, i.e. 1.95x, after the faster normalization and 12-bit
+// signatures; earlier 32.0 s and 16.7 s). --speed replaces the model by a throughput of your own.
+constexpr double kMicrosPerDocument = 7.6;
+constexpr double kNanosPerByte = 7.7;
+constexpr double kThreadEfficiency = 0.975;
 
 // Memory that does not grow with the corpus: the binary, oneTBB, the allocator's arenas, the
 // normalization tables (measured: peak RSS of a run on a 21-record file, 11 MiB).
@@ -518,7 +518,7 @@ int Run(PlanFlags& flags) {
         threads == 1 ? "" : "s", Count(seconds > 0 ? c.documents / seconds : 0),
         seconds > 0 ? c.bytes / 1e6 / seconds : 0.0);
     std::cout << absl::StrFormat(
-        "  model: %.0f us a document + %.1f ns a byte per thread, %.2f efficiency per added "
+        "  model: %.1f us a document + %.1f ns a byte per thread, %.3g efficiency per added "
         "thread, measured for minhash on a shared 2-core machine; --speed MB/s for your own\n",
         kMicrosPerDocument, kNanosPerByte, kThreadEfficiency);
   }
@@ -560,7 +560,7 @@ CLI::App* AddPlanCommand(CLI::App* app, std::function<int()>* run) {
       "band being sorted (resident bytes, as --stats peak_memory_bytes counts them)\n"
       "  Disk        inputs, the cluster file (about %.0f bytes + 2 ids a line), dedup outputs "
       "(the input's size)\n"
-      "  Time        %.0f us a document + %.1f ns a byte per thread, %.2f efficiency per thread "
+      "  Time        %.1f us a document + %.1f ns a byte per thread, %.3g efficiency per thread "
       "(minhash, measured on a shared 2-core machine); or the corpus at --speed MB/s\n"
       "Without INPUT: --documents and/or --bytes, every document with a title and a body.\n",
       kLshRecallMargin, kLshMinRecall, kStoredMinHashBits / 8.0, kBatchFactor, Bytes(static_cast<double>(kBaselineBytes)),
