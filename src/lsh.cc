@@ -68,7 +68,17 @@ uint64_t PackedBandKey(const uint8_t* packed, int band, int rows) {
   const int begin = band * rows;
   uint16_t low[kMaxRows];
   const int n = std::min(rows, static_cast<int>(kMaxRows));
-  for (int i = 0; i < n; ++i) low[i] = PackedMinHashEntry(packed, begin + i);
+  // Two entries per three-byte group (minhash.h): an odd first entry alone, then whole groups.
+  int k = 0, i = begin;
+  if ((i & 1) != 0 && k < n) low[k++] = PackedMinHashEntry(packed, i++);
+  const uint8_t* g = packed + static_cast<size_t>(i / 2) * 3;
+  for (; k + 1 < n; k += 2, i += 2, g += 3) {
+    const uint32_t v = static_cast<uint32_t>(g[0]) | static_cast<uint32_t>(g[1]) << 8 |
+                       static_cast<uint32_t>(g[2]) << 16;
+    low[k] = static_cast<uint16_t>(v & kStoredMinHashMask);
+    low[k + 1] = static_cast<uint16_t>(v >> kStoredMinHashBits);
+  }
+  if (k < n) low[k] = PackedMinHashEntry(packed, i);
   return internal::Hash64(low, static_cast<size_t>(n) * sizeof(uint16_t),
                           static_cast<uint64_t>(band));
 }
