@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "internal/status_macros.h"
+#include "internal/temp_dir.h"
 #include "tbb/parallel_sort.h"
 
 namespace neardup {
@@ -292,7 +293,8 @@ std::vector<size_t> GroupBounds(size_t count, size_t fan_in) {
 absl::Status SortSpilling(size_t n, const SpillPlan& plan, const std::string& temp_dir,
                           absl::FunctionRef<void(size_t, size_t, KeyedDoc*)> fill, Grouper* grouper,
                           SpillStats* stats) {
-  ASSIGN_OR_RETURN(std::unique_ptr<SpillFile> file, SpillFile::Create(temp_dir));
+  const std::string dir = temp_dir.empty() ? internal::TemporaryDirectory() : temp_dir;
+  ASSIGN_OR_RETURN(std::unique_ptr<SpillFile> file, SpillFile::Create(dir));
   std::unique_ptr<SpillFile> other;  // created by the first extra merge pass, if any
   const auto count_written = [&] {
     stats->bytes_written = file->bytes_written() + (other ? other->bytes_written() : 0);
@@ -326,7 +328,7 @@ absl::Status SortSpilling(size_t n, const SpillPlan& plan, const std::string& te
   // writes `other`, then empties `file` and swaps the two, so the disk holds at most two copies.
   while (runs.size() > plan.fan_in) {
     if (!other) {
-      ASSIGN_OR_RETURN(other, SpillFile::Create(temp_dir));
+      ASSIGN_OR_RETURN(other, SpillFile::Create(dir));
     }
     const std::vector<size_t> bounds = GroupBounds(runs.size(), plan.fan_in);
     std::vector<Run> merged;

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -94,12 +93,6 @@ struct BandResult {
   absl::Status status;
 };
 
-std::string SpillDirectory(const SpillOptions& spill) {
-  if (!spill.temp_dir.empty()) return spill.temp_dir;
-  const char* tmpdir = std::getenv("TMPDIR");
-  return tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
-}
-
 // `key(d, band)` is document d's key in band `band`.
 template <typename KeyOf>
 absl::StatusOr<std::vector<CandidatePair>> FindPairs(KeyOf key, size_t num_docs,
@@ -107,7 +100,6 @@ absl::StatusOr<std::vector<CandidatePair>> FindPairs(KeyOf key, size_t num_docs,
                                                      const SpillOptions& spill,
                                                      BucketStats* stats) {
   std::vector<BandResult> bands(static_cast<size_t>(params.bands));
-  const std::string temp_dir = SpillDirectory(spill);
   const uint64_t band_bytes = static_cast<uint64_t>(num_docs) * sizeof(KeyedDoc);
   const uint64_t side_by_side = std::min<uint64_t>(
       static_cast<uint64_t>(std::max(1, tbb::this_task_arena::max_concurrency())),
@@ -120,7 +112,7 @@ absl::StatusOr<std::vector<CandidatePair>> FindPairs(KeyOf key, size_t num_docs,
   auto run_band = [&](int band) {
     BandResult& out = bands[static_cast<size_t>(band)];
     out.status = SortAndGroup(
-        num_docs, budget, temp_dir,
+        num_docs, budget, spill.temp_dir,
         [&](size_t begin, size_t end, KeyedDoc* records) {
           tbb::parallel_for(tbb::blocked_range<size_t>(begin, end, 4096),
                             [&](const tbb::blocked_range<size_t>& r) {

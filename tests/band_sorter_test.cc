@@ -1,22 +1,20 @@
 #include "neardup/band_sorter.h"
 
-#include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <filesystem>
 #include <numeric>
 #include <random>
 #include <string>
-#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "scoped_dir.h"
 #include "tbb/global_control.h"
 
 namespace neardup {
@@ -50,35 +48,13 @@ std::vector<KeyedDoc> RandomRecords(size_t n, size_t distinct, uint64_t seed) {
   return records;
 }
 
+using testing_util::Listing;
+
 // A fresh empty directory for spill files, removed with whatever it holds when the test ends.
-class ScopedDir {
+class ScopedDir : public testing_util::ScopedDir {
  public:
-  ScopedDir() {
-    std::string d = testing::TempDir() + "neardup_band_sorter_XXXXXX";
-    path_ = mkdtemp(d.data());
-  }
-  ~ScopedDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  ScopedDir() : testing_util::ScopedDir("neardup_band_sorter") {}
 };
-
-// Names in `dir` other than . and ..
-std::vector<std::string> Listing(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return {"<cannot open " + dir + ">"};
-  while (dirent* e = readdir(d)) {
-    const std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(name);
-  }
-  closedir(d);
-  return names;
-}
 
 // Runs SortAndGroup over `records` (fill copies them) and returns what visit() saw. Also checks
 // the fill() contract: consecutive ranges from 0 to n, none longer than the plan's chunk.

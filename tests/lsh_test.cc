@@ -1,10 +1,6 @@
 #include "neardup/lsh.h"
 #include "neardup/minhash.h"
 
-#include <dirent.h>
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -15,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "internal/hash.h"
+#include "scoped_dir.h"
 #include "tbb/global_control.h"
 
 namespace neardup {
@@ -257,25 +254,6 @@ std::vector<uint8_t> Pack(const std::vector<uint32_t>& sigs, int num_perm) {
   return packed;
 }
 
-// A fresh empty directory in /tmp; removed (with a check that nothing is
-// left in it) by ExpectEmptyAndRemove.
-std::string MakeTempDir() {
-  std::string templ = "/tmp/neardup-lsh-spill-XXXXXX";
-  if (::mkdtemp(templ.data()) == nullptr) return "";
-  return templ;
-}
-void ExpectEmptyAndRemove(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  ASSERT_NE(d, nullptr);
-  int entries = 0;
-  while (const dirent* e = ::readdir(d)) {
-    if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") ++entries;
-  }
-  ::closedir(d);
-  EXPECT_EQ(entries, 0) << "spill files left in " << dir;
-  ::rmdir(dir.c_str());
-}
-
 TEST(LshTest, SpillingBandKeysToDiskGivesTheSamePairsAndStats) {
   // 200,000 documents: a band's keys take 3.2 MB, so a 1 MiB limit sorts each band in runs of
   // 65,536 records (band_sorter.h's smallest chunk is 64 KiB; 1 MiB gives 4 runs a band), and a
@@ -285,7 +263,8 @@ TEST(LshTest, SpillingBandKeysToDiskGivesTheSamePairsAndStats) {
   const auto sigs = RandomSignatures(docs, num_perm, 64, 7);
   const auto packed = Pack(sigs, num_perm);
   const LshParams p{4, 4};
-  const std::string dir = MakeTempDir();
+  const testing_util::ScopedDir scoped("neardup_lsh_spill");
+  const std::string& dir = scoped.path();
   ASSERT_FALSE(dir.empty());
   BucketStats in_memory;
   const auto want =
@@ -318,7 +297,7 @@ TEST(LshTest, SpillingBandKeysToDiskGivesTheSamePairsAndStats) {
       }
     }
   }
-  ExpectEmptyAndRemove(dir);
+  EXPECT_TRUE(testing_util::Listing(dir).empty()) << "spill files left in " << dir;
 }
 
 TEST(LshTest, SpillToAMissingDirectoryFailsNamingIt) {

@@ -104,7 +104,7 @@ SpillPlan PlanSpill(size_t budget_bytes);
 // directory), a read fails or comes back short (DataLoss). A write error stops the call before
 // any visit(); a read error during the last merge pass may come after visit() was called for a
 // prefix of the groups, so on error the caller must drop whatever visit() collected. A missing
-// `temp_dir` is an error only when the records have to spill. An invalid plan (chunk_records 0,
+// `temp_dir` is an error only when the records have to spill; "" means $TMPDIR, else /tmp. An invalid plan (chunk_records 0,
 // fan_in < 2) is InvalidArgument.
 absl::Status SortAndGroup(
     size_t n, size_t budget_bytes, const std::string& temp_dir,

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "internal/json.h"
 #include "internal/status_macros.h"
+#include "internal/temp_dir.h"
 #include "neardup/io/reader.h"
 #include "neardup/io/replay.h"
 
@@ -289,8 +290,7 @@ TemporaryFile::~TemporaryFile() {
 }
 
 absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolStandardInput() {
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string path = absl::StrCat(tmpdir && *tmpdir ? tmpdir : "/tmp", "/neardup-stdin-XXXXXX");
+  std::string path = absl::StrCat(internal::TemporaryDirectory(), "/neardup-stdin-XXXXXX");
   int fd = ::mkstemp(path.data());
   if (fd < 0) return ErrnoError("cannot create a temporary file for standard input:", path);
   // Owns the file from here: every error return below removes it.
