@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_format.h"
 #include "benchmark/benchmark.h"
-#include "neardup/band_sorter.h"
+#include "neardup/candidates/band_sorter.h"
 #include "tbb/blocked_range.h"
 #include "tbb/parallel_for.h"
 

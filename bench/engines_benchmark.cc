@@ -9,12 +9,12 @@
 
 #include "benchmark/benchmark.h"
 #include "internal/hash.h"
-#include "neardup/allpairs.h"
+#include "neardup/candidates/allpairs.h"
 #include "neardup/document.h"
 #include "neardup/io/reader.h"
-#include "neardup/normalize.h"
-#include "neardup/shingle.h"
-#include "neardup/simhash.h"
+#include "neardup/text/normalize.h"
+#include "neardup/text/shingle.h"
+#include "neardup/sketch/simhash.h"
 
 namespace neardup {
 namespace {

@@ -12,7 +12,7 @@
 #include "benchmark/benchmark.h"
 #include "neardup/document.h"
 #include "neardup/io/reader.h"
-#include "neardup/synth.h"
+#include "neardup/tools/synth.h"
 
 namespace neardup {
 namespace {

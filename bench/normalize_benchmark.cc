@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "neardup/normalize.h"
-#include "neardup/shingle.h"
+#include "neardup/text/normalize.h"
+#include "neardup/text/shingle.h"
 
 namespace neardup {
 namespace {

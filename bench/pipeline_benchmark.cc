@@ -14,7 +14,7 @@
 #include "benchmark/benchmark.h"
 #include "neardup/options.h"
 #include "neardup/pipeline.h"
-#include "neardup/synth.h"
+#include "neardup/tools/synth.h"
 
 namespace neardup {
 namespace {

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "neardup/cluster.h"
-#include "neardup/lsh.h"
-#include "neardup/minhash.h"
+#include "neardup/cluster/cluster.h"
+#include "neardup/candidates/lsh.h"
+#include "neardup/sketch/minhash.h"
 
 namespace neardup {
 namespace {

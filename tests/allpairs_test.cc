@@ -1,4 +1,4 @@
-#include "neardup/allpairs.h"
+#include "neardup/candidates/allpairs.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "neardup/normalize.h"
-#include "neardup/shingle.h"
+#include "neardup/text/normalize.h"
+#include "neardup/text/shingle.h"
 #include "tbb/global_control.h"
 #include "tbb/parallel_for.h"
 

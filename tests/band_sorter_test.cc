@@ -1,4 +1,4 @@
-#include "neardup/band_sorter.h"
+#include "neardup/candidates/band_sorter.h"
 
 #include <signal.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "neardup/cluster.h"
+#include "neardup/cluster/cluster.h"
 
 #include <algorithm>
 #include <cstdint>

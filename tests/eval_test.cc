@@ -1,4 +1,4 @@
-#include "neardup/eval.h"
+#include "neardup/tools/eval.h"
 
 #include <cstdint>
 #include <fstream>

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "neardup/normalize.h"
-#include "neardup/shingle.h"
+#include "neardup/text/normalize.h"
+#include "neardup/text/shingle.h"
 
 namespace neardup {
 namespace {

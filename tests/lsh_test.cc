@@ -1,5 +1,5 @@
-#include "neardup/lsh.h"
-#include "neardup/minhash.h"
+#include "neardup/candidates/lsh.h"
+#include "neardup/sketch/minhash.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "neardup/minhash.h"
+#include "neardup/sketch/minhash.h"
 
 #include <algorithm>
 #include <cmath>

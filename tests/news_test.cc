@@ -1,7 +1,7 @@
 // Tests of the news steps of normalization (news_rules.h, normalize.h steps 4-6), each with a real
 // example from ../shared/seed/000_57a18ff3c3e87f81.txt (also data/samples/seed-board.jsonl) or
 // ../shared/data/kocohub-ko-entertainment-titles/docs.jsonl.
-#include "neardup/news_rules.h"
+#include "neardup/text/news_rules.h"
 
 #include <cstdio>
 #include <fstream>
@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "neardup/normalize.h"
-#include "neardup/shingle.h"
+#include "neardup/text/normalize.h"
+#include "neardup/text/shingle.h"
 
 namespace neardup {
 namespace {

@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "neardup/cluster.h"
-#include "neardup/lsh.h"
-#include "neardup/minhash.h"
-#include "neardup/normalize.h"
-#include "neardup/shingle.h"
-#include "neardup/verify.h"
+#include "neardup/cluster/cluster.h"
+#include "neardup/candidates/lsh.h"
+#include "neardup/sketch/minhash.h"
+#include "neardup/text/normalize.h"
+#include "neardup/text/shingle.h"
+#include "neardup/cluster/verify.h"
 #include "tbb/blocked_range.h"
 #include "tbb/parallel_for.h"
 

@@ -1,6 +1,6 @@
 // Tests of the cluster report: collecting from a run and from a clusters file, escaping, the
 // title diff, ordering, the cap, Markdown, and UTF-8 truncation.
-#include "neardup/report.h"
+#include "neardup/report/report.h"
 
 #include <fstream>
 #include <random>

@@ -1,4 +1,4 @@
-#include "neardup/shingle.h"
+#include "neardup/text/shingle.h"
 
 #include <algorithm>
 #include <string>
@@ -6,7 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "internal/hash.h"
-#include "neardup/normalize.h"
+#include "neardup/text/normalize.h"
 
 namespace neardup {
 namespace {

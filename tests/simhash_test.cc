@@ -1,4 +1,4 @@
-#include "neardup/simhash.h"
+#include "neardup/sketch/simhash.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -11,7 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "internal/hash.h"
-#include "neardup/shingle.h"
+#include "neardup/text/shingle.h"
 #include "tbb/global_control.h"
 #include "tbb/parallel_for.h"
 

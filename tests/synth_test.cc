@@ -1,4 +1,4 @@
-#include "neardup/synth.h"
+#include "neardup/tools/synth.h"
 
 #include <unistd.h>
 
@@ -14,8 +14,8 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "neardup/io/reader.h"
-#include "neardup/normalize.h"
-#include "neardup/shingle.h"
+#include "neardup/text/normalize.h"
+#include "neardup/text/shingle.h"
 
 namespace neardup {
 namespace {

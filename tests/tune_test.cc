@@ -1,4 +1,4 @@
-#include "neardup/tune.h"
+#include "neardup/tools/tune.h"
 
 #include <unistd.h>
 

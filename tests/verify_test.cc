@@ -1,12 +1,12 @@
-#include "neardup/verify.h"
+#include "neardup/cluster/verify.h"
 
 #include <cstdint>
 #include <random>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "neardup/lsh.h"
-#include "neardup/minhash.h"
+#include "neardup/candidates/lsh.h"
+#include "neardup/sketch/minhash.h"
 #include "tbb/global_control.h"
 
 namespace neardup {

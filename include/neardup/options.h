@@ -11,14 +11,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "neardup/cluster.h"
+#include "neardup/cluster/cluster.h"
 #include "neardup/io/reader.h"
-#include "neardup/lsh.h"
-#include "neardup/match.h"
-#include "neardup/minhash.h"
-#include "neardup/news_rules.h"
-#include "neardup/normalize.h"
-#include "neardup/shingle.h"
+#include "neardup/candidates/lsh.h"
+#include "neardup/cluster/match.h"
+#include "neardup/sketch/minhash.h"
+#include "neardup/text/news_rules.h"
+#include "neardup/text/normalize.h"
+#include "neardup/text/shingle.h"
 
 namespace neardup {
 

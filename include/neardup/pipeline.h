@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "neardup/lsh.h"
+#include "neardup/candidates/lsh.h"
 #include "neardup/options.h"
 
 namespace neardup {

@@ -13,9 +13,9 @@
 #include "cli/synth_command.h"
 #include "cli/plan_command.h"
 #include "cli/tune_command.h"
-#include "neardup/eval.h"
+#include "neardup/tools/eval.h"
 #include "neardup/io/writer.h"
-#include "neardup/mpi.h"
+#include "neardup/dist/mpi.h"
 #include "neardup_version.h"
 
 using namespace neardup::cli;  // NOLINT: the CLI's own namespace

@@ -14,14 +14,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/run_flags.h"
-#include "neardup/cluster.h"
+#include "neardup/cluster/cluster.h"
 #include "neardup/io/reader.h"
-#include "neardup/lsh.h"
-#include "neardup/match.h"
-#include "neardup/minhash.h"
-#include "neardup/normalize.h"
-#include "neardup/shingle.h"
-#include "neardup/simhash.h"
+#include "neardup/candidates/lsh.h"
+#include "neardup/cluster/match.h"
+#include "neardup/sketch/minhash.h"
+#include "neardup/text/normalize.h"
+#include "neardup/text/shingle.h"
+#include "neardup/sketch/simhash.h"
 
 namespace neardup::cli {
 namespace {

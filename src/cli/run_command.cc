@@ -15,9 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "neardup/io/writer.h"
-#include "neardup/mpi.h"
+#include "neardup/dist/mpi.h"
 #include "neardup/pipeline.h"
-#include "neardup/report.h"
+#include "neardup/report/report.h"
 #include "neardup/stats.h"
 #include "tbb/info.h"
 

@@ -15,7 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "neardup/io/writer.h"
-#include "neardup/synth.h"
+#include "neardup/tools/synth.h"
 
 namespace neardup::cli {
 namespace {

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "neardup/pipeline.h"
-#include "neardup/tune.h"
+#include "neardup/tools/tune.h"
 
 namespace neardup::cli {
 namespace {

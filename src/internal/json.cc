@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "neardup/normalize.h"
+#include "neardup/text/normalize.h"
 
 namespace neardup::internal {
 

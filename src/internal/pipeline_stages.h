@@ -21,7 +21,7 @@
 #include "neardup/io/reader.h"
 #include "neardup/options.h"
 #include "neardup/pipeline.h"
-#include "neardup/verify.h"
+#include "neardup/cluster/verify.h"
 #include "tbb/global_control.h"
 
 namespace neardup::internal {

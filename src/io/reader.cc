@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "internal/status_macros.h"
 #include "io/line_reader.h"
-#include "neardup/normalize.h"
+#include "neardup/text/normalize.h"
 
 namespace neardup {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "neardup/io/writer.h"
 #include "neardup/pipeline.h"
-#include "neardup/report.h"
+#include "neardup/report/report.h"
 
 namespace {
 

@@ -37,8 +37,8 @@
 
 #include "neardup/document.h"
 #include "neardup/io/reader.h"
-#include "neardup/normalize.h"
-#include "neardup/shingle.h"
+#include "neardup/text/normalize.h"
+#include "neardup/text/shingle.h"
 
 #define FUZZ_CHECK(cond)                                                                    \
   do {                                                                                      \

@@ -1,0 +1,85 @@
+// cluster.h: groups documents into clusters (connected components of the edge graph) and picks a
+// representative for each. Documents, not signatures, are the nodes: exact duplicates stay
+// separate records. The result depends only on the set of edges, never on their order or on
+// thread scheduling.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "neardup/cluster/verify.h"
+
+namespace neardup {
+
+// Disjoint sets over 0..n-1 with path halving; the root of a set is always its smallest member,
+// so roots are deterministic.
+class UnionFind {
+ public:
+  explicit UnionFind(size_t n);
+  uint32_t Find(uint32_t x);
+  // Merges the sets of x and y; returns true if they were separate.
+  bool Union(uint32_t x, uint32_t y);
+  size_t size() const { return parent_.size(); }
+
+ private:
+  std::vector<uint32_t> parent_;
+};
+
+enum class KeepPolicy {
+  kFirst,     // the member that came first in the input (smallest index)
+  kLongest,   // the member with the largest length; ties: smallest index
+  kShortest,  // the member with the smallest length; ties: smallest index
+  // By the value of a field (PipelineOptions::fields.keep), e.g. a publication time: kEarliest
+  // the smallest, kLatest and kFieldMax the largest. Two values that both read entirely as
+  // numbers compare as numbers, others byte by byte (ISO dates and "2025.02.04" sort right);
+  // a member without the field comes after every member with it; ties: smallest index.
+  kEarliest,
+  kLatest,
+  kFieldMax,
+};
+
+// Ranks (see RanksByPolicy) by field values: `values[i]` counts only when `present[i]`.
+std::vector<uint32_t> RanksByFieldValue(absl::Span<const std::string> values,
+                                        absl::Span<const uint8_t> present, bool descending);
+
+// For each item i of `sets`, the index of its cluster's representative (a member of the same
+// set) chosen by `policy`. `lengths` (one per item) is read for kLongest / kShortest only.
+std::vector<uint32_t> ChooseRepresentatives(UnionFind& sets, KeepPolicy policy,
+                                            absl::Span<const uint64_t> lengths);
+
+// Preference ranks: rank[i] < rank[j] when item i makes the better representative. Every rank is
+// distinct (ties are broken by index), so choices made by rank are deterministic. Field policies
+// need the values: use RanksByFieldValue (here they rank like kFirst).
+std::vector<uint32_t> RanksByPolicy(KeepPolicy policy, absl::Span<const uint64_t> lengths);
+
+// The member of each set with the lowest rank, for every item.
+std::vector<uint32_t> ChooseRepresentativesByRank(UnionFind& sets,
+                                                  absl::Span<const uint32_t> rank);
+
+// How verified edges become clusters.
+enum class ClusterMode {
+  // Connected components (union-find). A~B, B~C puts A and C together even when they share
+  // little: clusters can chain.
+  kComponents,
+  // Center (star) clustering: edges are taken in decreasing similarity (ties: smaller (a, b)
+  // first). An edge between two unassigned items makes the better-ranked one a center and the
+  // other its member; an edge from a center to an unassigned item adds the item to that center;
+  // every other edge is ignored. Every member therefore has an edge (similarity >= threshold) to
+  // its center, and no cluster can chain.
+  kCenter,
+};
+
+absl::StatusOr<ClusterMode> ParseClusterMode(std::string_view name);  // "components", "center"
+std::string_view ClusterModeName(ClusterMode mode);
+
+// Center clustering of items 0..n-1 over `edges` (a < b < n). Returns each item's center (itself
+// for centers and for items with no edge). Deterministic: depends only on the edge set and ranks.
+std::vector<uint32_t> CenterClusters(size_t n, absl::Span<const Edge> edges,
+                                     absl::Span<const uint32_t> rank);
+
+}  // namespace neardup

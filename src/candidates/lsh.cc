@@ -1,0 +1,212 @@
+#include "neardup/candidates/lsh.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+#include "internal/hash.h"
+#include "neardup/candidates/band_sorter.h"
+#include "neardup/sketch/minhash.h"
+#include "tbb/blocked_range.h"
+#include "tbb/parallel_for.h"
+#include "tbb/parallel_sort.h"
+#include "tbb/task_arena.h"
+
+namespace neardup {
+
+double CandidateProbability(double similarity, const LshParams& params) {
+  const double s = std::clamp(similarity, 0.0, 1.0);
+  // 1 - (1 - s^r)^b computed as -expm1(b * log1p(-s^r)): stays accurate when the result is close
+  // to 1, which is exactly the region the recall constraint looks at.
+  const double band_match = std::pow(s, params.rows);
+  if (band_match >= 1.0) return 1.0;
+  return -std::expm1(static_cast<double>(params.bands) * std::log1p(-band_match));
+}
+
+LshParams ChooseLshParams(double threshold, int num_perm) {
+  if (num_perm < 1) return LshParams{1, 1};
+  const double target = LshRecallTarget(threshold);
+  // For a fixed r, P grows with b, so the largest b = floor(num_perm / r) is the only one worth
+  // testing; scanning r downwards makes the first hit the answer.
+  for (int rows = num_perm; rows >= 1; --rows) {
+    const LshParams params{num_perm / rows, rows};
+    if (CandidateProbability(target, params) >= kLshMinRecall) return params;
+  }
+  return LshParams{num_perm, 1};
+}
+
+absl::Status ValidateLshParams(const LshParams& params, int num_perm) {
+  if (params.bands < 1 || params.rows < 1) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "LSH bands and rows must be >= 1 (got bands=%d, rows=%d)", params.bands, params.rows));
+  }
+  if (static_cast<int64_t>(params.bands) * params.rows > num_perm) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("LSH bands * rows = %d * %d exceeds num_perm = %d", params.bands,
+                        params.rows, num_perm));
+  }
+  return absl::OkStatus();
+}
+
+uint64_t BandKey(absl::Span<const uint32_t> signature, int band, int rows) {
+  const size_t begin = static_cast<size_t>(band) * static_cast<size_t>(rows);
+  uint16_t low[kMaxRows];
+  const size_t n = std::min(static_cast<size_t>(rows), kMaxRows);
+  for (size_t i = 0; i < n; ++i) {
+    low[i] = static_cast<uint16_t>(signature[begin + i] & kStoredMinHashMask);
+  }
+  return internal::Hash64(low, n * sizeof(uint16_t), static_cast<uint64_t>(band));
+}
+
+uint64_t PackedBandKey(const uint8_t* packed, int band, int rows) {
+  const int begin = band * rows;
+  uint16_t low[kMaxRows];
+  const int n = std::min(rows, static_cast<int>(kMaxRows));
+  // Two entries per three-byte group (minhash.h): an odd first entry alone, then whole groups.
+  int k = 0, i = begin;
+  if ((i & 1) != 0 && k < n) low[k++] = PackedMinHashEntry(packed, i++);
+  const uint8_t* g = packed + static_cast<size_t>(i / 2) * 3;
+  for (; k + 1 < n; k += 2, i += 2, g += 3) {
+    const uint32_t v = static_cast<uint32_t>(g[0]) | static_cast<uint32_t>(g[1]) << 8 |
+                       static_cast<uint32_t>(g[2]) << 16;
+    low[k] = static_cast<uint16_t>(v & kStoredMinHashMask);
+    low[k + 1] = static_cast<uint16_t>(v >> kStoredMinHashBits);
+  }
+  if (k < n) low[k] = PackedMinHashEntry(packed, i);
+  return internal::Hash64(low, static_cast<size_t>(n) * sizeof(uint16_t),
+                          static_cast<uint64_t>(band));
+}
+
+namespace {
+
+// What one band produced. Kept per band (not per thread) so that nothing depends on which
+// thread ran which band; the final sort + unique erases the remaining order anyway.
+struct BandResult {
+  std::vector<CandidatePair> pairs;
+  BucketStats stats;
+  SpillStats spill;
+  absl::Status status;
+};
+
+// `key(d, band)` is document d's key in band `band`.
+template <typename KeyOf>
+absl::StatusOr<std::vector<CandidatePair>> FindPairs(KeyOf key, size_t num_docs,
+                                                     const LshParams& params, size_t max_bucket,
+                                                     const SpillOptions& spill,
+                                                     BucketStats* stats) {
+  std::vector<BandResult> bands(static_cast<size_t>(params.bands));
+  const uint64_t band_bytes = static_cast<uint64_t>(num_docs) * sizeof(KeyedDoc);
+  const uint64_t side_by_side = std::min<uint64_t>(
+      static_cast<uint64_t>(std::max(1, tbb::this_task_arena::max_concurrency())),
+      static_cast<uint64_t>(params.bands));
+  const bool limited = spill.memory_limit > 0;
+  const bool parallel_bands = !limited || band_bytes * side_by_side <= spill.memory_limit;
+  const size_t budget = limited ? static_cast<size_t>(std::min<uint64_t>(spill.memory_limit, SIZE_MAX))
+                                : SIZE_MAX;
+
+  auto run_band = [&](int band) {
+    BandResult& out = bands[static_cast<size_t>(band)];
+    out.status = SortAndGroup(
+        num_docs, budget, spill.temp_dir,
+        [&](size_t begin, size_t end, KeyedDoc* records) {
+          tbb::parallel_for(tbb::blocked_range<size_t>(begin, end, 4096),
+                            [&](const tbb::blocked_range<size_t>& r) {
+                              for (size_t d = r.begin(); d != r.end(); ++d) {
+                                records[d - begin] = {key(d, band), static_cast<uint32_t>(d)};
+                              }
+                            });
+        },
+        [&](uint64_t, absl::Span<const uint32_t> docs) {
+          EmitBucketPairs(docs.size(), max_bucket, [docs](size_t i) { return docs[i]; },
+                          &out.stats, &out.pairs);
+        },
+        &out.spill);
+    if (!out.status.ok()) std::vector<CandidatePair>().swap(out.pairs);
+  };
+  if (parallel_bands) {
+    tbb::parallel_for(0, params.bands, run_band);
+  } else {
+    for (int band = 0; band < params.bands; ++band) {
+      run_band(band);
+      if (!bands[static_cast<size_t>(band)].status.ok()) break;
+    }
+  }
+  for (const BandResult& b : bands) {
+    if (!b.status.ok()) return b.status;
+  }
+
+  size_t total = 0;
+  BucketStats combined;
+  for (const BandResult& b : bands) {
+    total += b.pairs.size();
+    combined.buckets += b.stats.buckets;
+    combined.largest_bucket = std::max(combined.largest_bucket, b.stats.largest_bucket);
+    combined.oversized_buckets += b.stats.oversized_buckets;
+    combined.pairs_not_generated += b.stats.pairs_not_generated;
+    combined.pairs_emitted += b.stats.pairs_emitted;
+    combined.spilled_runs += b.spill.runs;
+    combined.spilled_bytes += b.spill.bytes_written;
+  }
+  std::vector<CandidatePair> pairs;
+  pairs.reserve(total);
+  for (BandResult& b : bands) {
+    pairs.insert(pairs.end(), b.pairs.begin(), b.pairs.end());
+    std::vector<CandidatePair>().swap(b.pairs);  // release as we go: peak memory ~ 2x pairs
+  }
+  tbb::parallel_sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  if (stats != nullptr) *stats = combined;
+  return pairs;
+}
+
+// Invalid arguments give no pairs: callers validate with ValidateLshParams first.
+bool Usable(size_t entries, size_t needed, int num_perm, size_t num_docs,
+            const LshParams& params) {
+  return num_docs >= 2 && num_perm >= 1 && params.bands >= 1 && params.rows >= 1 &&
+         static_cast<int64_t>(params.bands) * params.rows <= num_perm && entries >= needed &&
+         num_docs <= UINT32_MAX;
+}
+
+}  // namespace
+
+std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint32_t> signatures, int num_perm,
+                                              size_t num_docs, const LshParams& params,
+                                              size_t max_bucket, BucketStats* stats) {
+  if (stats != nullptr) *stats = BucketStats{};
+  const size_t stride = static_cast<size_t>(num_perm);
+  if (!Usable(signatures.size(), num_docs * stride, num_perm, num_docs, params)) return {};
+  // Without a memory limit nothing is written, so nothing can fail.
+  return *FindPairs(
+      [&](size_t d, int band) {
+        return BandKey(signatures.subspan(d * stride, stride), band, params.rows);
+      },
+      num_docs, params, max_bucket, SpillOptions{}, stats);
+}
+
+absl::StatusOr<std::vector<CandidatePair>> FindCandidatePairsPacked(
+    absl::Span<const uint8_t> packed, int num_perm, size_t num_docs, const LshParams& params,
+    size_t max_bucket, const SpillOptions& spill, BucketStats* stats) {
+  if (stats != nullptr) *stats = BucketStats{};
+  if (num_perm < 1) return std::vector<CandidatePair>{};
+  const size_t stride = PackedMinHashBytes(num_perm);
+  if (!Usable(packed.size(), num_docs * stride, num_perm, num_docs, params)) {
+    return std::vector<CandidatePair>{};
+  }
+  return FindPairs(
+      [&](size_t d, int band) { return PackedBandKey(packed.data() + d * stride, band, params.rows); },
+      num_docs, params, max_bucket, spill, stats);
+}
+
+std::vector<CandidatePair> FindCandidatePairsPacked(absl::Span<const uint8_t> packed, int num_perm,
+                                                    size_t num_docs, const LshParams& params,
+                                                    size_t max_bucket, BucketStats* stats) {
+  return *FindCandidatePairsPacked(packed, num_perm, num_docs, params, max_bucket, SpillOptions{},
+                                   stats);
+}
+
+}  // namespace neardup
