@@ -10,12 +10,27 @@
 
 namespace neardup {
 
+double ContainmentLshJaccard(double containment) {
+  // A copy r = 1/2 as long as its original, c of it inside: |A n B| = c |A|, |B| = 2 |A|,
+  // J = c / (1 + 2 - c) ... written for any r: c r / (1 + r - c r).
+  constexpr double r = 0.5;
+  return containment * r / (1.0 + r - containment * r);
+}
+
 LshParams PipelineOptions::EffectiveLsh() const {
-  return lsh.has_value() ? *lsh : ChooseLshParams(threshold, num_perm);
+  if (lsh.has_value()) return *lsh;
+  return ChooseLshParams(similarity == SimilarityMeasure::kContainment
+                             ? ContainmentLshJaccard(threshold)
+                             : threshold,
+                         num_perm);
 }
 
 LshParams PipelineOptions::EffectiveTitleLsh() const {
-  return title_lsh.has_value() ? *title_lsh : ChooseLshParams(title_threshold, num_perm);
+  if (title_lsh.has_value()) return *title_lsh;
+  return ChooseLshParams(similarity == SimilarityMeasure::kContainment
+                             ? ContainmentLshJaccard(title_threshold)
+                             : title_threshold,
+                         num_perm);
 }
 
 Format PipelineOptions::FormatOf(size_t i) const {
@@ -47,6 +62,7 @@ absl::Status PipelineOptions::Validate() const {
   if (!(threshold > 0 && threshold <= 1) || std::isnan(threshold)) {
     return bad("--threshold must be in (0, 1], got ", threshold);
   }
+  if (min_body_shingles < 1) return bad("--min-body-shingles must be >= 1");
   if (!(title_threshold > 0 && title_threshold <= 1) || std::isnan(title_threshold)) {
     return bad("--title-threshold must be in (0, 1], got ", title_threshold);
   }

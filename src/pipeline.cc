@@ -162,6 +162,7 @@ void Runner::SketchField(const std::string& text, int f, size_t i, FieldWork* fi
                        ts->shingles.end());
     ts->shingles_removed += before - ts->shingles.size();
   }
+  field->counts[i] = static_cast<uint32_t>(ts->shingles.size());
   if (options_.algo == Algorithm::kExact) {
     std::sort(ts->shingles.begin(), ts->shingles.end());
     ts->shingles.erase(std::unique(ts->shingles.begin(), ts->shingles.end()), ts->shingles.end());
@@ -358,7 +359,10 @@ void Runner::Append(const Work& work) {
     auto [it, inserted] = exact_slots_.try_emplace(work.exact[i], new_slot);
     if (inserted) {
       slot_doc_.push_back(doc);
-      for (int f = 0; f < 2; ++f) AppendSketch(work.fields[f], i, new_slot, &sketches_[f]);
+      for (int f = 0; f < 2; ++f) {
+        AppendSketch(work.fields[f], i, new_slot, &sketches_[f]);
+        shingle_counts_[f].push_back(work.fields[f].counts[i]);
+      }
     } else {
       ++result_.counts.exact_duplicates;
     }
@@ -462,6 +466,82 @@ FieldRule Runner::Rule(int field) const {
   rule.min_similarity = options_.algo == Algorithm::kSimHash
                             ? SimHashSimilarity(options_.max_hamming)
                             : static_cast<float>(rule.threshold);
+  rule.measure = options_.similarity;
+  rule.shingle_counts = shingle_counts_[field];
+  if (options_.similarity == SimilarityMeasure::kContainment) {
+    rule.threshold = ContainmentLshJaccard(rule.threshold);  // the exact engine's join
+  }
+  return rule;
+}
+
+absl::Status Runner::RepresentativeSimilarities(const std::vector<Edge>& edges,
+                                                const DistributedHooks* hooks) {
+  // The similarity of each document to its representative: the edge's where the two are an
+  // edge (as the verification measured it: exactly, or by the estimate where that was sure),
+  // else the sketches' estimate, asked once for every distinct pair (of the processes that
+  // hold the sketches, in a distributed run). It depends on nothing but the edges and sketches.
+  const size_t docs = head_slot_.size();
+  auto by_pair = [](const Edge& x, const Edge& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; };
+  std::vector<Edge> sorted_copy;
+  const bool sorted = std::is_sorted(edges.begin(), edges.end(), by_pair);
+  if (!sorted) {
+    sorted_copy = edges;
+    std::sort(sorted_copy.begin(), sorted_copy.end(), by_pair);
+  }
+  const std::vector<Edge>& by_ab = sorted ? edges : sorted_copy;
+  auto edge_of = [&](uint32_t a, uint32_t b) -> const Edge* {
+    Edge key;
+    key.a = std::min(a, b);
+    key.b = std::max(a, b);
+    auto it = std::lower_bound(by_ab.begin(), by_ab.end(), key, by_pair);
+    return it != by_ab.end() && it->a == key.a && it->b == key.b ? &*it : nullptr;
+  };
+  std::vector<CandidatePair> pairs;
+  for (size_t d = 0; d < docs; ++d) {
+    const uint32_t a = head_slot_[d];
+    const uint32_t b = head_slot_[result_.representative[d]];
+    if (a == b) continue;  // itself, or an exact duplicate of its representative
+    if (const Edge* e = edge_of(a, b)) {
+      result_.similarity[d] = e->similarity;
+    } else {
+      pairs.push_back({a, b});
+    }
+  }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  std::vector<float> sims(pairs.size(), 0.0f);
+  if (hooks != nullptr) {
+    auto asked = hooks->similarities(pairs);
+    if (!asked.ok()) return asked.status();
+    sims = std::move(asked).value();
+  } else {
+    const FieldRule title = Rule(0);
+    const FieldRule body = Rule(1);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, pairs.size(), 1024),
+                      [&](const tbb::blocked_range<size_t>& r) {
+      for (size_t i = r.begin(); i != r.end(); ++i) {
+        sims[i] = JudgePair(pairs[i].a, pairs[i].b, options_.match, title, body,
+                            options_.min_body_shingles)
+                      .similarity;
+      }
+    });
+  }
+  for (size_t d = 0; d < docs; ++d) {
+    const CandidatePair p{head_slot_[d], head_slot_[result_.representative[d]]};
+    if (p.a == p.b || edge_of(p.a, p.b) != nullptr) continue;
+    const size_t i = static_cast<size_t>(
+        std::lower_bound(pairs.begin(), pairs.end(), p) - pairs.begin());
+    result_.similarity[d] = sims[i];
+  }
+  return absl::OkStatus();
+}
+
+MatchRule Runner::Rules() const {
+  MatchRule rule;
+  rule.mode = options_.match;
+  rule.title_min = static_cast<float>(options_.title_threshold);
+  rule.body_min = static_cast<float>(options_.threshold);
+  rule.min_body_shingles = options_.min_body_shingles;
   return rule;
 }
 
@@ -523,7 +603,8 @@ absl::StatusOr<std::vector<Edge>> Runner::FindEdges() {
   limits.memory_limit_bytes = options_.memory_limit;
   limits.temp_dir = options_.temp_dir;
   CandidateStats candidate_stats;
-  auto found = FindFieldCandidates(options_.match, title, body, limits, &candidate_stats);
+  auto found = FindFieldCandidates(options_.match, title, body, limits, &candidate_stats,
+                                   options_.min_body_shingles);
   if (!found.ok()) return found.status();
   std::vector<CandidatePair> candidates = std::move(found).value();
   result_.counts.buckets = candidate_stats.buckets;
@@ -533,8 +614,15 @@ absl::StatusOr<std::vector<Edge>> Runner::FindEdges() {
   // Stage 3: verification.
   if (callbacks_.on_stage) callbacks_.on_stage("verifying candidates");
   start = Clock::now();
-  std::vector<Edge> edges = JudgeCandidates(candidates, options_.match, title, body,
-                                            options_.verify);
+  std::vector<Edge> edges;
+  if (ExactFromReplay()) {
+    auto verified = VerifyExactly(candidates);
+    if (!verified.ok()) return verified.status();
+    edges = std::move(verified).value();
+  } else {
+    edges = JudgeCandidates(candidates, options_.match, title, body,
+                            options_.verify != VerifyMode::kNone, options_.min_body_shingles);
+  }
   candidates = {};
   result_.counts.verified_edges = edges.size();
   result_.seconds.verify = SecondsSince(start);
@@ -570,43 +658,22 @@ absl::Status Runner::Cluster(const std::vector<Edge>& edges, const DistributedHo
     for (size_t d = 0; d < docs; ++d) {
       sets.Union(static_cast<uint32_t>(d), slot_doc_[head_slot_[d]]);
     }
-    for (const Edge& e : edges) sets.Union(slot_doc_[e.a], slot_doc_[e.b]);
+    if (options_.cluster == ClusterMode::kMedoid) {
+      std::vector<uint32_t> slot_rank(slots);
+      for (size_t s = 0; s < slots; ++s) slot_rank[s] = doc_rank[best_doc[s]];
+      MedoidStats medoid;
+      const std::vector<uint32_t> label = MedoidClusters(slots, edges, slot_rank, &medoid);
+      for (size_t s = 0; s < slots; ++s) sets.Union(slot_doc_[s], slot_doc_[label[s]]);
+      result_.counts.components_split = medoid.components_split;
+    } else {
+      for (const Edge& e : edges) sets.Union(slot_doc_[e.a], slot_doc_[e.b]);
+    }
     result_.representative = ChooseRepresentativesByRank(sets, doc_rank);
   }
 
   result_.similarity.assign(docs, 1.0f);
-  if (hooks != nullptr) {
-    // The sketches are spread over the processes: ask them, once, for every distinct pair.
-    std::vector<CandidatePair> pairs;
-    for (size_t d = 0; d < docs; ++d) {
-      const uint32_t a = head_slot_[d];
-      const uint32_t b = head_slot_[result_.representative[d]];
-      if (a != b) pairs.push_back({a, b});
-    }
-    std::sort(pairs.begin(), pairs.end());
-    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-    auto similarities = hooks->similarities(pairs);
-    if (!similarities.ok()) return similarities.status();
-    for (size_t d = 0; d < docs; ++d) {
-      const CandidatePair p{head_slot_[d], head_slot_[result_.representative[d]]};
-      if (p.a == p.b) continue;
-      const size_t i = static_cast<size_t>(
-          std::lower_bound(pairs.begin(), pairs.end(), p) - pairs.begin());
-      result_.similarity[d] = (*similarities)[i];
-    }
-  } else {
-    const FieldRule title = Rule(0);
-    const FieldRule body = Rule(1);
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, docs),
-                      [&](const tbb::blocked_range<size_t>& r) {
-      for (size_t d = r.begin(); d != r.end(); ++d) {
-        const uint32_t a = head_slot_[d];
-        const uint32_t b = head_slot_[result_.representative[d]];
-        if (a == b) continue;  // itself, or an exact duplicate of its representative
-        result_.similarity[d] = JudgePair(a, b, options_.match, title, body).similarity;
-      }
-    });
-  }
+  absl::Status s = RepresentativeSimilarities(edges, hooks);
+  if (!s.ok()) return s;
   uint64_t clusters = 0;
   for (size_t d = 0; d < docs; ++d) clusters += result_.representative[d] == d;
   result_.counts.clusters = clusters;
@@ -640,6 +707,7 @@ void Runner::WriteShard(const Work& work) {
     }
   }
   out.PutArray(work.exact.data(), n);
+  for (const FieldWork& f : work.fields) out.PutArray(f.counts.data(), n);
   const size_t np = static_cast<size_t>(num_perm_);
   if (local_ != nullptr) {
     // The sketches stay here (MinHash only); the shard says every field is absent.
@@ -654,6 +722,7 @@ void Runner::WriteShard(const Work& work) {
       for (size_t i = 0; i < n; ++i) {
         if (!work.good[i]) continue;
         local_->present[fi].push_back(f.present[i]);
+        local_->counts[fi].push_back(f.counts[i]);
         if (f.present[i]) {
           std::memcpy(block.get() + k * np, f.minhash.data() + i * np, np * sizeof(uint32_t));
           ++k;
@@ -743,9 +812,16 @@ bool Runner::ReadShardBatch(ShardReader* in, Work* work) {
   }
   work->exact.resize(n);
   in->GetArray(work->exact.data(), n);
+  std::vector<uint32_t> counts[2];
+  for (auto& c : counts) {
+    c.resize(n);
+    in->GetArray(c.data(), n);
+  }
   const size_t np = static_cast<size_t>(num_perm_);
+  int fi = 0;
   for (FieldWork& f : work->fields) {
     f.Reset(n, options_.algo, num_perm_);
+    f.counts = std::move(counts[fi++]);
     in->GetArray(f.present.data(), n);
     for (size_t i = 0; i < n && in->ok(); ++i) {
       f.token_ends[i] = f.tokens.size();

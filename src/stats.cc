@@ -126,6 +126,8 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     JsonObject o(&out, 2);
     o.Int("pairs", c.candidate_pairs);
     o.Int("verified_edges", c.verified_edges);
+    o.Int("exact_checks", c.exact_checks);
+    o.Int("verify_passes", c.verify_passes);
     o.Int("buckets", c.buckets.buckets);
     o.Int("largest_bucket", c.buckets.largest_bucket);
     o.Int("oversized_buckets", c.buckets.oversized_buckets);
@@ -151,6 +153,7 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Int("singletons", singletons);
     o.Int("multi", multi);
     o.Int("largest", largest);
+    o.Int("components_split", c.components_split);
     o.Num("lowest_similarity", lowest_overall);  // of any member to its representative
     o.Close();
   }
@@ -177,7 +180,9 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Str("minhash_scheme", MinHashSchemeName(options.minhash_scheme));
     o.Str("title_minhash_scheme", MinHashSchemeName(options.title_minhash_scheme));
     o.Str("normalize", NormalizeStepsName(options.normalize));
-    o.Bool("verify", options.verify);
+    o.Str("verify", VerifyModeName(options.verify));
+    o.Str("similarity", SimilarityMeasureName(options.similarity));
+    o.Num("min_body_shingles", options.min_body_shingles);
     o.Int("max_bucket", options.max_bucket);
     o.Num("max_shingle_df", options.max_shingle_df);
     o.Int("df_sample", options.df_sample);

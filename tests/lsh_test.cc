@@ -17,10 +17,14 @@
 namespace neardup {
 namespace {
 
-TEST(LshTest, ChoosesFourteenBandsOfNineRowsForThreshold08) {
+// A pair at exactly T = 0.8 must be a candidate with probability >= 0.99: r = 7 gives 0.986,
+// r = 6 with 21 bands 0.998.
+TEST(LshTest, ChoosesTwentyOneBandsOfSixRowsForThreshold08) {
   const LshParams p = ChooseLshParams(0.8, 128);
-  EXPECT_EQ(p.bands, 14);
-  EXPECT_EQ(p.rows, 9);
+  EXPECT_EQ(p.bands, 21);
+  EXPECT_EQ(p.rows, 6);
+  EXPECT_GE(CandidateProbability(0.8, p), 0.99);
+  EXPECT_LT(CandidateProbability(0.8, LshParams{18, 7}), 0.99);
 }
 
 // The rule in lsh.h, applied by trying every (b, r): the oracle for ChooseLshParams.

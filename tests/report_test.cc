@@ -85,7 +85,7 @@ std::string PlantedCorpus() {
   s += JsonLine("a2", kLongTitle, story_a + " 편의");
   s += JsonLine("c1", "기준금리 동결", story_c);
   s += JsonLine("a3", kShortTitle, story_a);  // exact copy of a1
-  s += JsonLine("b2", "[속보] 중부지방 폭우 예보…시간당 50mm", story_b + " 50mm");
+  s += JsonLine("b2", "[속보] 중부지방 폭우 예보 (종합)", story_b + " 50mm");
   s += JsonLine("s2", "완전히 다른 이야기", "축구 국가대표팀이 평가전에서 승리했다 감독은");
   s += JsonLine("c2", "기준금리 동결 (종합)", story_c + " 우려");
   return s;

@@ -22,6 +22,10 @@
 
 namespace neardup {
 
+// The Jaccard similarity of a copy that is half as long as its original with `containment` of it
+// inside the original: where the LSH banding aims for the containment measure.
+double ContainmentLshJaccard(double containment);
+
 struct PipelineOptions {
   // Input files, read in this order; "-" is standard input (at most once). Non-empty.
   std::vector<std::string> inputs;
@@ -49,7 +53,9 @@ struct PipelineOptions {
 
   // Body (text) field: shingles, threshold and LSH banding.
   ShingleSpec shingle;                    // default char:5
-  double threshold = 0.8;                 // Jaccard threshold, in (0, 1]
+  // Body similarity threshold, in (0, 1]. 0.7: measured on real Korean news re-posts, whose
+  // bodies differ by bylines, photo credits and trimmed paragraphs (README "Which setting").
+  double threshold = 0.7;
   std::optional<LshParams> lsh;           // bands x rows; default: ChooseLshParams(threshold)
   // Title (headline) field: shorter shingles and a lower threshold suit headlines (README).
   ShingleSpec title_shingle{ShingleUnit::kChar, 3};
@@ -72,11 +78,21 @@ struct PipelineOptions {
   // permutations, which cost little on so few shingles.
   MinHashScheme minhash_scheme = MinHashScheme::kOnePermutation;
   MinHashScheme title_minhash_scheme = MinHashScheme::kPermutations;
-  bool verify = true;                     // false: every LSH candidate becomes an edge
+  // How candidates become edges (match.h VerifyMode). kExact re-reads the documents of candidate
+  // pairs and compares their shingle sets exactly, within memory_limit (in several passes over
+  // the inputs when the sets do not fit at once).
+  VerifyMode verify = VerifyMode::kAuto;
+  // Per-field similarity (match.h). Containment pairs a truncated copy with its original; its
+  // LSH banding aims at the Jaccard such a pair has when the copy is half as long
+  // (ContainmentLshJaccard), so shorter copies may be missed.
+  SimilarityMeasure similarity = SimilarityMeasure::kJaccard;
+  // match auto: bodies of at least this many shingles (positions, after stop-shingles) decide a
+  // pair alone. >= 1.
+  uint32_t min_body_shingles = kDefaultMinBodyShingles;
   size_t max_bucket = 1000;               // buckets larger than this are capped (see lsh.h), >= 2
 
   KeepPolicy keep = KeepPolicy::kFirst;   // which member represents a cluster
-  ClusterMode cluster = ClusterMode::kCenter;  // how edges become clusters (cluster.h)
+  ClusterMode cluster = ClusterMode::kMedoid;  // how edges become clusters (cluster.h)
 
   // Bad records: skipped and counted; the run fails once more than `max_bad` were seen
   // (0 = no limit), or at the first one when `strict`.
@@ -91,8 +107,8 @@ struct PipelineOptions {
   // into memory whole. >= 1.
   size_t max_record_bytes = kDefaultMaxRecordBytes;
 
-  // Resolved LSH parameters: `lsh` if set, else ChooseLshParams(threshold, num_perm); likewise
-  // for the title.
+  // Resolved LSH parameters: `lsh` if set, else ChooseLshParams(threshold, num_perm) (with
+  // containment, at ContainmentLshJaccard(threshold)); likewise for the title.
   LshParams EffectiveLsh() const;
   LshParams EffectiveTitleLsh() const;
   // Label of input i (input_labels[i] if given, else inputs[i]).

@@ -147,9 +147,9 @@ void RunFlags::Add(CLI::App* app) {
                   "titles, which are short, oph for bodies)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "oph", "permutations"}));
-  app->add_option("--threshold,-t", options.threshold,
-                  "Body Jaccard similarity at or above which two bodies are near-duplicates, "
-                  "in (0, 1]")
+  threshold_option = app->add_option("--threshold,-t", options.threshold,
+                  "Body similarity (--similarity) at or above which two bodies are "
+                  "near-duplicates, in (0, 1]; 0.9 with --similarity containment")
       ->capture_default_str();
   app->add_option("--title-threshold", options.title_threshold,
                   "Title Jaccard similarity at or above which two titles are near-duplicates")
@@ -161,10 +161,25 @@ void RunFlags::Add(CLI::App* app) {
   app->add_option("--title-bands", title_bands, "Title LSH bands (with --title-rows)");
   app->add_option("--title-rows", title_rows, "Title LSH rows per band (with --title-bands)");
   app->add_option("--verify", verify,
-                  "signature: a candidate pair becomes an edge only if its estimated Jaccard "
-                  "is >= threshold; none: every LSH candidate is an edge")
+                  "How a candidate pair becomes an edge: auto (exact for every pair whose "
+                  "MinHash estimate is within 0.12 of a threshold, by the estimate beyond; "
+                  "exact with simhash), exact (the exact similarity of the two "
+                  "documents' shingle sets, re-read for candidate documents only, within "
+                  "--memory-limit), signature (the similarity estimated from the sketches; "
+                  "faster, misses pairs near the threshold), none (every candidate is an edge)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"signature", "none"}));
+      ->check(CLI::IsMember({"auto", "exact", "signature", "none"}));
+  app->add_option("--similarity", similarity,
+                  "Per-field similarity: jaccard (|A and B| / |A or B|) or containment "
+                  "(|A and B| / the smaller set: a truncated copy scores by how much of it is "
+                  "inside the original; default --threshold 0.9 with it)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"jaccard", "containment"}));
+  app->add_option("--min-body-shingles", options.min_body_shingles,
+                  "--match auto: two documents whose bodies both have at least this many "
+                  "shingles are judged by their bodies alone, whatever their headlines; shorter "
+                  "texts need every field both have to pass")
+      ->capture_default_str();
   app->add_option("--max-shingle-df", options.max_shingle_df,
                   "Leave out of sketches the shingles found in more than this share of the "
                   "first --df-sample documents (boilerplate); 1 = off; needs 1,000+ documents")
@@ -186,10 +201,14 @@ void RunFlags::Add(CLI::App* app) {
                   "field-max:FIELD; ties go to the earlier record, missing values lose")
       ->capture_default_str();
   app->add_option("--cluster", cluster,
-                  "center: every member is within the threshold of its representative (no "
-                  "chaining); components: connected components (A~B~C joins A and C)")
+                  "How edges become clusters: medoid (connected components, kept whole when "
+                  "the member with the most edges has an edge to half of the others and "
+                  "reaches all within two; other components, such as chains of edits, split "
+                  "into stars), center (greedy stars: every member within the threshold of "
+                  "its representative; splits large clusters of variants), components "
+                  "(connected components: A~B~C joins A and C)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"center", "components"}));
+      ->check(CLI::IsMember({"medoid", "center", "components"}));
   app->add_option("--threads,-j", options.threads, "Worker threads; 0 = all cores")
       ->capture_default_str();
   app->add_option("--stats", stats_path, "Write run statistics (JSON) to this file");
@@ -231,7 +250,15 @@ absl::Status RunFlags::Finalize() {
   auto mode = ParseMatchMode(match);
   if (!mode.ok()) return mode.status();
   options.match = *mode;
-  options.verify = verify != "none";
+  auto verify_mode = ParseVerifyMode(verify);
+  if (!verify_mode.ok()) return verify_mode.status();
+  options.verify = *verify_mode;
+  auto measure = ParseSimilarityMeasure(similarity);
+  if (!measure.ok()) return measure.status();
+  options.similarity = *measure;
+  if (options.similarity == SimilarityMeasure::kContainment && threshold_option->count() == 0) {
+    options.threshold = 0.9;
+  }
   if (minhash_scheme != "auto") {
     auto scheme = ParseMinHashScheme(minhash_scheme);
     if (!scheme.ok()) return scheme.status();

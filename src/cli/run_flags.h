@@ -39,15 +39,17 @@ struct RunFlags {
   std::string memory_limit = "2G";
   int title_bands = 0;
   int title_rows = 0;
-  std::string verify = "signature";
+  std::string verify = "auto";
+  std::string similarity = "jaccard";
   std::string minhash_scheme = "auto";
   std::string keep = "first";
-  std::string cluster = "center";
+  std::string cluster = "medoid";
   int bands = 0;
   int rows = 0;
   std::string stats_path;
   std::string rejects_path;
   bool quiet = false;
+  CLI::Option* threshold_option = nullptr;  // to tell a given --threshold from the default
   bool progress = false;  // resolved in Finalize(): stderr is a terminal and not --quiet
 
   // Registers the flags on `app`.

@@ -123,12 +123,18 @@ std::vector<uint32_t> ChooseRepresentativesByRank(UnionFind& sets,
 absl::StatusOr<ClusterMode> ParseClusterMode(std::string_view name) {
   if (name == "components") return ClusterMode::kComponents;
   if (name == "center") return ClusterMode::kCenter;
-  return absl::InvalidArgumentError("--cluster must be center or components, got \"" +
+  if (name == "medoid") return ClusterMode::kMedoid;
+  return absl::InvalidArgumentError("--cluster must be medoid, center or components, got \"" +
                                     std::string(name) + "\"");
 }
 
 std::string_view ClusterModeName(ClusterMode mode) {
-  return mode == ClusterMode::kCenter ? "center" : "components";
+  switch (mode) {
+    case ClusterMode::kCenter: return "center";
+    case ClusterMode::kComponents: return "components";
+    case ClusterMode::kMedoid: return "medoid";
+  }
+  return "medoid";
 }
 
 std::vector<uint32_t> CenterClusters(size_t n, absl::Span<const Edge> edges,

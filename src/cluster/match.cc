@@ -53,6 +53,74 @@ std::string_view AlgorithmName(Algorithm algo) {
   return "minhash";
 }
 
+absl::StatusOr<SimilarityMeasure> ParseSimilarityMeasure(std::string_view name) {
+  if (name == "jaccard") return SimilarityMeasure::kJaccard;
+  if (name == "containment") return SimilarityMeasure::kContainment;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "similarity must be jaccard or containment, got \"", std::string(name), "\""));
+}
+
+std::string_view SimilarityMeasureName(SimilarityMeasure measure) {
+  return measure == SimilarityMeasure::kContainment ? "containment" : "jaccard";
+}
+
+absl::StatusOr<VerifyMode> ParseVerifyMode(std::string_view name) {
+  if (name == "auto") return VerifyMode::kAuto;
+  if (name == "exact") return VerifyMode::kExact;
+  if (name == "signature") return VerifyMode::kSignature;
+  if (name == "none") return VerifyMode::kNone;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "verification must be auto, exact, signature or none, got \"", std::string(name), "\""));
+}
+
+std::string_view VerifyModeName(VerifyMode mode) {
+  switch (mode) {
+    case VerifyMode::kAuto: return "auto";
+    case VerifyMode::kExact: return "exact";
+    case VerifyMode::kSignature: return "signature";
+    case VerifyMode::kNone: return "none";
+  }
+  return "exact";
+}
+
+std::string_view MatchReasonName(MatchReason reason) {
+  switch (reason) {
+    case MatchReason::kNone: return "none";
+    case MatchReason::kBody: return "body";
+    case MatchReason::kTitle: return "title";
+    case MatchReason::kTitleAndBody: return "title+body";
+    case MatchReason::kEitherTitle: return "either:title";
+    case MatchReason::kEitherBody: return "either:body";
+  }
+  return "none";
+}
+
+template <typename T>
+float SetSimilarity(absl::Span<const T> a, absl::Span<const T> b, SimilarityMeasure measure) {
+  const T* x = a.data();
+  const T* x_end = x + a.size();
+  const T* y = b.data();
+  const T* y_end = y + b.size();
+  size_t common = 0;
+  while (x != x_end && y != y_end) {
+    const T u = *x;
+    const T v = *y;
+    common += u == v;
+    x += u <= v;
+    y += v <= u;
+  }
+  const size_t denominator = measure == SimilarityMeasure::kContainment
+                                 ? std::min(a.size(), b.size())
+                                 : a.size() + b.size() - common;
+  return denominator == 0 ? 1.0f
+                          : static_cast<float>(static_cast<double>(common) /
+                                               static_cast<double>(denominator));
+}
+template float SetSimilarity<uint32_t>(absl::Span<const uint32_t>, absl::Span<const uint32_t>,
+                                       SimilarityMeasure);
+template float SetSimilarity<uint64_t>(absl::Span<const uint64_t>, absl::Span<const uint64_t>,
+                                       SimilarityMeasure);
+
 void FieldSketches::AppendEmpty(uint32_t slot) {
   if (row_of_slot_.size() <= slot) row_of_slot_.Resize(slot + 1, kNoRow);
 }
@@ -94,29 +162,13 @@ float FieldSketches::Similarity(uint32_t a, uint32_t b) const {
     }
     case Algorithm::kSimHash:
       return SimHashSimilarity(HammingDistance(simhash_[ra], simhash_[rb]));
-    case Algorithm::kExact: {
-      const uint64_t* x = tokens_.data() + token_offsets_[ra];
-      const uint64_t* x_end = tokens_.data() + token_offsets_[ra + 1];
-      const uint64_t* y = tokens_.data() + token_offsets_[rb];
-      const uint64_t* y_end = tokens_.data() + token_offsets_[rb + 1];
-      const size_t nx = static_cast<size_t>(x_end - x);
-      const size_t ny = static_cast<size_t>(y_end - y);
-      size_t common = 0;
-      while (x != x_end && y != y_end) {
-        if (*x < *y) {
-          ++x;
-        } else if (*y < *x) {
-          ++y;
-        } else {
-          ++common;
-          ++x;
-          ++y;
-        }
-      }
-      const size_t uni = nx + ny - common;
-      return uni == 0 ? 1.0f
-                      : static_cast<float>(static_cast<double>(common) / static_cast<double>(uni));
-    }
+    case Algorithm::kExact:
+      return SetSimilarity<uint64_t>(
+          absl::MakeConstSpan(tokens_.data() + token_offsets_[ra],
+                              token_offsets_[ra + 1] - token_offsets_[ra]),
+          absl::MakeConstSpan(tokens_.data() + token_offsets_[rb],
+                              token_offsets_[rb + 1] - token_offsets_[rb]),
+          SimilarityMeasure::kJaccard);
   }
   return 0;
 }
@@ -128,70 +180,115 @@ size_t FieldSketches::MemoryBytes() const {
              sizeof(uint64_t);
 }
 
-PairVerdict JudgePair(uint32_t a, uint32_t b, MatchMode mode, const FieldRule& title,
-                      const FieldRule& body) {
-  struct FieldResult {
-    bool present = false;
-    bool passes = false;
-    float similarity = 0;
-  };
-  auto judge = [&](const FieldRule& rule) {
-    FieldResult r;
-    if (rule.sketches == nullptr || !rule.sketches->Has(a) || !rule.sketches->Has(b)) return r;
-    r.present = true;
-    r.similarity = rule.sketches->Similarity(a, b);
-    // Compared in float, as the similarity is reported, so that a reported value at or above
-    // the threshold always means the pair passed.
-    r.passes = r.similarity >= rule.min_similarity;
-    return r;
-  };
-  const bool use_title = mode != MatchMode::kBody;
-  const bool use_body = mode != MatchMode::kTitle;
-  FieldResult t = use_title ? judge(title) : FieldResult{};
-  FieldResult d = use_body ? judge(body) : FieldResult{};
-
+PairVerdict Decide(const MatchRule& rule, FieldScore t, FieldScore d, bool long_bodies) {
+  const bool tp = t.present && t.similarity >= rule.title_min;
+  const bool dp = d.present && d.similarity >= rule.body_min;
   PairVerdict v;
-  switch (mode) {
+  v.title_similarity = t.present ? t.similarity : std::numeric_limits<float>::quiet_NaN();
+  v.body_similarity = d.present ? d.similarity : std::numeric_limits<float>::quiet_NaN();
+  switch (rule.mode) {
     case MatchMode::kTitle:
-      v = {t.present, t.passes, t.similarity};
+      v.compared = t.present;
+      v.passes = tp;
+      v.similarity = t.similarity;
+      v.reason = MatchReason::kTitle;
       break;
     case MatchMode::kBody:
-      v = {d.present, d.passes, d.similarity};
+      v.compared = d.present;
+      v.passes = dp;
+      v.similarity = d.similarity;
+      v.reason = MatchReason::kBody;
       break;
     case MatchMode::kBoth:
       v.compared = t.present && d.present;
-      v.passes = v.compared && t.passes && d.passes;
+      v.passes = v.compared && tp && dp;
       v.similarity = std::min(t.similarity, d.similarity);
+      v.reason = MatchReason::kTitleAndBody;
       break;
     case MatchMode::kAuto:
+      if (long_bodies && d.present) {
+        v.compared = true;
+        v.passes = dp;
+        v.similarity = d.similarity;
+        v.reason = MatchReason::kBody;
+        break;
+      }
       v.compared = t.present || d.present;
-      v.passes = v.compared && (!t.present || t.passes) && (!d.present || d.passes);
+      v.passes = v.compared && (!t.present || tp) && (!d.present || dp);
       if (t.present && d.present) {
         v.similarity = std::min(t.similarity, d.similarity);
+        v.reason = MatchReason::kTitleAndBody;
       } else {
         v.similarity = t.present ? t.similarity : d.similarity;
+        v.reason = t.present ? MatchReason::kTitle : MatchReason::kBody;
       }
       break;
     case MatchMode::kEither:
       v.compared = t.present || d.present;
-      v.passes = t.passes || d.passes;
-      if (t.passes && d.passes) {
+      v.passes = tp || dp;
+      if (tp && dp) {
         v.similarity = std::max(t.similarity, d.similarity);
-      } else if (t.passes || d.passes) {
-        v.similarity = t.passes ? t.similarity : d.similarity;
+      } else if (tp || dp) {
+        v.similarity = tp ? t.similarity : d.similarity;
       } else {
         v.similarity = std::max(t.similarity, d.similarity);
       }
+      v.reason = tp && (!dp || t.similarity >= d.similarity) ? MatchReason::kEitherTitle
+                                                              : MatchReason::kEitherBody;
       break;
   }
   return v;
+}
+
+namespace {
+
+bool LongBody(const FieldRule& body, uint32_t slot, uint32_t min_body_shingles) {
+  return slot < body.shingle_counts.size() && body.shingle_counts[slot] >= min_body_shingles;
+}
+
+FieldScore ScoreField(const FieldRule& rule, uint32_t a, uint32_t b) {
+  FieldScore r;
+  if (rule.sketches == nullptr || !rule.sketches->Has(a) || !rule.sketches->Has(b)) return r;
+  r.present = true;
+  r.similarity = rule.sketches->Similarity(a, b);
+  if (rule.measure == SimilarityMeasure::kContainment && rule.sketches->algorithm() != Algorithm::kSimHash &&
+      a < rule.shingle_counts.size() && b < rule.shingle_counts.size()) {
+    // From the Jaccard estimate J and the two sizes: |A n B| = J (|A| + |B|) / (1 + J).
+    const double na = rule.shingle_counts[a];
+    const double nb = rule.shingle_counts[b];
+    const double j = r.similarity;
+    const double lo = std::min(na, nb);
+    if (lo > 0) r.similarity = static_cast<float>(std::min(1.0, j * (na + nb) / (1.0 + j) / lo));
+  }
+  return r;
+}
+
+}  // namespace
+
+PairVerdict JudgePair(uint32_t a, uint32_t b, MatchMode mode, const FieldRule& title,
+                      const FieldRule& body, uint32_t min_body_shingles) {
+  MatchRule rule;
+  rule.mode = mode;
+  // Compared in float, as the similarity is reported, so that a reported value at or above
+  // the threshold always means the pair passed.
+  rule.title_min = title.min_similarity;
+  rule.body_min = body.min_similarity;
+  rule.min_body_shingles = min_body_shingles;
+  const bool use_title = mode != MatchMode::kBody;
+  const bool use_body = mode != MatchMode::kTitle;
+  const bool long_bodies =
+      LongBody(body, a, min_body_shingles) && LongBody(body, b, min_body_shingles);
+  FieldScore t = use_title ? ScoreField(title, a, b) : FieldScore{};
+  FieldScore d = use_body ? ScoreField(body, a, b) : FieldScore{};
+  return Decide(rule, t, d, long_bodies);
 }
 
 absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
                                                                const FieldRule& title,
                                                                const FieldRule& body,
                                                                const CandidateLimits& limits,
-                                                               CandidateStats* stats) {
+                                                               CandidateStats* stats,
+                                                               uint32_t min_body_shingles) {
   std::vector<CandidatePair> all;
   CandidateStats local;
   if (stats == nullptr) stats = &local;
@@ -257,7 +354,9 @@ absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
   bool need_title = mode == MatchMode::kTitle || mode == MatchMode::kEither;
   if (mode == MatchMode::kAuto && title.sketches != nullptr) {
     for (size_t r = 0; r < title.sketches->rows() && !need_title; ++r) {
-      need_title = body.sketches == nullptr || !body.sketches->Has(title.sketches->slot_of_row(r));
+      const uint32_t slot = title.sketches->slot_of_row(r);
+      need_title = body.sketches == nullptr || !body.sketches->Has(slot) ||
+                   (!body.shingle_counts.empty() && !LongBody(body, slot, min_body_shingles));
     }
   }
   if (need_title) {
@@ -274,18 +373,22 @@ absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
 }
 
 std::vector<Edge> JudgeCandidates(absl::Span<const CandidatePair> candidates, MatchMode mode,
-                                  const FieldRule& title, const FieldRule& body, bool verify) {
+                                  const FieldRule& title, const FieldRule& body, bool verify,
+                                  uint32_t min_body_shingles) {
   std::vector<PairVerdict> verdicts(candidates.size());
   tbb::parallel_for(tbb::blocked_range<size_t>(0, candidates.size(), 4096),
                     [&](const tbb::blocked_range<size_t>& r) {
                       for (size_t i = r.begin(); i != r.end(); ++i) {
-                        verdicts[i] = JudgePair(candidates[i].a, candidates[i].b, mode, title, body);
+                        verdicts[i] = JudgePair(candidates[i].a, candidates[i].b, mode, title, body,
+                                                min_body_shingles);
                       }
                     });
   std::vector<Edge> edges;
   for (size_t i = 0; i < candidates.size(); ++i) {
     if (verify ? verdicts[i].passes : verdicts[i].compared) {
-      edges.push_back({candidates[i].a, candidates[i].b, verdicts[i].similarity});
+      const PairVerdict& v = verdicts[i];
+      edges.push_back({candidates[i].a, candidates[i].b, v.similarity, v.title_similarity,
+                       v.body_similarity, static_cast<uint8_t>(v.reason)});
     }
   }
   return edges;

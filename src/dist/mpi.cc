@@ -275,7 +275,13 @@ absl::StatusOr<RunResult> RunDistributedPipeline(const PipelineOptions& options,
   // 2. Stop-shingles (every rank alike), then this rank's share, as shards.
   // MinHash: the sketches stay on the rank that made them (band keys are shuffled later, see
   // mpi/shuffle.h); the other engines send them to rank 0 with the rest.
-  const bool shuffle = options.algo == Algorithm::kMinHash;
+  // MinHash band keys are shuffled between the ranks and pairs judged where their sketches live
+  // when the sketches decide (--verify signature or none). Exact verification (auto, exact)
+  // re-reads candidate documents on rank 0, which therefore gets every sketch in the shards and
+  // runs the candidates, verification and clustering of the single-process run itself.
+  const bool shuffle = options.algo == Algorithm::kMinHash &&
+                       (options.verify == VerifyMode::kSignature ||
+                        options.verify == VerifyMode::kNone);
   internal::LocalSketches local_sketches;
   std::vector<std::string> shards;
   internal::ShareFigures share_figures;

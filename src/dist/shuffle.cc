@@ -79,6 +79,7 @@ FieldRule RuleFor(const PipelineOptions& options, int field, const FieldSketches
   rule.lsh = field == 0 ? options.EffectiveTitleLsh() : options.EffectiveLsh();
   rule.max_hamming = options.max_hamming;
   rule.min_similarity = static_cast<float>(rule.threshold);
+  rule.measure = options.similarity;
   return rule;
 }
 
@@ -115,6 +116,8 @@ class PairJudge {
       for (uint32_t s : FromBytes<uint32_t>(asked[static_cast<size_t>(r)])) {
         for (int f = 0; f < 2; ++f) {
           const uint8_t has = store.Has(f, s) ? 1 : 0;
+          const uint32_t n = store.Count(f, s);
+          out.append(reinterpret_cast<const char*>(&n), sizeof(n));
           out.push_back(static_cast<char>(has));
           if (has) out.append(reinterpret_cast<const char*>(store.Signature(f, s)), np * 4);
         }
@@ -133,9 +136,14 @@ class PairJudge {
         const uint32_t* sig = nullptr;
         if (owner == me) {
           if (store.Has(f, s)) sig = store.Signature(f, s);
+          counts_[f].push_back(store.Count(f, s));
         } else {
           const std::string& in = answered[static_cast<size_t>(owner)];
           size_t& at = cursor[static_cast<size_t>(owner)];
+          uint32_t n = 0;
+          std::memcpy(&n, in.data() + at, sizeof(n));
+          at += sizeof(n);
+          counts_[f].push_back(n);
           const bool has = in[at++] != 0;
           if (has) {
             sig = reinterpret_cast<const uint32_t*>(in.data() + at);
@@ -159,12 +167,17 @@ class PairJudge {
                                  universe_.begin());
   }
   uint32_t Slot(uint32_t id) const { return universe_[id]; }
-  FieldRule Rule(int field) const { return RuleFor(options_, field, &fields_[field]); }
+  FieldRule Rule(int field) const {
+    FieldRule rule = RuleFor(options_, field, &fields_[field]);
+    rule.shingle_counts = counts_[field];  // by id, as the sketches
+    return rule;
+  }
 
  private:
   const PipelineOptions& options_;
   std::vector<uint32_t> universe_;
   FieldSketches fields_[2];
+  std::vector<uint32_t> counts_[2];
   std::vector<uint32_t> aligned_;
 };
 
@@ -229,13 +242,18 @@ void SlotStore::Build(internal::LocalSketches&& sketches, const std::vector<uint
   for (uint8_t h : heads) count += h;
   for (int f = 0; f < 2; ++f) {
     signature[f].assign(count, nullptr);
+    counts[f].assign(count, 0);
     size_t src = 0;
     uint32_t k = 0;
     for (size_t i = 0; i < heads.size(); ++i) {
       const bool present = local.present[f][i] != 0;
-      if (heads[i]) signature[f][k++] = present ? local.rows[f][src] : nullptr;
+      if (heads[i]) {
+        counts[f][k] = local.counts[f][i];
+        signature[f][k++] = present ? local.rows[f][src] : nullptr;
+      }
       if (present) ++src;
     }
+    local.counts[f] = {};
     local.present[f] = {};
     local.rows[f] = {};
   }
@@ -260,7 +278,8 @@ std::vector<Edge> DistributedEdges(const PipelineOptions& options, const SlotSto
   if (mode == MatchMode::kAuto) {
     uint64_t titled_without_body = 0;
     for (uint32_t s = store.first; s < store.first + store.count && !titled_without_body; ++s) {
-      titled_without_body = store.Has(0, s) && !store.Has(1, s);
+      titled_without_body = store.Has(0, s) && (!store.Has(1, s) ||
+                                                store.Count(1, s) < options.min_body_shingles);
     }
     need_title = AllreduceU64(titled_without_body, MPI_MAX) != 0;
   }
@@ -367,7 +386,8 @@ std::vector<Edge> DistributedEdges(const PipelineOptions& options, const SlotSto
   {
     PairJudge judge(options, store, map, mine, traffic);
     for (CandidatePair& p : mine) p = {judge.Id(p.a), judge.Id(p.b)};
-    edges = JudgeCandidates(mine, mode, judge.Rule(0), judge.Rule(1), options.verify);
+    edges = JudgeCandidates(mine, mode, judge.Rule(0), judge.Rule(1),
+                            options.verify == VerifyMode::kSignature, options.min_body_shingles);
     for (Edge& e : edges) {
       e.a = judge.Slot(e.a);
       e.b = judge.Slot(e.b);
@@ -417,7 +437,8 @@ std::vector<float> DistributedSimilarities(const PipelineOptions& options, const
     tbb::parallel_for(tbb::blocked_range<size_t>(0, mine.size(), 4096),
                       [&](const tbb::blocked_range<size_t>& r) {
       for (size_t i = r.begin(); i != r.end(); ++i) {
-        sims[i] = JudgePair(judge.Id(mine[i].a), judge.Id(mine[i].b), options.match, title, body)
+        sims[i] = JudgePair(judge.Id(mine[i].a), judge.Id(mine[i].b), options.match, title, body,
+                            options.min_body_shingles)
                       .similarity;
       }
     });

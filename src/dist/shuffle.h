@@ -41,12 +41,14 @@ struct SlotStore {
   // Per field (0 title, 1 body): the signature of each own slot, null when the field is empty;
   // they point into `local`.
   std::vector<const uint32_t*> signature[2];
+  std::vector<uint32_t> counts[2];  // shingles of each own slot (FieldWork::counts)
   internal::LocalSketches local;
 
   // From the sketches of the rank's good records (taken over) and which of them head a slot.
   void Build(internal::LocalSketches&& sketches, const std::vector<uint8_t>& heads,
              uint32_t first_slot, int perms);
   bool Has(int field, uint32_t slot) const { return signature[field][slot - first] != nullptr; }
+  uint32_t Count(int field, uint32_t slot) const { return counts[field][slot - first]; }
   const uint32_t* Signature(int field, uint32_t slot) const {
     return signature[field][slot - first];
   }

@@ -26,6 +26,7 @@
 #include "neardup/text/shingle.h"
 #include "neardup/sketch/simhash.h"
 #include "neardup/cluster/verify.h"
+#include "internal/slot_sets.h"
 #include "tbb/enumerable_thread_specific.h"
 #include "tbb/global_control.h"
 #include "tbb/info.h"
@@ -64,9 +65,11 @@ struct FieldWork {
   std::vector<uint64_t> simhash;     // one per record
   std::vector<uint64_t> tokens;      // exact: sorted shingle sets back to back
   std::vector<size_t> token_ends;    // exact: end of record i's set in `tokens`
+  std::vector<uint32_t> counts;      // shingles (positions, after stop-shingles) per record
 
   void Reset(size_t n, Algorithm algo, int num_perm) {
     present.assign(n, 0);
+    counts.assign(n, 0);
     if (algo == Algorithm::kMinHash) minhash.resize(n * static_cast<size_t>(num_perm));
     if (algo == Algorithm::kSimHash) simhash.assign(n, 0);
     tokens.clear();
@@ -105,6 +108,7 @@ struct ThreadState {
   std::vector<uint64_t> shingles;
   uint64_t shingles_removed = 0;
 };
+
 
 // Shingles too common to mean anything (boilerplate), per field, kept as a count-min filter:
 // the sampling pass counts every distinct shingle of a document in two cells of 2^18 counters
@@ -153,6 +157,7 @@ inline int ThreadCount(const PipelineOptions& options) {
 }
 
 class ShardReader;
+class SlotSets;
 
 class Runner {
  public:
@@ -223,6 +228,24 @@ class Runner {
   absl::StatusOr<std::vector<Edge>> FindEdges();
   // How field 0 (title) or 1 (body) is judged.
   FieldRule Rule(int field) const;
+  MatchRule Rules() const;
+  // Fills result_.similarity (see pipeline.cc).
+  absl::Status RepresentativeSimilarities(const std::vector<Edge>& edges,
+                                          const DistributedHooks* hooks);
+  // Whether verification re-reads the documents (VerifyMode::kExact with a sketching engine; the
+  // exact engine's sketches are the sets themselves).
+  bool ExactFromReplay() const {
+    return (options_.verify == VerifyMode::kExact || options_.verify == VerifyMode::kAuto) &&
+           options_.algo != Algorithm::kExact;
+  }
+
+  // Exact verification (pipeline_verify.cc). The verdict of each pair of slots by the exact
+  // similarity of their shingle sets; parallel, in pair order.
+  absl::StatusOr<std::vector<PairVerdict>> ScoreExactly(absl::Span<const CandidatePair> pairs);
+  // The shingle sets of `slots` (ascending) into `sets`, re-read from the inputs.
+  absl::Status LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets);
+  // The candidates that pass, by ScoreExactly.
+  absl::StatusOr<std::vector<Edge>> VerifyExactly(absl::Span<const CandidatePair> candidates);
 
   const PipelineOptions& options_;
   const RunCallbacks& callbacks_;
@@ -264,6 +287,10 @@ class Runner {
   std::vector<uint32_t> head_slot_;  // per document: slot of its exact group's first document
   std::vector<uint32_t> slot_doc_;   // per slot: its document index
   FieldSketches sketches_[2];  // title, body
+  std::vector<uint32_t> shingle_counts_[2];  // per slot, title and body (FieldWork::counts)
+  // Exact verification (pipeline_verify.cc): the shingle sets of the slots in candidate pairs,
+  // kept between the verification and the clustering's similarities when they fit at once.
+  std::unique_ptr<SlotSets> exact_sets_;
   absl::flat_hash_map<internal::Hash128, uint32_t, Hash128Hasher> exact_slots_;
   // Id hash -> the first document with that hash, to detect repeated ids (16-byte slots: this
   // map and exact_slots_ are most of the reading stage's memory beyond the sketches); later

@@ -11,6 +11,15 @@ absl::Status ReplayDocuments(
     const PipelineOptions& options, const RunResult& result,
     const std::function<absl::Status(int file_index, const RecordReader& reader)>& on_file,
     const std::function<absl::StatusOr<bool>(const ReplayedRecord& record)>& visit) {
+  return ReplayDocuments(options, result.bad_record_ordinals, result.num_documents(), on_file,
+                         visit);
+}
+
+absl::Status ReplayDocuments(
+    const PipelineOptions& options, absl::Span<const uint64_t> bad_record_ordinals,
+    size_t documents,
+    const std::function<absl::Status(int file_index, const RecordReader& reader)>& on_file,
+    const std::function<absl::StatusOr<bool>(const ReplayedRecord& record)>& visit) {
   uint64_t ordinal = 0;
   size_t next_bad = 0;
   size_t doc = 0;
@@ -24,12 +33,12 @@ absl::Status ReplayDocuments(
       ASSIGN_OR_RETURN(bool more, reader->ReadBatch(options.batch_bytes, &batch));
       if (!more) break;
       for (size_t r = 0; r < batch.size(); ++r, ++ordinal) {
-        if (next_bad < result.bad_record_ordinals.size() &&
-            result.bad_record_ordinals[next_bad] == ordinal) {
+        if (next_bad < bad_record_ordinals.size() &&
+            bad_record_ordinals[next_bad] == ordinal) {
           ++next_bad;
           continue;
         }
-        if (doc >= result.num_documents()) {
+        if (doc >= documents) {
           return absl::InternalError(
               absl::StrCat(options.LabelOf(i), " changed while neardup was reading it"));
         }
@@ -44,7 +53,7 @@ absl::Status ReplayDocuments(
       }
     }
   }
-  if (doc != result.num_documents()) {
+  if (doc != documents) {
     return absl::InternalError("the inputs changed while neardup was reading them");
   }
   return absl::OkStatus();

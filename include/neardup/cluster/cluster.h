@@ -72,6 +72,18 @@ enum class ClusterMode {
   // every other edge is ignored. Every member therefore has an edge (similarity >= threshold) to
   // its center, and no cluster can chain.
   kCenter,
+  // Medoid-checked components (the default): connected components, each kept whole when it is
+  // dense around its medoid (the member with the most edges; ties: the larger sum of edge
+  // similarities, then the better rank): the medoid has an edge to at least half of the other
+  // members and every member is within two edges of it. Large clusters of genuine variants (one
+  // article re-posted by many outlets, many citations of one paper) are such stars and stay
+  // whole, as with kComponents. A component that fails the check (a chain of edits of edits, two
+  // groups joined by a bridge) is split into stars: the unassigned member with the most edges to
+  // unassigned members (ties as above) becomes a center and takes its unassigned neighbours,
+  // until none is left; a center left alone joins the star it has the most edges to. Every
+  // member of a split component is then within two edges of its star's center, so a chain is
+  // cut every few links and its two ends never meet.
+  kMedoid,
 };
 
 absl::StatusOr<ClusterMode> ParseClusterMode(std::string_view name);  // "components", "center"
@@ -81,5 +93,16 @@ std::string_view ClusterModeName(ClusterMode mode);
 // for centers and for items with no edge). Deterministic: depends only on the edge set and ranks.
 std::vector<uint32_t> CenterClusters(size_t n, absl::Span<const Edge> edges,
                                      absl::Span<const uint32_t> rank);
+
+// Medoid-checked components (ClusterMode::kMedoid) of items 0..n-1 over `edges` (a < b < n).
+// Returns a label per item: items with the same label are one cluster (the label is a member).
+// Deterministic: depends only on the edge set and ranks. Memory: O(n + edges).
+struct MedoidStats {
+  uint64_t components_split = 0;  // components that failed the check
+  uint64_t components_kept = 0;   // multi-member components kept whole
+};
+std::vector<uint32_t> MedoidClusters(size_t n, absl::Span<const Edge> edges,
+                                     absl::Span<const uint32_t> rank,
+                                     MedoidStats* stats = nullptr);
 
 }  // namespace neardup

@@ -15,7 +15,12 @@ namespace neardup {
 struct Edge {
   uint32_t a = 0;
   uint32_t b = 0;
-  float similarity = 0;  // estimated Jaccard of a and b
+  float similarity = 0;  // the pair's similarity (match.h: the lowest field that had to pass)
+  // Per field, NaN when a document lacks the field (or it was not looked at); and which rule of
+  // match.h decided (MatchReason, 0 when not recorded).
+  float title_similarity = 0;
+  float body_similarity = 0;
+  uint8_t reason = 0;
 };
 
 std::vector<Edge> VerifyCandidates(absl::Span<const CandidatePair> candidates,

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "neardup/io/reader.h"
 #include "neardup/options.h"
 #include "neardup/pipeline.h"
@@ -31,6 +32,14 @@ struct ReplayedRecord {
 // the run's documents ("FILE changed while neardup was reading it").
 absl::Status ReplayDocuments(
     const PipelineOptions& options, const RunResult& result,
+    const std::function<absl::Status(int file_index, const RecordReader& reader)>& on_file,
+    const std::function<absl::StatusOr<bool>(const ReplayedRecord& record)>& visit);
+
+// The same during a run, before its RunResult exists: `bad_record_ordinals` (ascending) are the
+// records to skip, and the inputs hold `documents` good records.
+absl::Status ReplayDocuments(
+    const PipelineOptions& options, absl::Span<const uint64_t> bad_record_ordinals,
+    size_t documents,
     const std::function<absl::Status(int file_index, const RecordReader& reader)>& on_file,
     const std::function<absl::StatusOr<bool>(const ReplayedRecord& record)>& visit);
 
