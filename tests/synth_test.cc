@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <random>
 #include <sstream>
@@ -461,6 +462,207 @@ TEST(SynthTest, ParseSynthEditsKnowsEveryName) {
   EXPECT_EQ(*ParseSynthEdits("quotes,truncate"), kEditQuotes | kEditTruncate);
   EXPECT_EQ(*ParseSynthEdits(SynthEditNames(kEditAll)), static_cast<uint32_t>(kEditAll));
   EXPECT_FALSE(ParseSynthEdits("typo").ok());
+}
+
+// Variant clusters: char:3 Jaccard after default normalization, as citation matching measures it.
+std::vector<uint64_t> Char3(const Normalizer& normalizer, const std::string& text) {
+  std::string normalized;
+  normalizer.Normalize(text, TextField::kBody, &normalized);
+  return ShingleSet(normalized, ShingleSpec{ShingleUnit::kChar, 3});
+}
+
+SynthOptions WithVariants() {
+  SynthOptions o = Small();
+  o.documents = 6000;
+  o.cluster_window = 2000;
+  o.chains = 30;
+  o.chain_length = 5;
+  o.variants = 12;  // defaults: 50 to 300 members
+  return o;
+}
+
+// Members of each variant cluster (by the base's id), in output order.
+std::map<std::string, std::vector<size_t>> VariantClusters(const std::vector<Doc>& docs) {
+  std::map<std::string, std::vector<size_t>> clusters;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (docs[i].edit.rfind("variant", 0) == 0) clusters[docs[i].cluster].push_back(i);
+  }
+  return clusters;
+}
+
+TEST(SynthTest, VariantClustersHaveTheirSizesAndTheirBaseAsTruth) {
+  SynthOptions o = WithVariants();
+  SynthStats stats;
+  const std::string out = Generate(o, &stats);
+  const std::vector<Doc> docs = Parse(out);
+  ASSERT_EQ(docs.size(), o.documents);
+  EXPECT_EQ(stats.variant_clusters, 12u);
+  const auto clusters = VariantClusters(docs);
+  ASSERT_EQ(clusters.size(), 12u);
+  uint64_t members = 0;
+  std::map<size_t, int> per_window;
+  const std::vector<std::string> chain = ChainField(out);
+  for (const auto& [base, list] : clusters) {
+    members += list.size();
+    EXPECT_GE(list.size(), o.variant_size_min);
+    EXPECT_LE(list.size(), o.variant_size_max);
+    EXPECT_EQ(docs[list[0]].id, base) << "the base comes first";
+    EXPECT_EQ(docs[list[0]].edit, "variant_base size=" + std::to_string(list.size()));
+    EXPECT_EQ(list.front() / 2000, list.back() / 2000) << "a cluster left its window";
+    ++per_window[list.front() / 2000];
+    for (size_t i : list) {
+      EXPECT_EQ(docs[i].cluster, base);
+      EXPECT_TRUE(chain[i].empty()) << "a variant on a chain link";
+      EXPECT_FALSE(docs[i].title.empty());
+    }
+    for (size_t k = 1; k < list.size(); ++k) {
+      EXPECT_EQ(docs[list[k]].edit.rfind("variant ", 0), 0u) << docs[list[k]].edit;
+    }
+  }
+  EXPECT_EQ(stats.variant_documents, members);
+  EXPECT_EQ(per_window[0], 4);
+  EXPECT_EQ(per_window[1], 4);
+  EXPECT_EQ(per_window[2], 4);
+  // Planted clusters and chains are as many as without variants.
+  SynthOptions plain = o;
+  plain.variants = 0;
+  SynthStats plain_stats;
+  Generate(plain, &plain_stats);
+  EXPECT_EQ(stats.clusters, plain_stats.clusters);
+  EXPECT_EQ(stats.clustered_documents, plain_stats.clustered_documents);
+  EXPECT_EQ(stats.chains, plain_stats.chains);
+  // One fixed size.
+  o.variant_size_min = o.variant_size_max = 7;
+  const auto fixed = VariantClusters(Parse(Generate(o)));
+  ASSERT_EQ(fixed.size(), 12u);
+  for (const auto& [base, list] : fixed) EXPECT_EQ(list.size(), 7u);
+}
+
+TEST(SynthTest, VariantsAreDeterministic) {
+  SynthOptions o = WithVariants();
+  o.threads = 1;
+  const std::string one = Generate(o);
+  o.threads = 2;
+  o.batch_documents = 5;
+  EXPECT_EQ(Generate(o), one) << "variants depend on threads or batches";
+  o.seed = 9;
+  EXPECT_NE(Generate(o), one);
+  // Without variants, the variant settings change nothing.
+  SynthOptions plain = Small();
+  const std::string before = Generate(plain);
+  plain.variant_size_min = 3;
+  plain.variant_size_max = 4;
+  EXPECT_EQ(Generate(plain), before);
+}
+
+struct VariantSimilarities {
+  std::vector<double> to_base;        // each variant against its base
+  std::vector<double> to_other_base;  // each variant against another cluster's base
+  std::vector<double> between;        // pairs of variants of one base
+  uint64_t star_pairs = 0;            // of those, below 0.6 while both are >= 0.6 to the base
+};
+
+VariantSimilarities MeasureVariants(const std::vector<Doc>& docs) {
+  const Normalizer normalizer;
+  VariantSimilarities sim;
+  const auto clusters = VariantClusters(docs);
+  std::vector<std::vector<uint64_t>> bases;
+  for (const auto& [base, list] : clusters) bases.push_back(Char3(normalizer, docs[list[0]].text));
+  size_t c = 0;
+  for (const auto& [base, list] : clusters) {
+    std::vector<std::vector<uint64_t>> sets;
+    std::vector<double> to_base;
+    for (size_t k = 1; k < list.size(); ++k) {
+      sets.push_back(Char3(normalizer, docs[list[k]].text));
+      to_base.push_back(ExactJaccard(sets.back(), bases[c]));
+      sim.to_base.push_back(to_base.back());
+      sim.to_other_base.push_back(ExactJaccard(sets.back(), bases[(c + 1) % bases.size()]));
+    }
+    for (size_t a = 0; a < sets.size(); ++a) {
+      for (size_t b = a + 1; b < sets.size(); ++b) {
+        const double j = ExactJaccard(sets[a], sets[b]);
+        sim.between.push_back(j);
+        sim.star_pairs += j < 0.6 && to_base[a] >= 0.6 && to_base[b] >= 0.6;
+      }
+    }
+    ++c;
+  }
+  return sim;
+}
+
+double Mean(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return v.empty() ? 0 : sum / static_cast<double>(v.size());
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+TEST(SynthTest, VariantsAreCloseToTheirBaseAndFartherFromEachOther) {
+  const VariantSimilarities sim = MeasureVariants(Parse(Generate(WithVariants())));
+  ASSERT_GT(sim.to_base.size(), 500u);
+  std::cout << "char:3 Jaccard, variant to base: mean " << Mean(sim.to_base) << ", median "
+            << Median(sim.to_base) << ", >= 0.6: " << ShareAtLeast(sim.to_base, 0.6)
+            << "; variant to variant: mean " << Mean(sim.between) << ", median "
+            << Median(sim.between) << ", >= 0.6: " << ShareAtLeast(sim.between, 0.6)
+            << "; to another base: mean " << Mean(sim.to_other_base) << "; star pairs "
+            << sim.star_pairs << " of " << sim.between.size() << "\n";
+  // Closer to their own base than to another's, on average and one by one.
+  EXPECT_GT(Mean(sim.to_base), Mean(sim.to_other_base) + 0.4);
+  for (size_t i = 0; i < sim.to_base.size(); ++i) {
+    EXPECT_GT(sim.to_base[i], sim.to_other_base[i]);
+  }
+  // Most variants are near-duplicates of their base ...
+  EXPECT_GE(ShareAtLeast(sim.to_base, 0.6), 0.75);
+  // ... two variants are mostly farther apart than a variant and its base ...
+  EXPECT_LT(Mean(sim.between), Mean(sim.to_base) - 0.05);
+  // ... and some pairs are not near-duplicates although both are near the base: star-shaped.
+  EXPECT_GE(static_cast<double>(sim.star_pairs), 0.05 * static_cast<double>(sim.between.size()));
+}
+
+TEST(SynthTest, VariantsOfABaseFileUseItsText) {
+  SynthOptions o = Small();
+  o.base_files = {NEARDUP_SOURCE_DIR "/data/samples/ko-entertainment-titles.csv"};
+  o.base_fields.text = "title";
+  o.documents = 1000;
+  o.cluster_window = 1000;
+  o.variants = 2;
+  o.variant_size_min = 20;
+  o.variant_size_max = 30;
+  const std::vector<Doc> docs = Parse(Generate(o));
+  const auto clusters = VariantClusters(docs);
+  ASSERT_EQ(clusters.size(), 2u);
+  for (const auto& [base, list] : clusters) {
+    // The base's title segment is its title and stands in its text.
+    const Doc& b = docs[list[0]];
+    EXPECT_NE(b.text.find(b.title), std::string::npos) << b.text;
+    EXPECT_TRUE(std::any_of(b.title.begin(), b.title.end(),
+                            [](char c) { return static_cast<unsigned char>(c) >= 0xEA; }))
+        << "Korean base titles: " << b.title;
+  }
+}
+
+TEST(SynthTest, ValidateChecksVariantSizes) {
+  SynthOptions o;
+  o.variant_size_min = 1;
+  EXPECT_NE(o.Validate().message().find("--variant-size"), std::string::npos);
+  o.variant_size_min = 10;
+  o.variant_size_max = 9;
+  EXPECT_FALSE(o.Validate().ok());
+  o.variant_size_max = 10;
+  o.cluster_window = 8;
+  EXPECT_TRUE(o.Validate().ok()) << "sizes beyond the window matter only with variants";
+  o.variants = 1;
+  EXPECT_NE(o.Validate().message().find("--cluster-window"), std::string::npos);
+  o = SynthOptions{};
+  o.documents = 1000;
+  o.variants = 21;  // 21 x 50 > 1000
+  EXPECT_NE(o.Validate().message().find("--variants"), std::string::npos);
+  o.variants = 20;
+  EXPECT_TRUE(o.Validate().ok());
 }
 
 }  // namespace

@@ -8,9 +8,10 @@
 // record length, the share of records with a title and a body, the id length and the shingles per
 // field. A file that fits in the sample is counted exactly. Nothing else of the file is read.
 //
-// The estimates are models of the data structures the run allocates (pipeline.cc, match.cc,
-// lsh.cc), documented with their constants in plan_command.cc and in `neardup plan --help`; the
-// time is the corpus at a throughput measured on the development machine (or --speed).
+// The sampling and the estimates are the library's (neardup/tools/plan.h: SamplePlanCorpus,
+// MakePlan): models of the data structures the run allocates (pipeline.cc, match.cc, lsh.cc),
+// documented with their constants there and in `neardup plan --help`; the time is the corpus at
+// a throughput measured on the development machine (or --speed). This file parses and prints.
 #pragma once
 
 #include <cstdint>

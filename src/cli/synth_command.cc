@@ -28,6 +28,7 @@ struct SynthFlags {
   SynthOptions options;
   std::string edit_rate = "0.01:0.05";
   std::string chain_edit_rate = "0.03:0.04";
+  std::string variant_size = "50:300";
   std::string edits = "all";
   std::string output = "-";
   bool no_title = false;
@@ -51,6 +52,18 @@ absl::Status ParseEditRate(const std::string& text, const char* flag, double* mi
   return absl::OkStatus();
 }
 
+// "MIN:MAX" or one size for both.
+absl::Status ParseVariantSize(const std::string& text, uint32_t* min, uint32_t* max) {
+  const size_t colon = text.find(':');
+  const std::string lo = text.substr(0, colon);
+  const std::string hi = colon == std::string::npos ? lo : text.substr(colon + 1);
+  if (!absl::SimpleAtoi(lo, min) || !absl::SimpleAtoi(hi, max)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--variant-size: expected MIN:MAX or SIZE, got \"", text, "\""));
+  }
+  return absl::OkStatus();
+}
+
 int Run(SynthFlags& flags) {
   SynthOptions& options = flags.options;
   options.write_title = !flags.no_title;
@@ -60,6 +73,9 @@ int Run(SynthFlags& flags) {
   if (s.ok()) {
     s = ParseEditRate(flags.chain_edit_rate, "--chain-edit-rate", &options.chain_edit_rate_min,
                       &options.chain_edit_rate_max);
+  }
+  if (s.ok()) {
+    s = ParseVariantSize(flags.variant_size, &options.variant_size_min, &options.variant_size_max);
   }
   if (s.ok()) {
     auto edits = ParseSynthEdits(flags.edits);
@@ -113,7 +129,7 @@ int Run(SynthFlags& flags) {
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cerr << absl::StrFormat(
-        "neardup: synth: %d documents (%d in %d planted clusters%s), %.1f MB in %.2f s "
+        "neardup: synth: %d documents (%d in %d planted clusters%s%s), %.1f MB in %.2f s "
         "(%.0f MB/s)%s\n",
         stats->documents, stats->clustered_documents, stats->clusters,
         stats->chains == 0
@@ -121,6 +137,10 @@ int Run(SynthFlags& flags) {
             : absl::StrFormat(", %d in %d chains, %d links within %g of their head",
                               stats->chained_documents, stats->chains,
                               stats->chain_links_near_head, options.chain_threshold),
+        stats->variant_clusters == 0
+            ? std::string()
+            : absl::StrFormat(", %d in %d variant clusters", stats->variant_documents,
+                              stats->variant_clusters),
         stats->bytes / 1e6, secs,
         secs > 0 ? stats->bytes / 1e6 / secs : 0.0,
         flags.output == "-" ? "" : absl::StrCat(", wrote ", flags.output));
@@ -149,7 +169,13 @@ CLI::App* AddSynthCommand(CLI::App* app, std::function<int()>* run) {
       "Chains (--chains): each link is the previous one edited at --chain-edit-rate, so "
       "neighbours are near-duplicates and the ends are not. A link's \"cluster\" is the head's "
       "id when its body is within --chain-threshold of the head's (exact char:5 Jaccard), else "
-      "its own id; every link has \"chain\": the head's id.\n");
+      "its own id; every link has \"chain\": the head's id.\n"
+      "Variant clusters (--variants): a citation-like base record (authors. title. venue, "
+      "pages, year.) and variants of it, each an edit of the base: segments reordered, author "
+      "names as initials, venue words abbreviated (Proceedings -> Proc.), a segment dropped or "
+      "written twice, other punctuation, one or two misspellings. Every member's \"cluster\" is "
+      "the base's id, so a cluster is dense around its base and two variants can be far "
+      "apart.\n");
   cmd->add_option("-n,--documents", o.documents, "Number of documents to write (up to 2^40)")
       ->capture_default_str();
   cmd->add_option("--doc-bytes", o.doc_bytes,
@@ -203,6 +229,15 @@ CLI::App* AddSynthCommand(CLI::App* app, std::function<int()>* run) {
   cmd->add_option("--chain-threshold", o.chain_threshold,
                   "Truth of a chain: links within this char:5 Jaccard of the head are in its "
                   "cluster, the rest are singletons, in (0, 1]")
+      ->capture_default_str();
+  cmd->add_option("--variants", o.variants,
+                  "Planted variant clusters (citation-like, see below), spread evenly over the "
+                  "windows, on documents left singletons (0: none; the output is then as "
+                  "without this flag)")
+      ->capture_default_str();
+  cmd->add_option("--variant-size", flags->variant_size,
+                  "MIN:MAX (or one SIZE): members of each variant cluster, the base included, "
+                  "drawn uniformly; 2 <= MIN <= MAX <= --cluster-window")
       ->capture_default_str();
   cmd->add_option("--id-prefix", o.id_prefix, "Ids are PREFIX followed by the document number")
       ->capture_default_str();

@@ -65,11 +65,55 @@
 // the chain. Making link k replays the k edit steps from the head, so chains cost O(length^2)
 // edits; keep them short (2 to 1000 links).
 //
+// Planted variant clusters (`variants` > 0; none by default), like the citations of one paper in
+// citation-matching data. Each is a base record and `variant_size_min` to `variant_size_max`
+// variants of it (the size drawn uniformly, the base included), all with the base's id as their
+// cluster; the base is the member that comes first in the output and is written as made. A base is
+// a citation of a few short segments built from the English vocabulary (Korean words in the title
+// for a `korean_share` of them; with base files, the title is a window of the base text):
+//   authors  one to five "First Last" names (made-up words), joined by ", " and " and ";
+//   title    4 to 12 words;
+//   venue    "Proceedings of the International Conference on Foo Bar", "Journal of …", …;
+//   pages    (seven in ten) "vol. 12, pp. 233-245" or "pp. 233-245";
+//   year     1970 to 2024;
+// written "Authors. Title. Venue. vol. 12, pp. 233-245. 2016." as its text (an empty segment
+// left out), with the title segment as its title.
+// Every variant is an edit of the base (never of another variant), so a cluster is dense around
+// its base while two of its variants can be far apart. A variant is the base written again in a
+// style drawn at random (each part independently; the share of variants that get it in brackets),
+// then misspelt:
+//   order        (25%) the year after the authors, the title first, or the pages last;
+//   authors      (40%) "F. Last", "Last, F.", "Last F" or "Last, First" instead of "First Last";
+//                (40%) other joiners (", ", "; ", " & "); from three authors on, (12%) only the
+//                first followed by "et al.";
+//   punctuation  (30%) other separators between segments (", ", "; ", " - "); (15%) the title in
+//                quotes; (25%) the year in parentheses; (10%) "In " before the venue; (40%) other
+//                page styles ("pages 1-9", "1-9", "p. 1");
+//   abbreviated  (20%) venue words cut to their usual abbreviation ("Proceedings" -> "Proc.",
+//                "International" -> "Int.", "Journal" -> "J.") and other venue words of seven
+//                letters or more to a prefix of 3 to 5 letters with a dot; (8%) a third of the
+//                title's long words likewise;
+//   dropped      (20%) the venue, the pages or the year left out;
+//   duplicated   (8%) the year, the pages or the venue written twice;
+//   misspelt     (30%) one or (20%) two character edits in words of three or more characters:
+//                a character inserted, deleted or substituted, or two neighbours swapped.
+// The variant's title field is its title segment as written. Its edit field lists what was
+// drawn, e.g. "variant order=1 authors=2 et_al sep=0 abbrev_venue typos=1 drop=year" (order,
+// author style and separator by number, 0 being the base's); the base's is "variant_base
+// size=120". Measured at the defaults (tests/synth_test.cc, char:3 Jaccard after default
+// normalization): a variant is at about 0.72 (median) of its base, 79% of them 0.6 or more, and
+// 0.07 of another base; two variants of one base are at about 0.6 (median), and 17% of such pairs
+// are below 0.6 although both are within 0.6 of the base: the clusters are stars, not cliques.
+// Variant clusters are planted after the chains, on the singletons left in a window, their
+// members at random positions; the `variants` are spread over the windows as chains are (fewer
+// if a window's singletons run out: a cluster that does not fit is not planted).
+//
 // Determinism. The output depends only on the options (and the base files' content), never on the
 // thread count or scheduling: document i is a function of (seed, i) and its window's plan. A larger
 // corpus with the same options starts with the same documents as a smaller one, except in the
 // smaller one's last, partial window (and, with chains, wherever the chains' spread over the
-// windows differs). Without chains the output is the same as before chains existed.
+// windows differs). Without chains the output is the same as before chains existed, and without
+// variants the same as before variants existed.
 //
 // Speed and memory. Generation streams: batches of `batch_documents` documents are made in
 // parallel (oneTBB, `threads` workers) and written in order; memory holds the base pool, one window
@@ -145,6 +189,12 @@ struct SynthOptions {
   double chain_edit_rate_max = 0.04;
   double chain_threshold = 0.8;      // the truth's star radius (char:5 Jaccard to the head), (0, 1]
 
+  // Planted variant clusters (see above).
+  uint64_t variants = 0;             // variant clusters, 0 to documents / variant_size_min
+  uint32_t variant_size_min = 50;    // members per variant cluster (base included),
+  uint32_t variant_size_max = 300;   //   2 <= min <= max <= 2^20, and with variants
+                                     //   max <= cluster_window
+
   // Output.
   std::string id_prefix = "d";       // ids are id_prefix + index; JSON-escaped as needed
   bool write_title = true;
@@ -165,6 +215,8 @@ struct SynthStats {
   uint64_t chains = 0;               // planted chains
   uint64_t chained_documents = 0;    // documents in planted chains, heads included
   uint64_t chain_links_near_head = 0;  // links (heads not counted) within chain_threshold of the head
+  uint64_t variant_clusters = 0;     // planted variant clusters
+  uint64_t variant_documents = 0;    // documents in them, bases included
   uint64_t base_records = 0;         // base records read
   uint64_t base_bytes = 0;           // bytes of base text pooled
 };
