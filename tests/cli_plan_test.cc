@@ -97,13 +97,13 @@ TEST(CliPlanTest, DefaultBandingAndItsSCurve) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Banding body = ParseBanding(r.out, "body");
   const Banding title = ParseBanding(r.out, "title");
-  // The README's table: at 128 permutations, 0.8 -> 14x9 and 0.5 -> 42x3.
-  EXPECT_EQ(body.bands, 14);
-  EXPECT_EQ(body.rows, 9);
+  // The README: at 128 permutations, 0.7 (the body default) -> 32x4 and 0.5 -> 42x3.
+  EXPECT_EQ(body.bands, 32);
+  EXPECT_EQ(body.rows, 4);
   EXPECT_EQ(title.bands, 42);
   EXPECT_EQ(title.rows, 3);
   ExpectCurveFollowsFormula(r.out, body, title);
-  EXPECT_NE(r.out.find("0.80   0.867040"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0.70   0.999847"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("<- body threshold"), std::string::npos);
   EXPECT_NE(r.out.find("<- title threshold"), std::string::npos);
 }
@@ -113,10 +113,10 @@ TEST(CliPlanTest, ThresholdsAndGivenBandsChangeTheCurve) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   Banding body = ParseBanding(r.out, "body");
   Banding title = ParseBanding(r.out, "title");
-  EXPECT_EQ(body.bands, 21);  // README: 0.7 -> 21x6, 0.9 -> 7x18
-  EXPECT_EQ(body.rows, 6);
-  EXPECT_EQ(title.bands, 7);
-  EXPECT_EQ(title.rows, 18);
+  EXPECT_EQ(body.bands, 32);  // README: 0.7 -> 32x4, 0.9 -> 12x10
+  EXPECT_EQ(body.rows, 4);
+  EXPECT_EQ(title.bands, 12);
+  EXPECT_EQ(title.rows, 10);
   ExpectCurveFollowsFormula(r.out, body, title);
 
   r = RunNeardup("plan -n 1000 --bands 20 --rows 5 --title-bands 8 --title-rows 4 --num-perm 100");

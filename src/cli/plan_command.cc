@@ -118,9 +118,10 @@ void PrintCandidates(const PipelineOptions& o, const RunPlan& plan) {
         o.title_shingle.ToString(), title.bands, title.rows, title.bands * title.rows, o.num_perm,
         o.title_lsh ? ", as given" : "");
     std::cout << absl::StrFormat(
-        "  chosen so that a pair %.2f above the threshold is a candidate with probability >= "
-        "%.2f (fewest false candidates); buckets above %d members are capped\n",
-        kLshRecallMargin, kLshMinRecall, o.max_bucket);
+        "  chosen so that a pair at the threshold is a candidate with probability >= %.2f "
+        "(fewest false candidates: candidates are verified); buckets above %d members are "
+        "capped\n",
+        kLshMinRecall, o.max_bucket);
     PrintSCurve(o, plan);
   } else if (o.algo == Algorithm::kSimHash) {
     const SimHashTableLayout& layout = plan.simhash_layout;
