@@ -155,8 +155,9 @@ void RunFlags::Add(CLI::App* app) {
                   "Title Jaccard similarity at or above which two titles are near-duplicates")
       ->capture_default_str();
   app->add_option("--bands", bands,
-                  "LSH bands (with --rows); default: chosen from --threshold so that pairs "
-                  "0.05 above it become candidates with probability >= 0.97");
+                  "LSH bands (with --rows); default: chosen from --threshold so that a pair at "
+                  "the threshold becomes a candidate with probability >= 0.99 (see `neardup "
+                  "plan`)");
   app->add_option("--rows", rows, "LSH rows per band (with --bands)");
   app->add_option("--title-bands", title_bands, "Title LSH bands (with --title-rows)");
   app->add_option("--title-rows", title_rows, "Title LSH rows per band (with --title-bands)");
