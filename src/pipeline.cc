@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
 
@@ -588,8 +589,48 @@ absl::StatusOr<RunResult> Runner::Finish(uint64_t shingles_removed, double read_
   auto start = Clock::now();
   absl::Status clustered = Cluster(edges, hooks);
   if (!clustered.ok()) return clustered;
+  if (options_.keep_edges) CollectEdges(edges);
   result_.seconds.cluster = SecondsSince(start);
   return std::move(result_);
+}
+
+void Runner::CollectEdges(const std::vector<Edge>& edges) {
+  const std::vector<uint32_t>& rep = result_.representative;
+  std::vector<DocumentEdge>& out = result_.edges;
+  out.reserve(edges.size());
+  // Slots are numbered in the order of their first documents, so a < b carries over.
+  for (const Edge& e : edges) {
+    DocumentEdge d;
+    d.a = slot_doc_[std::min(e.a, e.b)];
+    d.b = slot_doc_[std::max(e.a, e.b)];
+    d.similarity = e.similarity;
+    d.title_similarity = e.title_similarity;
+    d.body_similarity = e.body_similarity;
+    d.reason = e.reason;
+    d.exact = e.exact;
+    d.same_cluster = rep[d.a] == rep[d.b];
+    out.push_back(d);
+  }
+  const float absent = std::numeric_limits<float>::quiet_NaN();
+  for (size_t doc = 0; doc < head_slot_.size(); ++doc) {
+    const uint32_t slot = head_slot_[doc];
+    const uint32_t first = slot_doc_[slot];
+    if (first == doc) continue;
+    DocumentEdge d;
+    d.a = first;
+    d.b = static_cast<uint32_t>(doc);
+    d.similarity = 1;
+    // A field is present when it has shingles (the counts travel in MPI shards, sketches may not).
+    d.title_similarity = shingle_counts_[0][slot] > 0 ? 1.0f : absent;
+    d.body_similarity = shingle_counts_[1][slot] > 0 ? 1.0f : absent;
+    d.reason = kExactDuplicateReason;
+    d.exact = 1;
+    d.same_cluster = rep[d.a] == rep[d.b];
+    out.push_back(d);
+  }
+  std::sort(out.begin(), out.end(), [](const DocumentEdge& x, const DocumentEdge& y) {
+    return x.a != y.a ? x.a < y.a : x.b < y.b;
+  });
 }
 
 absl::StatusOr<std::vector<Edge>> Runner::FindEdges() {

@@ -394,7 +394,8 @@ absl::StatusOr<std::vector<Edge>> Runner::VerifyExactly(
     const PairVerdict& v = verdicts[i];
     if (!v.passes) continue;
     edges.push_back({candidates[i].a, candidates[i].b, v.similarity, v.title_similarity,
-                     v.body_similarity, static_cast<uint8_t>(v.reason)});
+                     v.body_similarity, static_cast<uint8_t>(v.reason),
+                     static_cast<uint8_t>(sure[i] ? 0 : 1)});
   }
   exact_sets_.reset();
   return edges;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -96,7 +97,7 @@ TEST(CliTest, ClusterWritesOneLinePerRecordInInputOrder) {
 
 TEST(CliTest, OutputIsByteIdenticalAtOneAndTwoThreads) {
   const std::string corpus = kShared + "/kocohub-ko-entertainment-titles/docs.jsonl";
-  if (!Exists(corpus)) GTEST_SKIP() << corpus << " not present";
+  ASSERT_TRUE(Exists(corpus)) << corpus << " is missing: the shared corpora sit beside the checkout";
   const std::string a = Temp("t1.jsonl"), b = Temp("t2.jsonl");
   ASSERT_EQ(RunNeardup("cluster " + corpus + " --threshold 0.5 --threads 1 -q -o " + a).exit_code, 0);
   ASSERT_EQ(RunNeardup("cluster " + corpus + " --threshold 0.5 --threads 2 -q -o " + b).exit_code, 0);
@@ -453,6 +454,127 @@ TEST(CliTest, BandKeysSpilledToDiskUnderMemoryLimitGiveTheSameClusters) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find(dir + "/missing"), std::string::npos) << r.err;
   for (const std::string& f : {corpus, a, b, sa, sb}) std::remove(f.c_str());
+}
+
+// A long Korean news body made of numbered sentences: `from`..`to` of one article.
+std::string NewsBody(int from, int to, const std::string& topic) {
+  std::string body;
+  for (int i = from; i < to; ++i) {
+    body += topic + " 관련 " + std::to_string(i) + "번째 문단에서 법원은 피고인의 혐의 " +
+            std::to_string(i * 7 % 13) + "건을 인정하고 징역 " + std::to_string(i % 5 + 1) +
+            "년을 선고했다. ";
+  }
+  return body;
+}
+
+std::string JsonLine(const std::string& id, const std::string& title, const std::string& text) {
+  return "{\"id\": \"" + id + "\", \"title\": \"" + title + "\", \"text\": \"" + text + "\"}\n";
+}
+
+// The edges file explains each pair: a re-headlined article is an edge by its body, an exact
+// copy is an exact-duplicate edge, an unrelated article has none; both sides name ids as the
+// cluster file does.
+TEST(CliTest, EdgesFileExplainsEveryPair) {
+  const std::string in = Temp("edges.jsonl");
+  {
+    std::ofstream f(in);
+    const std::string body = NewsBody(0, 12, "강원랜드 채용 비리");
+    f << JsonLine("a1", "강원랜드 사장 징역 3년", body);
+    f << JsonLine("a2", "법원 채용비리 대부분 유죄 판단", body + "무단 전재 금지.");
+    f << JsonLine("a3", "강원랜드 사장 징역 3년", body);
+    f << JsonLine("a4", "서울 아파트값 상승", NewsBody(0, 12, "부동산 시장"));
+  }
+  const std::string clusters = Temp("edges.c.jsonl"), edges = Temp("edges.e.jsonl");
+  Result r = RunNeardup("cluster " + in + " -q -o " + clusters + " --edges " + edges);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = Lines(ReadFile(edges));
+  ASSERT_EQ(lines.size(), 2u) << ReadFile(edges);
+  EXPECT_EQ(Field(lines[0], "a"), "a1");
+  EXPECT_EQ(Field(lines[0], "b"), "a2");
+  EXPECT_EQ(Field(lines[0], "rule"), "body");
+  EXPECT_GT(std::stod(Field(lines[0], "body_similarity")), 0.9);
+  EXPECT_LT(std::stod(Field(lines[0], "title_similarity")), 0.5);  // re-headlined
+  EXPECT_EQ(Field(lines[0], "same_cluster"), "true");
+  EXPECT_EQ(Field(lines[1], "a"), "a1");
+  EXPECT_EQ(Field(lines[1], "b"), "a3");
+  EXPECT_EQ(Field(lines[1], "rule"), "exact-duplicate");
+  EXPECT_EQ(Field(lines[1], "similarity"), "1");
+  EXPECT_EQ(Field(lines[1], "measured"), "exact");
+  // Without titles, a field that is absent is null.
+  const std::string plain = Temp("edges.plain.jsonl");
+  {
+    std::ofstream f(plain);
+    f << "{\"id\": \"p1\", \"text\": \"" << NewsBody(0, 10, "국회 예산안") << "\"}\n";
+    f << "{\"id\": \"p2\", \"text\": \"" << NewsBody(0, 10, "국회 예산안") << "추가.\"}\n";
+  }
+  r = RunNeardup("cluster " + plain + " -q -o " + clusters + " --edges " + edges +
+                 " --verify exact");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string one = ReadFile(edges);
+  EXPECT_EQ(Field(one, "title_similarity"), "null") << one;
+  EXPECT_EQ(Field(one, "measured"), "exact") << one;
+  for (const std::string& f : {in, plain, clusters, edges}) std::remove(f.c_str());
+}
+
+// On a planted corpus with chains: the edges are the same at 1 and 2 threads, name only ids of
+// the cluster file, and the edges kept by clustering (same_cluster) connect exactly the clusters.
+TEST(CliTest, EdgesKeptByClusteringConnectExactlyTheClusters) {
+  const std::string corpus = Temp("edges.synth.jsonl");
+  ASSERT_EQ(RunNeardup("synth -n 3000 --chains 40 --seed 5 -q -o " + corpus).exit_code, 0);
+  for (const std::string mode : {"medoid", "center", "components"}) {
+    const std::string c1 = Temp("e1.c"), e1 = Temp("e1.e"), c2 = Temp("e2.c"), e2 = Temp("e2.e");
+    Result r = RunNeardup("cluster " + corpus + " -q -j 1 --cluster " + mode + " -o " + c1 +
+                          " --edges " + e1);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = RunNeardup("cluster " + corpus + " -q -j 2 --cluster " + mode + " -o " + c2 +
+                   " --edges " + e2);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string edges = ReadFile(e1);
+    EXPECT_EQ(edges, ReadFile(e2)) << mode;
+    std::map<std::string, std::string> cluster_of;
+    std::map<std::string, size_t> order;
+    for (const std::string& line : Lines(ReadFile(c1))) {
+      order[Field(line, "id")] = order.size();
+      cluster_of[Field(line, "id")] = Field(line, "cluster");
+    }
+    // Union-find over the kept edges.
+    std::map<std::string, std::string> parent;
+    std::function<std::string(const std::string&)> find = [&](const std::string& x) {
+      auto it = parent.find(x);
+      if (it == parent.end() || it->second == x) return x;
+      return it->second = find(it->second);
+    };
+    size_t kept = 0, cut = 0;
+    for (const std::string& line : Lines(edges)) {
+      const std::string a = Field(line, "a"), b = Field(line, "b");
+      ASSERT_TRUE(cluster_of.count(a) && cluster_of.count(b)) << line;
+      EXPECT_LT(order[a], order[b]) << line;
+      const bool same = Field(line, "same_cluster") == "true";
+      EXPECT_EQ(same, cluster_of[a] == cluster_of[b]) << line;
+      if (!same) {
+        ++cut;
+        continue;
+      }
+      ++kept;
+      parent[find(a)] = find(b);
+    }
+    EXPECT_GT(kept, 100u) << mode;
+    if (std::string(mode) == "components") EXPECT_EQ(cut, 0u);
+    if (std::string(mode) == "medoid") EXPECT_GT(cut, 0u) << "the chains were not split";
+    // Two documents share a cluster exactly when the kept edges connect them.
+    std::map<std::string, std::string> root_of_cluster;
+    for (const auto& [id, cluster] : cluster_of) {
+      auto [it, inserted] = root_of_cluster.emplace(cluster, find(id));
+      EXPECT_EQ(it->second, find(id)) << mode << ": " << id << " in " << cluster;
+    }
+    std::map<std::string, std::string> cluster_of_root;
+    for (const auto& [id, cluster] : cluster_of) {
+      auto [it, inserted] = cluster_of_root.emplace(find(id), cluster);
+      EXPECT_EQ(it->second, cluster) << mode << ": " << id << " joins two clusters";
+    }
+    for (const std::string& f : {c1, e1, c2, e2}) std::remove(f.c_str());
+  }
+  std::remove(corpus.c_str());
 }
 
 }  // namespace

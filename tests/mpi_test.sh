@@ -6,7 +6,7 @@
 # exact on smaller ones, and uneven inputs (one large file, many small files, an empty one, a
 # compressed one, CSV, text, more ranks than files, BOM and CRLF, bad records, repeated ids).
 # Then failures: a bad record under --strict on the last rank, a truncated .gz, standard input.
-# Registered in CMake (MpiTest.SameOutputsAsOneProcess) when MPI is found. About 1-2 min on 2 cores.
+# Registered in CMake (MpiTest.SameOutputsAsOneProcess) when MPI is found. About 2 min on 2 cores.
 set -euo pipefail
 neardup="$(realpath "$1")"
 mpirun="$2"
@@ -94,7 +94,7 @@ check() {
       outs=(-o kept.out --dropped dropped.out --dropped-map map.jsonl)
       nps="$dedup_nps"
     fi
-    outs+=(--stats stats.json --report report.html --rejects rejects.out)
+    outs+=(--stats stats.json --report report.html --rejects rejects.out --edges edges.jsonl)
     run "$work/$name/$cmd/one" 0 "$cmd" "$@" "${opts[@]}" "${outs[@]}" ||
       fail "$name $cmd: the single-process run failed"
     for np in $nps; do
@@ -114,12 +114,16 @@ root="$(pwd)"
 check seed-board "1 2 3" -- "$root/data/samples/seed-board.jsonl"
 check csv-titles "2 3" -- "$root/data/samples/ko-entertainment-titles.csv"
 
-# A 200k-document corpus, one large file shared by every rank (minhash).
-"$neardup" synth -n 200000 --doc-bytes 200 --seed 9 -o "$data/big.jsonl" -q
-check big-minhash "2 3" "3" -- "$data/big.jsonl"
+# A 100k-document corpus, one large file shared by every rank: MinHash judged by the signatures,
+# the path where band keys are shuffled between the ranks and pairs judged where their sketches
+# live.
+"$neardup" synth -n 100000 --doc-bytes 200 --seed 9 -o "$data/big.jsonl" -q
+check big-minhash "2 3" "3" --verify signature -- "$data/big.jsonl"
 
-# Smaller corpora for the other engines and the uneven inputs.
+# Smaller corpora for the default exact verification (rank 0 re-reads the candidate documents),
+# the other engines and the uneven inputs.
 "$neardup" synth -n 20000 --doc-bytes 300 --seed 3 -o "$data/mid.jsonl" -q
+check minhash-defaults "2 3" "3" -- "$data/mid.jsonl"
 check simhash "3" --algo simhash -- "$data/mid.jsonl"
 head -n 4000 "$data/mid.jsonl" > "$data/small.jsonl"
 check exact "2 3" --algo exact -- "$data/small.jsonl"

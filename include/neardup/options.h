@@ -92,6 +92,9 @@ struct PipelineOptions {
   size_t max_bucket = 1000;               // buckets larger than this are capped (see lsh.h), >= 2
 
   KeepPolicy keep = KeepPolicy::kFirst;   // which member represents a cluster
+  // Fill RunResult::edges with every pair that was judged a duplicate (verified edges and exact
+  // duplicates), so that each decision can be explained. Costs 24 bytes a pair. Default false.
+  bool keep_edges = false;
   ClusterMode cluster = ClusterMode::kMedoid;  // how edges become clusters (cluster.h)
 
   // Bad records: skipped and counted; the run fails once more than `max_bad` were seen

@@ -86,6 +86,21 @@ struct RankFigures {
   uint64_t peak_memory_bytes = 0;  // the rank's peak resident set size
 };
 
+// A pair of documents judged near-duplicates (or exact duplicates), for the edges file.
+struct DocumentEdge {
+  uint32_t a = 0;  // document index, a < b
+  uint32_t b = 0;
+  float similarity = 0;        // the pair's similarity (match.h: the lowest field that decided)
+  float title_similarity = 0;  // per field; NaN when either document lacks the field
+  float body_similarity = 0;
+  // MatchReason (match.h) of a verified edge; kExactDuplicateReason for two documents whose
+  // normalized fields are the same (grouped before any sketch is compared).
+  uint8_t reason = 0;
+  uint8_t exact = 0;         // 1: the similarities are exact; 0: the sketches' estimates
+  uint8_t same_cluster = 0;  // 1 when a and b ended in one cluster (clustering may cut an edge)
+};
+inline constexpr uint8_t kExactDuplicateReason = 255;
+
 struct RunResult {
   // False on the MPI ranks other than 0 of a distributed run: they hold no result and write
   // nothing (rank 0 writes every output).
@@ -105,6 +120,10 @@ struct RunResult {
   std::vector<float> similarity;         // estimated Jaccard of d and its representative
   // Record ordinals (over all records) that were bad, ascending.
   std::vector<uint64_t> bad_record_ordinals;
+  // With PipelineOptions::keep_edges: every judged pair, sorted by (a, b); the same at any thread
+  // count and number of processes. Each exact duplicate appears once, paired with the first
+  // document of its group.
+  std::vector<DocumentEdge> edges;
 
   size_t num_documents() const { return representative.size(); }
   std::string_view id(size_t d) const {

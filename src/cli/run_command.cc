@@ -181,6 +181,11 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
   std::vector<std::unique_ptr<AtomicFile>> files;
   if (rejects) files.push_back(std::move(rejects));
   absl::Status s = write(options, ran.result, &files);
+  if (s.ok() && !flags.edges_path.empty()) {
+    auto edges = AtomicFile::Create(flags.edges_path);
+    s = edges.ok() ? WriteEdges(ran.result, edges->get()) : edges.status();
+    if (s.ok()) files.push_back(std::move(edges).value());
+  }
   if (s.ok() && !report.path.empty()) {
     ReportSettings settings;
     settings.max_clusters = report.max_clusters;

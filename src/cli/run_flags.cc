@@ -213,6 +213,12 @@ void RunFlags::Add(CLI::App* app) {
   app->add_option("--threads,-j", options.threads, "Worker threads; 0 = all cores")
       ->capture_default_str();
   app->add_option("--stats", stats_path, "Write run statistics (JSON) to this file");
+  app->add_option("--edges", edges_path,
+                  "Write every pair judged a duplicate, one JSON line each: a, b (ids as in the "
+                  "cluster file), similarity, title_similarity, body_similarity (null when a "
+                  "document lacks the field), rule (body, title, title+body, either:title, "
+                  "either:body, exact-duplicate), measured (exact or estimate), same_cluster "
+                  "(false when clustering cut the edge)");
   app->add_option("--rejects", rejects_path,
                   "Write every skipped (bad) record here, byte for byte as read");
   app->add_option("--max-bad", options.max_bad,
@@ -306,11 +312,13 @@ absl::Status RunFlags::Finalize() {
     }
   }
   for (const auto& [flag, path] : {std::pair<const char*, const std::string*>{"--stats", &stats_path},
-                                   {"--rejects", &rejects_path}}) {
+                                   {"--rejects", &rejects_path},
+                                   {"--edges", &edges_path}}) {
     if (path->empty()) continue;
     absl::Status s = CheckOutputPath(*path, flag);
     if (!s.ok()) return s;
   }
+  options.keep_edges = !edges_path.empty();
   progress = !quiet && isatty(STDERR_FILENO);
   return options.Validate();
 }

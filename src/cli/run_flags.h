@@ -48,6 +48,7 @@ struct RunFlags {
   int rows = 0;
   std::string stats_path;
   std::string rejects_path;
+  std::string edges_path;
   bool quiet = false;
   CLI::Option* threshold_option = nullptr;  // to tell a given --threshold from the default
   bool progress = false;  // resolved in Finalize(): stderr is a terminal and not --quiet

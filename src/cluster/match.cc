@@ -383,12 +383,15 @@ std::vector<Edge> JudgeCandidates(absl::Span<const CandidatePair> candidates, Ma
                                                 min_body_shingles);
                       }
                     });
+  // The exact engine's sketches are the shingle sets themselves.
+  const FieldSketches* any = body.sketches != nullptr ? body.sketches : title.sketches;
+  const uint8_t exact = any != nullptr && any->algorithm() == Algorithm::kExact;
   std::vector<Edge> edges;
   for (size_t i = 0; i < candidates.size(); ++i) {
     if (verify ? verdicts[i].passes : verdicts[i].compared) {
       const PairVerdict& v = verdicts[i];
       edges.push_back({candidates[i].a, candidates[i].b, v.similarity, v.title_similarity,
-                       v.body_similarity, static_cast<uint8_t>(v.reason)});
+                       v.body_similarity, static_cast<uint8_t>(v.reason), exact});
     }
   }
   return edges;

@@ -224,6 +224,9 @@ class Runner {
   void AppendId(std::string_view id, const FileInfo& file, uint64_t line);
   // Unites exact duplicates and verified edges, picks representatives and similarities.
   absl::Status Cluster(const std::vector<Edge>& edges, const DistributedHooks* hooks);
+  // Fills result_.edges (PipelineOptions::keep_edges) from the verified edges and the exact
+  // groups, once the clusters are known.
+  void CollectEdges(const std::vector<Edge>& edges);
   // Stages 2 and 3 in this process: candidates, then verified edges.
   absl::StatusOr<std::vector<Edge>> FindEdges();
   // How field 0 (title) or 1 (body) is judged.

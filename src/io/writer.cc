@@ -239,6 +239,30 @@ absl::Status WriteClusters(const RunResult& result, AtomicFile* out) {
   return absl::OkStatus();
 }
 
+absl::Status WriteEdges(const RunResult& result, AtomicFile* out) {
+  std::string line;
+  for (const DocumentEdge& e : result.edges) {
+    line.assign("{\"a\":");
+    internal::AppendJsonString(&line, result.id(e.a));
+    line.append(",\"b\":");
+    internal::AppendJsonString(&line, result.id(e.b));
+    line.append(",\"similarity\":");
+    internal::AppendJsonNumber(&line, e.similarity);
+    line.append(",\"title_similarity\":");
+    internal::AppendJsonNumber(&line, e.title_similarity);
+    line.append(",\"body_similarity\":");
+    internal::AppendJsonNumber(&line, e.body_similarity);
+    line.append(",\"rule\":\"");
+    line.append(e.reason == kExactDuplicateReason
+                    ? std::string_view("exact-duplicate")
+                    : MatchReasonName(static_cast<MatchReason>(e.reason)));
+    line.append(e.exact ? "\",\"measured\":\"exact\"" : "\",\"measured\":\"estimate\"");
+    line.append(e.same_cluster ? ",\"same_cluster\":true}\n" : ",\"same_cluster\":false}\n");
+    RETURN_IF_ERROR(out->Write(line));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WriteDedup(const PipelineOptions& options, const RunResult& result, AtomicFile* kept,
                         AtomicFile* dropped, AtomicFile* dropped_map) {
   bool header_written = false;

@@ -21,6 +21,9 @@ struct Edge {
   float title_similarity = 0;
   float body_similarity = 0;
   uint8_t reason = 0;
+  // 1 when the similarities are exact (the two shingle sets compared: exact verification, the
+  // exact engine), 0 when they are the sketches' estimates.
+  uint8_t exact = 0;
 };
 
 std::vector<Edge> VerifyCandidates(absl::Span<const CandidatePair> candidates,

@@ -84,6 +84,18 @@ absl::Status CheckOutputPath(const std::string& path, std::string_view flag);
 // Writes the cluster file for `result`.
 absl::Status WriteClusters(const RunResult& result, AtomicFile* out);
 
+// Writes the edges file: one JSON line per judged pair of result.edges (PipelineOptions::
+// keep_edges), in (a, b) input order:
+//   {"a":ID,"b":ID,"similarity":S,"title_similarity":S|null,"body_similarity":S|null,
+//    "rule":"body","measured":"exact","same_cluster":true}
+// ids as in the cluster file; a field's similarity is null when either document lacks it; `rule`
+// names what decided (match.h MatchReasonName: body, title, title+body, either:title,
+// either:body; "exact-duplicate" for documents whose normalized fields are the same; "none" for
+// an unverified candidate, --verify none); `measured` is "exact" (shingle sets compared) or
+// "estimate" (from the sketches); `same_cluster` is false for an edge that clustering cut (a
+// chain split by medoid or center clustering).
+absl::Status WriteEdges(const RunResult& result, AtomicFile* out);
+
 // Reads the inputs a second time and writes kept records to `kept`, dropped ones to `dropped`
 // and the dropped map to `dropped_map` (each may be null). Fails when csv/tsv inputs have
 // different header rows.
