@@ -577,4 +577,39 @@ TEST(CliTest, EdgesKeptByClusteringConnectExactlyTheClusters) {
   std::remove(corpus.c_str());
 }
 
+// `explain` names the measured figures, the rule and the run's decision, consistent with the
+// cluster file of the same run.
+TEST(CliTest, ExplainTellsWhyTwoRecordsAreTogetherOrApart) {
+  Result r = RunNeardup("explain 47093 47088 " + kBoard);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("title: 21 and 24 shingles, 20 shared: Jaccard 0.8"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("duplicates by title"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the run: an edge, rule title"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("clusters: together in 47093"), std::string::npos) << r.out;
+  r = RunNeardup("explain 47091 47090 " + kBoard + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Field(r.out, "same_cluster"), "false") << r.out;
+  EXPECT_EQ(Field(r.out, "edge"), "null") << r.out;
+  EXPECT_NE(r.out.find("\"shared_bands\":[]"), std::string::npos) << r.out;
+  // The same decision as the cluster file.
+  const std::string clusters = Temp("explain.c.jsonl");
+  ASSERT_EQ(RunNeardup("cluster " + kBoard + " -q -o " + clusters).exit_code, 0);
+  std::map<std::string, std::string> cluster_of;
+  for (const std::string& line : Lines(ReadFile(clusters))) {
+    cluster_of[Field(line, "id")] = Field(line, "cluster");
+  }
+  EXPECT_EQ(cluster_of["47093"], cluster_of["47088"]);
+  EXPECT_NE(cluster_of["47091"], cluster_of["47090"]);
+  // Unknown ids and output flags are usage errors.
+  r = RunNeardup("explain 47093 nosuchid " + kBoard);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("neardup: error: no record with id \"nosuchid\""), std::string::npos)
+      << r.err;
+  r = RunNeardup("explain 47093 47088 " + kBoard + " --stats " + Temp("x.json"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("explain writes no files"), std::string::npos) << r.err;
+  std::remove(clusters.c_str());
+}
+
 }  // namespace

@@ -11,6 +11,7 @@
 #include "cli/run_command.h"
 #include "cli/run_flags.h"
 #include "cli/synth_command.h"
+#include "cli/explain_command.h"
 #include "cli/plan_command.h"
 #include "cli/tune_command.h"
 #include "neardup/tools/eval.h"
@@ -135,6 +136,8 @@ int main(int argc, char** argv) {
   CLI::App* synth = neardup::cli::AddSynthCommand(&app, &run_synth);
   std::function<int()> run_plan;
   CLI::App* plan = neardup::cli::AddPlanCommand(&app, &run_plan);
+  std::function<int()> run_explain;
+  CLI::App* explain = neardup::cli::AddExplainCommand(&app, &run_explain);
 
   neardup::RemoveTemporaryFilesOnSignals();
   try {
@@ -147,6 +150,7 @@ int main(int argc, char** argv) {
   if (tune.parsed()) return tune.Run();
   if (synth->parsed()) return run_synth();
   if (plan->parsed()) return run_plan();
+  if (explain->parsed()) return run_explain();
 
   // Usage errors are found before any work: option values, inputs, output directories.
   RunFlags& flags = cluster->parsed() ? cluster_flags : dedup->parsed() ? dedup_flags : report_flags;
