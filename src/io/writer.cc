@@ -1,12 +1,16 @@
 #include "neardup/io/writer.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -74,6 +78,68 @@ absl::Status ErrnoError(const char* what, const std::string& path) {
   return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
 
+// The file `path` names once symbolic links in its last component are followed, so that an
+// output through a link replaces the link's target and the link stays. A dangling link gives the
+// path it points to (created there); a loop stops after 40 links (as the kernel's ELOOP).
+std::string FollowSymlinks(const std::string& path) {
+  std::string p = path;
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat st;
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) break;
+    std::string link(PATH_MAX, '\0');
+    const ssize_t n = ::readlink(p.c_str(), link.data(), link.size());
+    if (n <= 0 || static_cast<size_t>(n) >= link.size()) break;
+    link.resize(static_cast<size_t>(n));
+    p = link[0] == '/' ? link : absl::StrCat(DirName(p), "/", link);
+  }
+  return p;
+}
+
+// The part of a file name the temporary file's name repeats: short enough that
+// ".NAME.neardup-tmp-XXXXXX" fits NAME_MAX (255 bytes) for any legal NAME.
+std::string TempStem(const std::string& base) {
+  constexpr size_t kMaxStem = 255 - std::char_traits<char>::length("..neardup-tmp-XXXXXX");
+  return base.size() <= kMaxStem ? base : base.substr(0, kMaxStem);
+}
+
+// Six characters for a temporary file's name, different for each call and process.
+std::string RandomSuffix() {
+  static std::atomic<uint64_t> counter{0};
+  uint64_t x = static_cast<uint64_t>(::getpid()) * 0x9E3779B97F4A7C15ull ^
+               static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+               (counter.fetch_add(1) * 0xBF58476D1CE4E5B9ull);
+  x ^= x >> 31;
+  x *= 0x94D049BB133111EBull;
+  x ^= x >> 29;
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string out(6, 'a');
+  for (char& c : out) {
+    c = kChars[x % 62];
+    x /= 62;
+  }
+  return out;
+}
+
+// A connection to the Unix stream socket at `path`, or -1 with errno set.
+int ConnectUnixSocket(const std::string& path) {
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (::connect(fd, reinterpret_cast<const struct sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
 }  // namespace
 
 void RemoveTemporaryFilesOnSignals() {
@@ -88,37 +154,66 @@ void RemoveTemporaryFilesOnSignals() {
   }
 }
 
-AtomicFile::AtomicFile(std::string path, std::string temp_path, int fd)
-    : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd) {
+AtomicFile::AtomicFile(std::string path, std::string target, std::string temp_path, int fd)
+    : path_(std::move(path)),
+      target_(std::move(target)),
+      temp_path_(std::move(temp_path)),
+      fd_(fd),
+      owns_fd_(path_ != "-") {
   buffer_.reserve(kBufferBytes);
   if (!temp_path_.empty()) signal_slot_ = RegisterTemp(temp_path_);
 }
 
 AtomicFile::~AtomicFile() {
-  if (fd_ >= 0 && fd_ != STDOUT_FILENO) ::close(fd_);
+  if (fd_ >= 0 && owns_fd_) ::close(fd_);
   if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
   UnregisterTemp(signal_slot_);
 }
 
 absl::StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& path) {
   if (path == "-") {
-    return std::unique_ptr<AtomicFile>(new AtomicFile(path, "", STDOUT_FILENO));
+    return std::unique_ptr<AtomicFile>(new AtomicFile(path, path, "", STDOUT_FILENO));
   }
   RETURN_IF_ERROR(CheckOutputPath(path, "output"));
-  std::string temp = absl::StrCat(DirName(path), "/.", BaseName(path), ".neardup-tmp-XXXXXX");
-  int fd = ::mkstemp(temp.data());
-  if (fd < 0) return ErrnoError("cannot create a temporary file beside", path);
-  if (::fchmod(fd, 0644) != 0) {
-    absl::Status error = ErrnoError("cannot set the permissions of a temporary file beside", path);
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return error;
+  const std::string target = FollowSymlinks(path);
+  struct stat st;
+  const bool exists = ::stat(target.c_str(), &st) == 0;
+  if (exists && !S_ISREG(st.st_mode)) {
+    // A device, FIFO or socket is written in place: renaming a file over it would destroy it
+    // (/dev/null as root) and a reader waiting on it would get nothing.
+    const int fd = S_ISSOCK(st.st_mode) ? ConnectUnixSocket(target)
+                                        : ::open(target.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return ErrnoError("cannot open", path);
+    return std::unique_ptr<AtomicFile>(new AtomicFile(path, target, "", fd));
   }
-  return std::unique_ptr<AtomicFile>(new AtomicFile(path, temp, fd));
+  // The temporary file is created with mode 0666, so the kernel applies the umask, as it would
+  // to a new file; an existing file's owner and mode carry over to its replacement.
+  const std::string prefix = absl::StrCat(DirName(target), "/.", TempStem(BaseName(target)),
+                                          ".neardup-tmp-");
+  std::string temp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+    temp = prefix + RandomSuffix();
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, exists ? 0600 : 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) return ErrnoError("cannot create a temporary file beside", path);
+  if (exists) {
+    if (st.st_uid != ::geteuid() || st.st_gid != ::getegid()) {
+      (void)!::fchown(fd, st.st_uid, st.st_gid);  // best effort: only root may give files away
+    }
+    if (::fchmod(fd, st.st_mode & 07777) != 0) {
+      absl::Status error = ErrnoError("cannot set the permissions of a temporary file beside", path);
+      ::close(fd);
+      ::unlink(temp.c_str());
+      return error;
+    }
+  }
+  return std::unique_ptr<AtomicFile>(new AtomicFile(path, target, temp, fd));
 }
 
 absl::Status AtomicFile::Fail(absl::Status error) {
-  if (fd_ >= 0 && fd_ != STDOUT_FILENO) ::close(fd_);
+  if (fd_ >= 0 && owns_fd_) ::close(fd_);
   fd_ = -1;
   if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
   UnregisterTemp(signal_slot_);
@@ -158,11 +253,15 @@ absl::Status AtomicFile::Finish() {
   if (fd_ < 0) return absl::FailedPreconditionError("an earlier write failed: " + path_);
   absl::Status s = Flush();
   if (!s.ok()) return Fail(std::move(s));
-  if (temp_path_.empty()) {  // standard output
+  // A regular file is synced; a device, FIFO or socket has nothing to sync (fsync fails with
+  // EINVAL on most of them), and standard output stays open.
+  if (!temp_path_.empty() && ::fsync(fd_) != 0) {
+    return Fail(ErrnoError("cannot write (fsync)", path_));
+  }
+  if (!owns_fd_) {
     finished_ = true;
     return absl::OkStatus();
   }
-  if (::fsync(fd_) != 0) return Fail(ErrnoError("cannot write (fsync)", path_));
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) return Fail(ErrnoError("cannot write (close)", path_));
@@ -173,7 +272,7 @@ absl::Status AtomicFile::Finish() {
 absl::Status AtomicFile::Commit() {
   if (committed_) return absl::OkStatus();
   RETURN_IF_ERROR(Finish());
-  if (!temp_path_.empty() && ::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+  if (!temp_path_.empty() && ::rename(temp_path_.c_str(), target_.c_str()) != 0) {
     return Fail(ErrnoError("cannot rename a temporary file onto", path_));
   }
   committed_ = true;
@@ -196,11 +295,21 @@ absl::Status CheckOutputPath(const std::string& path, std::string_view flag_view
   const std::string flag(flag_view);  // Debian's absl::StrCat takes no std::string_view
   if (path == "-") return absl::OkStatus();
   if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(flag, ": empty file name"));
+  const std::string target = FollowSymlinks(path);
   struct stat st;
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    return absl::InvalidArgumentError(absl::StrCat(flag, " ", path, " is a directory"));
+  if (::stat(target.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, " ", path, " is a directory"));
+    }
+    if (!S_ISREG(st.st_mode)) {  // written in place (AtomicFile::Create)
+      if (::access(target.c_str(), W_OK) != 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(flag, " ", path, ": not writable: ", std::strerror(errno)));
+      }
+      return absl::OkStatus();
+    }
   }
-  const std::string dir = DirName(path);
+  const std::string dir = DirName(target);
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return absl::InvalidArgumentError(
         absl::StrCat(flag, " ", path, ": directory ", dir, " does not exist"));

@@ -1,13 +1,23 @@
-// io/writer.h: everything neardup writes, written atomically.
+// io/writer.h: everything neardup writes, written atomically where a file system allows it.
 //
 // An output goes to a temporary file beside its target (".NAME.neardup-tmp-XXXXXX" in the same
-// directory) and is renamed into place only by Commit(), after a flush and fsync. A run that fails
-// or is interrupted therefore leaves any earlier output untouched and no half-written file; an
-// AtomicFile destroyed without Commit() removes its temporary file. Every write(2), fsync(2),
-// close(2) and rename(2) result is checked: a full disk (ENOSPC), a file size limit (EFBIG) or an
-// I/O error fails with a message naming the target. A run with several outputs commits them with
-// CommitAll(), which writes all of them out before it renames any, so a write failure in one
-// leaves all earlier outputs as they were. "-" writes to standard output (no atomicity there).
+// directory, NAME cut so that the name fits 255 bytes) and is renamed into place only by
+// Commit(), after a flush and fsync. A run that fails or is interrupted therefore leaves any
+// earlier output untouched and no half-written file; an AtomicFile destroyed without Commit()
+// removes its temporary file. Every write(2), fsync(2), close(2) and rename(2) result is checked:
+// a full disk (ENOSPC), a file size limit (EFBIG) or an I/O error fails with a message naming the
+// target. A run with several outputs commits them with CommitAll(), which writes all of them out
+// before it renames any, so a write failure in one leaves all earlier outputs as they were.
+//
+// What the target is decides how it is written:
+//   a new file         created with the mode the umask gives (0666 & ~umask), as `>` would;
+//   a regular file     replaced, keeping its mode (and its owner, where the process may set it);
+//   a symbolic link    followed: its target is replaced (the temporary file is beside the
+//                      target, not the link) and the link stays a link;
+//   a character or block device, a FIFO, a Unix socket, or "-" (standard output)
+//                      written in place, with no temporary file and no rename: atomicity does
+//                      not apply there (a reader of a FIFO sees the bytes as they come, and
+//                      opening a FIFO waits for its reader).
 //
 // Output formats:
 //   clusters (cluster -o): one JSON object per good input record, in input order:
@@ -37,8 +47,8 @@ namespace neardup {
 
 class AtomicFile {
  public:
-  // Creates the temporary file. Fails (naming the path) when the directory is missing or not
-  // writable.
+  // Creates the temporary file, or opens a device, FIFO or socket to write in place. Fails
+  // (naming the path) when the directory is missing or not writable.
   static absl::StatusOr<std::unique_ptr<AtomicFile>> Create(const std::string& path);
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
@@ -46,21 +56,24 @@ class AtomicFile {
 
   // Buffered append; an error (e.g. disk full) names the target path.
   absl::Status Write(std::string_view bytes);
-  // Flushes, syncs and closes the temporary file (the bytes are on disk, not yet in place).
-  // After an error the temporary file is removed. Idempotent.
+  // Flushes, syncs and closes the temporary file (the bytes are on disk, not yet in place); a
+  // target written in place is flushed and closed (standard output stays open). After an error
+  // the temporary file is removed. Idempotent.
   absl::Status Finish();
   // Finish(), then renames into place. After an error the temporary file is removed.
   absl::Status Commit();
   const std::string& path() const { return path_; }
 
  private:
-  AtomicFile(std::string path, std::string temp_path, int fd);
+  AtomicFile(std::string path, std::string target, std::string temp_path, int fd);
   absl::Status Flush();
   absl::Status Fail(absl::Status error);  // removes the temporary file, returns `error`
 
-  std::string path_;
-  std::string temp_path_;
+  std::string path_;       // as named, for messages
+  std::string target_;     // `path_` with symbolic links followed: what Commit() replaces
+  std::string temp_path_;  // empty: written in place
   int fd_ = -1;
+  bool owns_fd_ = true;    // false for standard output, which is never closed
   bool finished_ = false;
   bool committed_ = false;
   int signal_slot_ = -1;  // registration for RemoveTemporaryFilesOnSignals
@@ -78,7 +91,8 @@ absl::Status CommitAll(const std::vector<std::unique_ptr<AtomicFile>>& files);
 // job of a non-interactive shell) stays ignored.
 void RemoveTemporaryFilesOnSignals();
 
-// Checks, before any work, that an output's directory exists and is writable.
+// Checks, before any work, that an output can be written: a device, FIFO or socket is writable;
+// otherwise the directory of the file (of a symbolic link's target) exists and is writable.
 absl::Status CheckOutputPath(const std::string& path, std::string_view flag);
 
 // Writes the cluster file for `result`.
