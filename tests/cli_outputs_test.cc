@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "neardup/io/writer.h"
 #include "scoped_dir.h"
 
 namespace {
@@ -226,6 +228,99 @@ TEST_F(OutputsTest, LongestFileNamesWork) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(ReadFile(Path(name)), expected_);
   EXPECT_TRUE(Temps().empty());
+}
+
+// Two outputs on one file, or an output on an input: refused with exit 2 before any work (no
+// output appears, the input is as it was), naming both flags. Before: accepted, the last writer
+// won and an input could be overwritten.
+struct Clash {
+  std::string name;
+  std::string setup;    // shell commands run in the directory first
+  std::string args;     // after the binary
+  std::string message;  // on stderr
+};
+
+void PrintTo(const Clash& c, std::ostream* os) { *os << c.name; }
+
+class OutputClashTest : public testing::TestWithParam<Clash> {};
+
+TEST_P(OutputClashTest, IsRefusedBeforeAnyWork) {
+  const Clash& c = GetParam();
+  ScopedDir dir("neardup_clash");
+  ASSERT_FALSE(dir.path().empty());
+  WriteFile(dir.path() + "/in.jsonl", kInput);
+  if (!c.setup.empty()) {
+    ASSERT_EQ(std::system(("cd '" + dir.path() + "' && " + c.setup).c_str()), 0);
+  }
+  std::vector<std::string> before = Listing(dir.path());
+  std::sort(before.begin(), before.end());
+  const Result r = RunIn(dir.path(), c.args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("neardup: error: " + c.message), std::string::npos) << r.err;
+  std::vector<std::string> after = Listing(dir.path());
+  std::sort(after.begin(), after.end());
+  EXPECT_EQ(after, before) << "files were written";
+  EXPECT_EQ(ReadFile(dir.path() + "/in.jsonl"), kInput);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Outputs, OutputClashTest,
+    testing::Values(
+        Clash{"output_and_stats", "", "cluster in.jsonl -o s --stats s",
+              "--output and --stats name the same file s"},
+        Clash{"kept_and_dropped", "", "dedup in.jsonl -o x --dropped x",
+              "--output and --dropped name the same file x"},
+        Clash{"dropped_and_dropped_map", "", "dedup in.jsonl -o k --dropped d --dropped-map d",
+              "--dropped and --dropped-map name the same file d"},
+        Clash{"report_on_output_spelled_otherwise", "", "cluster in.jsonl -o x --report ./x",
+              "--output x and --report ./x name the same file"},
+        Clash{"path_through_parent_directory", "mkdir sub",
+              "cluster in.jsonl -o z --edges sub/../z",
+              "--output z and --edges sub/../z name the same file"},
+        Clash{"existing_file_and_a_link_to_it", "echo old > real && ln -s real link",
+              "cluster in.jsonl -o real --rejects link",
+              "--output real and --rejects link name the same file"},
+        Clash{"two_outputs_on_standard_output", "", "cluster in.jsonl --report -",
+              "--output and --report both write to standard output"},
+        Clash{"output_is_the_input", "", "dedup in.jsonl -o in.jsonl",
+              "--output in.jsonl is an input"},
+        Clash{"rejects_is_the_input", "", "cluster in.jsonl -o c --rejects ./in.jsonl",
+              "--rejects ./in.jsonl is the input in.jsonl"},
+        Clash{"output_is_a_hard_link_to_the_input", "ln in.jsonl hard.jsonl",
+              "dedup hard.jsonl -o in.jsonl", "--output in.jsonl is the input hard.jsonl"},
+        Clash{"output_is_the_file_standard_input_reads", "",
+              "dedup - -o in.jsonl <in.jsonl", "--output in.jsonl is standard input"},
+        Clash{"report_overwrites_its_cluster_file", "echo '{}' > clusters.jsonl",
+              "report clusters.jsonl in.jsonl -o clusters.jsonl",
+              "--output clusters.jsonl is an input"},
+        Clash{"report_output_on_an_input", "echo '{}' > clusters.jsonl",
+              "report clusters.jsonl in.jsonl -o ./in.jsonl",
+              "--output ./in.jsonl is the input in.jsonl"}),
+    [](const testing::TestParamInfo<Clash>& info) { return info.param.name; });
+
+// The check itself, without writing anything: a character device may be named by several
+// outputs (writing /dev/null twice destroys nothing), and an input that is one is no clash.
+TEST(CheckOutputsTest, CharacterDevicesMayRepeat) {
+  struct stat st;
+  if (stat("/dev/null", &st) != 0 || !S_ISCHR(st.st_mode)) GTEST_SKIP() << "no /dev/null";
+  EXPECT_TRUE(neardup::CheckOutputs({{"--output", "/dev/null"},
+                                     {"--stats", "/dev/null"},
+                                     {"--report", "/dev/null"}},
+                                    {"/dev/null"})
+                  .ok());
+}
+
+TEST(CheckOutputsTest, EmptyPathsAreAbsentOutputs) {
+  ScopedDir dir("neardup_check");
+  EXPECT_TRUE(neardup::CheckOutputs({{"--output", dir.path() + "/a"},
+                                     {"--stats", ""},
+                                     {"--edges", ""},
+                                     {"--report", dir.path() + "/b"}},
+                                    {})
+                  .ok());
+  const absl::Status s = neardup::CheckOutputs(
+      {{"--output", dir.path() + "/a"}, {"--report", dir.path() + "/./a"}}, {});
+  EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
 }
 
 }  // namespace

@@ -158,17 +158,22 @@ int main(int argc, char** argv) {
       cluster->parsed() ? cluster_report : dedup->parsed() ? dedup_report : report_report;
   absl::Status s = flags.Finalize();
   if (s.ok()) s = neardup::mpi::CheckInputs(flags.options);
-  std::vector<std::pair<std::string, std::string>> outputs = {
-      {"--report", report_flags_in_use.path}};
+  // Every output of the run, checked together: no two on one file, none on an input.
+  std::vector<neardup::NamedOutput> outputs;
+  std::vector<std::string> more_inputs;
   if (cluster->parsed()) outputs.push_back({"--output", cluster_out});
   if (dedup->parsed()) {
     outputs.push_back({"--output", dedup_paths.kept});
     outputs.push_back({"--dropped", dedup_paths.dropped});
     outputs.push_back({"--dropped-map", dedup_paths.dropped_map});
   }
-  for (const auto& [flag, path] : outputs) {
-    if (s.ok() && !path.empty()) s = neardup::CheckOutputPath(path, flag);
+  if (report->parsed()) {
+    outputs.push_back({"--output", report_report.path});
+    more_inputs.push_back(report_clusters);
+  } else {
+    outputs.push_back({"--report", report_flags_in_use.path});
   }
+  if (s.ok()) s = flags.CheckOutputs(outputs, more_inputs);
   if (!s.ok()) {
     PrintError(s);
     return kExitUsage;

@@ -311,16 +311,19 @@ absl::Status RunFlags::Finalize() {
       return absl::InvalidArgumentError(absl::StrCat("cannot read input ", in));
     }
   }
-  for (const auto& [flag, path] : {std::pair<const char*, const std::string*>{"--stats", &stats_path},
-                                   {"--rejects", &rejects_path},
-                                   {"--edges", &edges_path}}) {
-    if (path->empty()) continue;
-    absl::Status s = CheckOutputPath(*path, flag);
-    if (!s.ok()) return s;
-  }
   options.keep_edges = !edges_path.empty();
   progress = !quiet && isatty(STDERR_FILENO);
   return options.Validate();
+}
+
+absl::Status RunFlags::CheckOutputs(std::vector<NamedOutput> outputs,
+                                    const std::vector<std::string>& more_inputs) const {
+  outputs.push_back({"--stats", stats_path});
+  outputs.push_back({"--rejects", rejects_path});
+  outputs.push_back({"--edges", edges_path});
+  std::vector<std::string> inputs = options.inputs;
+  inputs.insert(inputs.end(), more_inputs.begin(), more_inputs.end());
+  return neardup::CheckOutputs(outputs, inputs);
 }
 
 }  // namespace neardup::cli

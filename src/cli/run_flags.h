@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "neardup/io/writer.h"
 #include "neardup/options.h"
 
 namespace neardup::cli {
@@ -55,8 +56,14 @@ struct RunFlags {
 
   // Registers the flags on `app`.
   void Add(CLI::App* app);
-  // Turns the string flags into typed options and validates everything (usage errors).
+  // Turns the string flags into typed options and validates everything (usage errors) but the
+  // output paths.
   absl::Status Finalize();
+  // Checks, before any work, the run's outputs together (neardup::CheckOutputs): the command's
+  // own `outputs` (as "-o" of cluster), --stats, --rejects and --edges, against each other and
+  // against the inputs and `more_inputs` (as the cluster file of `report`).
+  absl::Status CheckOutputs(std::vector<NamedOutput> outputs,
+                            const std::vector<std::string>& more_inputs = {}) const;
 };
 
 }  // namespace neardup::cli

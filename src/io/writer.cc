@@ -321,6 +321,94 @@ absl::Status CheckOutputPath(const std::string& path, std::string_view flag_view
   return absl::OkStatus();
 }
 
+namespace {
+
+// What a path names, for telling whether two paths name one file.
+struct FileIdentity {
+  bool exists = false;  // then dev and ino say which file
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool char_device = false;
+  std::string path;  // a file yet to be made: its absolute path, symbolic links resolved
+};
+
+FileIdentity IdentityOf(const std::string& path, int standard_fd) {
+  FileIdentity id;
+  struct stat st;
+  if (path == "-") {
+    if (::fstat(standard_fd, &st) != 0) {
+      id.path = standard_fd == STDIN_FILENO ? "<standard input>" : "<standard output>";
+      return id;
+    }
+  } else {
+    const std::string target = FollowSymlinks(path);
+    if (::stat(target.c_str(), &st) != 0) {
+      char* dir = ::realpath(DirName(target).c_str(), nullptr);
+      id.path = dir != nullptr ? absl::StrCat(dir, "/", BaseName(target)) : target;
+      std::free(dir);
+      return id;
+    }
+  }
+  id.exists = true;
+  id.dev = st.st_dev;
+  id.ino = st.st_ino;
+  id.char_device = S_ISCHR(st.st_mode);
+  return id;
+}
+
+bool SameFile(const FileIdentity& a, const FileIdentity& b) {
+  if (a.char_device || b.char_device) return false;
+  if (a.exists != b.exists) return false;
+  return a.exists ? a.dev == b.dev && a.ino == b.ino : a.path == b.path;
+}
+
+}  // namespace
+
+absl::Status CheckOutputs(const std::vector<NamedOutput>& outputs,
+                          const std::vector<std::string>& inputs) {
+  std::vector<const NamedOutput*> named;
+  for (const NamedOutput& out : outputs) {
+    if (out.path.empty()) continue;
+    RETURN_IF_ERROR(CheckOutputPath(out.path, out.flag));
+    named.push_back(&out);
+  }
+  std::vector<FileIdentity> ids;
+  for (const NamedOutput* out : named) ids.push_back(IdentityOf(out->path, STDOUT_FILENO));
+  for (size_t i = 0; i < named.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      const NamedOutput& a = *named[j];
+      const NamedOutput& b = *named[i];
+      if (a.path == "-" && b.path == "-") {
+        return absl::InvalidArgumentError(
+            absl::StrCat(a.flag, " and ", b.flag, " both write to standard output (-)"));
+      }
+      if (!SameFile(ids[j], ids[i])) continue;
+      return absl::InvalidArgumentError(
+          a.path == b.path
+              ? absl::StrCat(a.flag, " and ", b.flag, " name the same file ", a.path)
+              : absl::StrCat(a.flag, " ", a.path, " and ", b.flag, " ", b.path,
+                             " name the same file"));
+    }
+  }
+  for (const std::string& input : inputs) {
+    const FileIdentity in = IdentityOf(input, STDIN_FILENO);
+    if (!in.exists) continue;  // an unreadable input is reported as such elsewhere
+    for (size_t i = 0; i < named.size(); ++i) {
+      if (!SameFile(ids[i], in)) continue;
+      const NamedOutput& out = *named[i];
+      const std::string what = input == "-" ? std::string("standard input")
+                                            : absl::StrCat("the input ", input);
+      return absl::InvalidArgumentError(
+          out.path == input
+              ? absl::StrCat(out.flag, " ", out.path,
+                             " is an input: writing it would destroy the input")
+              : absl::StrCat(out.flag, " ", out.path, " is ", what,
+                             ": writing it would destroy the input"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WriteClusters(const RunResult& result, AtomicFile* out) {
   // Per cluster (indexed by representative): size and lowest similarity to the representative.
   std::vector<uint32_t> size(result.num_documents(), 0);

@@ -95,6 +95,23 @@ void RemoveTemporaryFilesOnSignals();
 // otherwise the directory of the file (of a symbolic link's target) exists and is writable.
 absl::Status CheckOutputPath(const std::string& path, std::string_view flag);
 
+// An output as the command line names it, for messages: the flag ("--stats") and the path.
+struct NamedOutput {
+  std::string flag;
+  std::string path;
+};
+
+// Checks, before any work, every output of one run together: each with CheckOutputPath; no two
+// outputs name the same file and no output names one of `inputs` (InvalidArgument, naming both
+// flags: "--output and --stats name the same file x"; "--output in.jsonl is an input").
+// Existing files are compared by device and inode (so links and other spellings are caught),
+// files yet to be made by their absolute path with symbolic links resolved. "-" is standard
+// output (standard input among `inputs`): two "-" outputs are refused, and a named output or input
+// that is the file standard output or input is redirected to is caught too. A character device
+// (/dev/null, a terminal) may be named any number of times: writing it destroys nothing.
+absl::Status CheckOutputs(const std::vector<NamedOutput>& outputs,
+                          const std::vector<std::string>& inputs);
+
 // Writes the cluster file for `result`.
 absl::Status WriteClusters(const RunResult& result, AtomicFile* out);
 
