@@ -612,4 +612,28 @@ TEST(CliTest, ExplainTellsWhyTwoRecordsAreTogetherOrApart) {
   std::remove(clusters.c_str());
 }
 
+// The report names what joined each member to its representative, and its "same text" badge
+// agrees with the run's exact groups (a headline tag is stripped from titles only).
+TEST(CliTest, ReportSaysWhatMatchedAndSameTextFollowsTheRun) {
+  const std::string report = Temp("why.md");
+  Result r = RunNeardup("cluster " + kBoard + " -q -o " + Temp("why.c") + " --report " + report +
+                        " --report-format md");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string md = ReadFile(report);
+  EXPECT_NE(md.find("**47088** (title)"), std::string::npos) << md;
+  const std::string in = Temp("why.jsonl");
+  {
+    std::ofstream f(in);
+    const std::string body = NewsBody(0, 8, "국회 예산안");
+    f << JsonLine("t1", "[속보] 국회 예산안 본회의 통과", body);
+    f << JsonLine("t2", "국회 예산안 본회의 통과", body);
+  }
+  r = RunNeardup("cluster " + in + " -q -o " + Temp("why.c") + " --report " + report +
+                 " --report-format md");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  md = ReadFile(report);
+  EXPECT_NE(md.find("**t2** (exact duplicate) (same text)"), std::string::npos) << md;
+  for (const std::string& f : {in, report, Temp("why.c")}) std::remove(f.c_str());
+}
+
 }  // namespace

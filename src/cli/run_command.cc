@@ -127,6 +127,8 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
       options.inputs[i] = ran.spooled_stdin->path();
     }
   }
+  // The report says which rule joined each member to its representative: it needs the edges.
+  if (!report.path.empty()) options.keep_edges = true;
   int warnings = 0;
   Progress progress(flags.progress, options.inputs);
   std::unique_ptr<AtomicFile> rejects;

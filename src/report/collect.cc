@@ -43,8 +43,10 @@ constexpr uint64_t kIdenticalSeed = 0x7265706f72746964ULL;  // "reportid"
 // The exact-duplicate key, as the pipeline forms it: normalized title, 0xFF, normalized body.
 internal::Hash128 TextHash(const Normalizer& normalizer, const Document& doc, std::string* scratch,
                            std::string* scratch2) {
-  normalizer.Normalize(doc.title, scratch);
-  normalizer.Normalize(doc.body, scratch2);
+  // As the run groups exact duplicates: each field with its own rules (headline tags are
+  // stripped from titles only).
+  normalizer.Normalize(doc.title, TextField::kTitle, scratch);
+  normalizer.Normalize(doc.body, TextField::kBody, scratch2);
   scratch->push_back('\xff');
   scratch->append(*scratch2);
   return internal::Hash128Of(*scratch, kIdenticalSeed);
@@ -176,6 +178,24 @@ void MarkIdentical(const std::vector<MemberRef>& refs, const std::vector<interna
   }
 }
 
+// With the run's edges: which rule joined each shown member to its representative, where the two
+// are an edge (members joined through others have none).
+void MarkMatched(const RunResult& result, const std::vector<MemberRef>& refs, ReportData* data) {
+  absl::flat_hash_map<uint64_t, uint8_t> reason;
+  for (const DocumentEdge& e : result.edges) reason[uint64_t{e.a} << 32 | e.b] = e.reason;
+  for (const MemberRef& ref : refs) {
+    const uint32_t d = static_cast<uint32_t>(ref.document);
+    const uint32_t rep = result.representative[d];
+    if (rep == d) continue;
+    auto it = reason.find(uint64_t{std::min(d, rep)} << 32 | std::max(d, rep));
+    if (it == reason.end()) continue;
+    data->clusters[ref.cluster].members[ref.member].matched =
+        it->second == kExactDuplicateReason
+            ? "exact duplicate"
+            : S(MatchReasonName(static_cast<MatchReason>(it->second)));
+  }
+}
+
 void CountShownWithoutText(ReportData* data) {
   data->members_without_text = 0;
   for (const ReportCluster& c : data->clusters) {
@@ -250,7 +270,9 @@ absl::StatusOr<ReportData> CollectReportData(const PipelineOptions& options,
 
   std::vector<internal::Hash128> hashes(refs.size());
   std::vector<bool> found(refs.size(), false);
-  const Normalizer normalizer(options.normalize);
+  auto rules = options.BuildNewsRules();  // the run's aliases and tags
+  if (!rules.ok()) return rules.status();
+  const Normalizer normalizer(options.normalize, *std::move(rules));
   std::string scratch, scratch2;
   size_t next_ref = 0;
   Document parsed;
@@ -292,6 +314,7 @@ absl::StatusOr<ReportData> CollectReportData(const PipelineOptions& options,
     return absl::InternalError("the inputs changed while neardup was reading them");
   }
   MarkIdentical(refs, hashes, found, &data);
+  if (options.keep_edges) MarkMatched(result, refs, &data);
   CountShownWithoutText(&data);
   return data;
 }

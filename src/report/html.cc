@@ -201,6 +201,10 @@ void AppendMemberRow(const ReportMember& rep, const ReportMember& m, std::string
     const double pct = std::clamp(static_cast<double>(m.similarity), 0.0, 1.0) * 100;
     absl::StrAppend(out, Fixed2(m.similarity), "<span class=\"meter\"><i style=\"width:",
                     absl::StrFormat("%.0f", pct), "%\"></i></span>");
+    if (!m.matched.empty()) {
+      absl::StrAppend(out, "<span class=\"why\" title=\"what matched the representative\">",
+                      HtmlEscape(m.matched), "</span>");
+    }
   }
   absl::StrAppend(out, "</td><td>");
   const bool diff_titles = DiffsTitles(rep, m);

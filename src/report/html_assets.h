@@ -134,6 +134,7 @@ td.id{width:13em;font-family:"Noto Sans Mono CJK KR",ui-monospace,monospace;font
 td.s{width:7.5em;white-space:nowrap;font-variant-numeric:tabular-nums}
 .meter{display:block;height:4px;background:#e6e9ed;border-radius:2px;margin-top:4px;width:5.5em}
 .meter i{display:block;height:4px;background:#2f9e72;border-radius:2px}
+.why{display:block;font-size:.8em;color:#56606b;margin-top:2px}
 tr.rep{background:#f3f7fd}
 .badge{display:inline-block;font-size:.72em;padding:0 6px;border-radius:9px;background:#e1eafa;color:#1f4f9a;
 margin-left:4px;font-family:"Noto Sans CJK KR",sans-serif;white-space:nowrap}

@@ -118,6 +118,7 @@ std::string RenderMarkdown(const ReportData& data) {
         absl::StrAppend(&out, "- **", MarkdownEscape(m.id), "** (representative)");
       } else {
         absl::StrAppend(&out, "- `", Fixed2(m.similarity), "` **", MarkdownEscape(m.id), "**");
+        if (!m.matched.empty()) absl::StrAppend(&out, " (", MarkdownEscape(m.matched), ")");
       }
       if (m.identical_to_representative && !m.representative) absl::StrAppend(&out, " (same text)");
       if (!m.text_found) absl::StrAppend(&out, " (text not found)");

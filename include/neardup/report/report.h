@@ -58,6 +58,10 @@ struct ReportMember {
   bool title_truncated = false;
   bool body_truncated = false;
   float similarity = 1;    // estimated Jaccard to the representative (1 for the representative)
+  // Which rule joined it to the representative ("body", "title", "title+body", "exact
+  // duplicate", ...), when the two are an edge of the run and its edges were kept
+  // (PipelineOptions::keep_edges); "" otherwise (joined through other members, or not known).
+  std::string matched;
   bool representative = false;
   // Its normalized title and body equal the representative's (an exact copy after normalization).
   bool identical_to_representative = false;
