@@ -14,6 +14,7 @@
 #include "cli/explain_command.h"
 #include "cli/plan_command.h"
 #include "cli/tune_command.h"
+#include "cli/usage.h"
 #include "neardup/tools/eval.h"
 #include "neardup/io/writer.h"
 #include "neardup/dist/mpi.h"
@@ -125,7 +126,7 @@ int main(int argc, char** argv) {
   report->add_option("-o,--output", report_report.path, "The report file")->required();
   report->add_option("--report-format", report_report.format, "html or md")
       ->capture_default_str()
-      ->check(CLI::IsMember({"html", "md"}));
+      ->check(OneOf({"html", "md"}));
   report->add_option("--report-max-clusters", report_report.max_clusters,
                      "Clusters shown, largest first; the rest are counted")
       ->capture_default_str();
@@ -139,11 +140,21 @@ int main(int argc, char** argv) {
   std::function<int()> run_explain;
   CLI::App* explain = neardup::cli::AddExplainCommand(&app, &run_explain);
 
+  RefuseNegativeCounts(&app);
+
   neardup::RemoveTemporaryFilesOnSignals();
+  std::vector<std::string> args(argv, argv + argc);
+  absl::Status usage = PrepareArguments(app, &args);  // `help COMMAND`, unknown commands
+  if (!usage.ok()) {
+    PrintError(usage);
+    return kExitUsage;
+  }
+  std::vector<char*> arg_pointers;
+  for (std::string& arg : args) arg_pointers.push_back(arg.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(arg_pointers.size()), arg_pointers.data());
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+    return ReportParseError(&app, e);
   }
 
   if (eval->parsed()) return RunEval(eval_files, eval_json);

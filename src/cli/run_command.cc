@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cli/usage.h"
 #include "neardup/io/writer.h"
 #include "neardup/dist/mpi.h"
 #include "neardup/pipeline.h"
@@ -241,7 +242,7 @@ void ReportFlags::Add(CLI::App* app) {
                   "filters, differences marked) or Markdown");
   app->add_option("--report-format", format, "html or md")
       ->capture_default_str()
-      ->check(CLI::IsMember({"html", "md"}));
+      ->check(OneOf({"html", "md"}));
   app->add_option("--report-max-clusters", max_clusters,
                   "Clusters shown in the report, largest first; the rest are counted")
       ->capture_default_str();

@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cli/usage.h"
+#include "internal/suggest.h"
 #include "neardup/io/writer.h"
 
 namespace neardup::cli {
@@ -50,10 +52,12 @@ absl::StatusOr<NormalizeOptions> ParseNormalizeSteps(const std::string& text) {
       }
     }
     if (!found) {
+      std::vector<std::string> names = {"default", "none"};
+      for (const auto& step : steps) names.push_back(step.first);
       return absl::InvalidArgumentError(
           "--normalize: unknown step \"" + item +
           "\" (steps: nfkc, casefold, punct, aliases, tags, boilerplate, whitespace; or "
-          "default, none)");
+          "default, none)" + internal::DidYouMean(item, names));
     }
   }
   return o;
@@ -86,7 +90,7 @@ void RunFlags::Add(CLI::App* app) {
   app->add_option("--format", format,
                   "Input format: auto (from the file name), jsonl, csv, tsv, text")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "jsonl", "json", "ndjson", "csv", "tsv", "text", "txt"}));
+      ->check(OneOf({"auto", "jsonl", "json", "ndjson", "csv", "tsv", "text", "txt"}));
   app->add_option("--id-field", options.fields.id,
                   "Field holding the record id; records without it get FILE:LINE")
       ->capture_default_str();
@@ -111,14 +115,14 @@ void RunFlags::Add(CLI::App* app) {
                   "permuted tables, --max-hamming), exact (exact Jaccard, prefix-filtered "
                   "all-pairs join; best for headlines and small corpora)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"minhash", "simhash", "exact"}));
+      ->check(OneOf({"minhash", "simhash", "exact"}));
   app->add_option("--max-hamming", options.max_hamming,
                   "simhash: near-duplicates differ in at most this many of 64 bits (0-8)")
       ->capture_default_str();
   app->add_option("--simhash-weight", simhash_weight,
                   "simhash: shingle weights, tf (term frequency) or binary")
       ->capture_default_str()
-      ->check(CLI::IsMember({"tf", "binary"}));
+      ->check(OneOf({"tf", "binary"}));
   app->add_option("--memory-limit", memory_limit,
                   "minhash: LSH band keys (16 bytes a document per band) that do not fit in "
                   "this are sorted in runs on disk, in --temp-dir, and merged; exact: refuse "
@@ -131,7 +135,7 @@ void RunFlags::Add(CLI::App* app) {
                   "How title and body decide a pair: auto (every field both documents have "
                   "must pass), title, body, both, either")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "title", "body", "both", "either"}));
+      ->check(OneOf({"auto", "title", "body", "both", "either"}));
   app->add_option("--shingle", shingle,
                   "Body shingles: char:K (K code points, spaces skipped), char:K+spaces, or word:K (K "
                   "space-separated tokens)")
@@ -146,7 +150,7 @@ void RunFlags::Add(CLI::App* app) {
                   "on), permutations (num-perm hashes per shingle), or auto (permutations for "
                   "titles, which are short, oph for bodies)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "oph", "permutations"}));
+      ->check(OneOf({"auto", "oph", "permutations"}));
   threshold_option = app->add_option("--threshold,-t", options.threshold,
                   "Body similarity (--similarity) at or above which two bodies are "
                   "near-duplicates, in (0, 1]; 0.9 with --similarity containment")
@@ -169,13 +173,13 @@ void RunFlags::Add(CLI::App* app) {
                   "--memory-limit), signature (the similarity estimated from the sketches; "
                   "faster, misses pairs near the threshold), none (every candidate is an edge)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "exact", "signature", "none"}));
+      ->check(OneOf({"auto", "exact", "signature", "none"}));
   app->add_option("--similarity", similarity,
                   "Per-field similarity: jaccard (|A and B| / |A or B|) or containment "
                   "(|A and B| / the smaller set: a truncated copy scores by how much of it is "
                   "inside the original; default --threshold 0.9 with it)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"jaccard", "containment"}));
+      ->check(OneOf({"jaccard", "containment"}));
   app->add_option("--min-body-shingles", options.min_body_shingles,
                   "--match auto: two documents whose bodies both have at least this many "
                   "shingles are judged by their bodies alone, whatever their headlines; shorter "
@@ -209,7 +213,7 @@ void RunFlags::Add(CLI::App* app) {
                   "its representative; splits large clusters of variants), components "
                   "(connected components: A~B~C joins A and C)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"medoid", "center", "components"}));
+      ->check(OneOf({"medoid", "center", "components"}));
   app->add_option("--threads,-j", options.threads, "Worker threads; 0 = all cores")
       ->capture_default_str();
   app->add_option("--stats", stats_path, "Write run statistics (JSON) to this file");
@@ -283,9 +287,14 @@ absl::Status RunFlags::Finalize() {
                                                    it->second == KeepPolicy::kFieldMax);
     if (it == kKeep.end() || wants_field != (colon != std::string::npos) ||
         (wants_field && colon + 1 >= keep.size())) {
+      std::vector<std::string> names;
+      for (const auto& [name, policy] : kKeep) names.push_back(name);
+      const std::string close = internal::ClosestMatch(keep.substr(0, colon), names);
+      const std::string field = colon == std::string::npos ? "" : keep.substr(colon);
       return absl::InvalidArgumentError(
           "--keep must be first, longest, shortest, earliest:FIELD, latest:FIELD or "
-          "field-max:FIELD, got \"" + keep + "\"");
+          "field-max:FIELD, got \"" + keep + "\"" +
+          (close.empty() ? "" : "; did you mean '" + close + field + "'?"));
     }
     options.keep = it->second;
     if (wants_field) options.fields.keep = keep.substr(colon + 1);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cli/usage.h"
 #include "neardup/pipeline.h"
 #include "neardup/tools/tune.h"
 
@@ -87,7 +88,7 @@ TuneCommand::TuneCommand(CLI::App* app) {
                      "How to normalize the texts: body (boilerplate removal) or title (headline "
                      "tags removed)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"body", "title"}));
+      ->check(OneOf({"body", "title"}));
   pairs_->add_option("--normalize", p.normalize,
                      "Normalization steps, as for `cluster` (default, none, or a comma list)")
       ->capture_default_str();
@@ -126,7 +127,7 @@ TuneCommand::TuneCommand(CLI::App* app) {
                         "and --title-threshold), title (body keeps --shingle and --threshold), or "
                         "both (same shingle; title threshold = threshold + --title-offset)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"body", "title", "both"}));
+      ->check(OneOf({"body", "title", "both"}));
   clusters_->add_option("--title-offset", c.title_offset,
                         "With --sweep-field both: the title threshold is the swept threshold plus "
                         "this, clamped to [0.01, 1] (e.g. -0.3 mirrors the defaults 0.8 / 0.5)")
