@@ -84,7 +84,7 @@ absl::Status PipelineOptions::Validate() const {
     absl::Status s = ValidateSimHashMaxHamming(max_hamming);
     if (!s.ok()) return bad("--max-hamming: ", s.message());
   }
-  if (memory_limit < (uint64_t{1} << 20)) return bad("--memory-limit must be at least 1M");
+  if (memory_limit < 1000000) return bad("--memory-limit must be at least 1000000 (bytes)");
   if (!temp_dir.empty()) {
     struct stat st;
     if (::stat(temp_dir.c_str(), &st) != 0) {

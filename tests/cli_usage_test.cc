@@ -144,6 +144,22 @@ TEST_F(UsageTest, HelpCommandPrintsTheHelp) {
   ExpectUsageError("help clustr", "unknown command 'clustr'; did you mean 'cluster'?");
 }
 
+TEST_F(UsageTest, MemoryLimitTakesEverySpellingOfASize) {
+  for (const std::string size :
+       {"2G", "2GB", "2GiB", "2g", "2gb", "512M", "512MB", "512MiB", "1000000", "1.5G"}) {
+    const Result r = Neardup("cluster in.jsonl -o out -q --memory-limit " + size);
+    EXPECT_EQ(r.exit_code, 0) << size << ": " << r.err;
+  }
+  const std::string sizes = "; give e.g. 512M, 4G or 1000000 (binary multiples: G = GB = GiB = "
+                            "2^30 bytes)";
+  ExpectUsageError("cluster in.jsonl --memory-limit 2XB",
+                   "--memory-limit: \"2XB\" is not a size" + sizes);
+  ExpectUsageError("cluster in.jsonl --memory-limit -1G",
+                   "--memory-limit: \"-1G\" is not a size (it is negative)" + sizes);
+  ExpectUsageError("cluster in.jsonl --memory-limit 0x10",
+                   "--memory-limit: \"0x10\" is not a size" + sizes);
+}
+
 TEST(SuggestTest, EditDistanceCountsSwapsAsOne) {
   using neardup::internal::EditDistance;
   EXPECT_EQ(EditDistance("minhahs", "minhash"), 1u);

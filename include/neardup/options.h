@@ -47,7 +47,7 @@ struct PipelineOptions {
   SimHashWeight simhash_weight = SimHashWeight::kTf;
   // minhash: LSH band keys beyond this go to sorted runs on disk, in temp_dir (lsh.h
   // SpillOptions); exact: the all-pairs join fails with a clear message rather than use more
-  // memory than this.
+  // memory than this. Bytes, >= 1,000,000.
   uint64_t memory_limit = uint64_t{2} << 30;
   std::string temp_dir;  // spill files; "" = $TMPDIR, else /tmp
 

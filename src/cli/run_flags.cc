@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <utility>
@@ -63,24 +65,38 @@ absl::StatusOr<NormalizeOptions> ParseNormalizeSteps(const std::string& text) {
   return o;
 }
 
-// "512M", "4G", "1000000" -> bytes.
+// "512M", "4G", "2GB", "2GiB", "2g", "1.5 G", "1000000" -> bytes. Multiples are binary whatever
+// the spelling (K, KB, KiB = 1024 bytes), case aside, as the help says.
 absl::StatusOr<uint64_t> ParseByteSize(const std::string& text, const std::string& flag) {
+  auto bad = [&](const std::string& why) {
+    return absl::InvalidArgumentError(flag + ": \"" + text + "\" is not a size" + why +
+                                      "; give e.g. 512M, 4G or 1000000 (binary multiples: G = "
+                                      "GB = GiB = 2^30 bytes)");
+  };
+  // A plain decimal number: strtod alone would take "-1", " 5", "inf", "nan" and "0x10".
+  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.')) {
+    return bad(!text.empty() && text[0] == '-' ? " (it is negative)" : "");
+  }
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || text.find_first_of("xXpP") != std::string::npos) return bad("");
   std::string unit(end);
-  uint64_t scale = 1;
-  if (unit == "K" || unit == "k" || unit == "KiB") scale = uint64_t{1} << 10;
-  else if (unit == "M" || unit == "MiB") scale = uint64_t{1} << 20;
-  else if (unit == "G" || unit == "GiB") scale = uint64_t{1} << 30;
-  else if (unit == "T" || unit == "TiB") scale = uint64_t{1} << 40;
-  else if (!unit.empty()) scale = 0;
-  if (end == text.c_str() || scale == 0 || !(value > 0)) {
-    return absl::InvalidArgumentError(flag + ": expected a size such as 512M or 4G, got \"" +
-                                      text + "\"");
+  unit.erase(0, unit.find_first_not_of(' '));
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::pair<const char*, int> kUnits[] = {
+      {"", 0},    {"b", 0},    {"k", 10},  {"kb", 10},   {"kib", 10}, {"m", 20},
+      {"mb", 20}, {"mib", 20}, {"g", 30},  {"gb", 30},   {"gib", 30}, {"t", 40},
+      {"tb", 40}, {"tib", 40}};
+  int shift = -1;
+  for (const auto& [name, bits] : kUnits) {
+    if (unit == name) shift = bits;
   }
-  return static_cast<uint64_t>(value * static_cast<double>(scale));
+  if (shift < 0) return bad("");
+  const double bytes = value * static_cast<double>(uint64_t{1} << shift);
+  if (!(bytes >= 1)) return bad(" (it is below 1 byte)");
+  if (bytes >= 18446744073709551616.0) return bad(" (it is too large)");
+  return static_cast<uint64_t>(bytes);
 }
-
 
 void RunFlags::Add(CLI::App* app) {
   app->add_option("inputs", options.inputs,
@@ -126,7 +142,8 @@ void RunFlags::Add(CLI::App* app) {
   app->add_option("--memory-limit", memory_limit,
                   "minhash: LSH band keys (16 bytes a document per band) that do not fit in "
                   "this are sorted in runs on disk, in --temp-dir, and merged; exact: refuse "
-                  "(with a clear message) a join that needs more memory than this. E.g. 512M, 4G")
+                  "(with a clear message) a join that needs more memory than this. E.g. 512M, "
+                  "4G (binary multiples: G = GB = GiB = 2^30 bytes, M = 2^20; case aside)")
       ->capture_default_str();
   app->add_option("--temp-dir", options.temp_dir,
                   "Directory for spilled band keys (unnamed files, gone when the run ends; 12 "

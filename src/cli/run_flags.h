@@ -24,7 +24,8 @@ void PrintError(const absl::Status& status);
 // "default", "none", or a comma list of steps ("nfkc,casefold,whitespace", "default,-aliases").
 absl::StatusOr<NormalizeOptions> ParseNormalizeSteps(const std::string& text);
 
-// "512M", "4G", "1000000" -> bytes; `flag` names the option in errors.
+// "512M", "4G", "2GB", "2GiB", "2g", "1000000" -> bytes, multiples binary in every spelling (G =
+// GB = GiB = 2^30); `flag` names the option in errors. Refuses negative, zero and huge sizes.
 absl::StatusOr<uint64_t> ParseByteSize(const std::string& text, const std::string& flag);
 
 // Flags of `cluster` and `dedup`: strings first, typed by Finalize().
