@@ -12,11 +12,13 @@
 #include <utf8proc.h>
 
 #include "gtest/gtest.h"
+#include "markup_reference.h"
 
 namespace neardup {
 namespace {
 
-// Steps 1-3 and 7 only: the news steps (4-6) are tested in news_test.cc.
+// Steps 1-4 and 8 only: the news steps (5-7) are tested in news_test.cc. Markup removal (step 2)
+// is tested in markup_test.cc, and here through the oracle (Oracle() has it too).
 NormalizeOptions Core() {
   NormalizeOptions options;
   options.unify_punctuation = false;
@@ -312,10 +314,12 @@ bool IsWhiteSpaceOracle(utf8proc_int32_t c) {
   return std::find(kSpaces.begin(), kSpaces.end(), c) != kSpaces.end();
 }
 
-// RepairUtf8, then utf8proc_map over the whole text, then white space collapse by code point.
+// RepairUtf8, then markup removal (the slow reference), then utf8proc_map over the whole text,
+// then white space collapse by code point.
 std::string Oracle(std::string_view text) {
   std::string repaired;
   RepairUtf8(text, &repaired);
+  repaired = testing_util::ReferenceStripMarkup(repaired);
   utf8proc_uint8_t* mapped = nullptr;
   const utf8proc_ssize_t n = utf8proc_map(
       reinterpret_cast<const utf8proc_uint8_t*>(repaired.data()),
@@ -379,6 +383,13 @@ TEST(NormalizerOracleTest, RandomMixturesMatchUtf8proc) {
       0xFF21, 0xFF41, 0xFF11, 0x2460, 0xFB01, 0x01C4, 0x00DF, 0x1E9E,  // compat, case
       0x03A3, 0x0390, 0x2026, 0x00B4, 0x00B7, 0x2018, 0x201D, 0xFFFD,  // punctuation, misc
       0x1F600, 0x20000};
+  // Markup (step 2) between them: tags, references that decode to code points of the pool or
+  // to ones utf8proc changes (&#xFF21; is a full-width A, &nbsp; white space), and text that is
+  // no markup.
+  const std::vector<std::string> markup = {
+      "<b>", "</b>", "<br/>", "<p class=\"x\">", "<!-- c -->", "&amp;", "&quot;", "&lt;b&gt;",
+      "&nbsp;", "&#xAC00;", "&#x1161;", "&#769;", "&#xFF21;", "&#150;", "&#0;", "&shy;", "<",
+      "&", "AT&T", "<한겨레>"};
   std::mt19937 rng(20240604);
   std::uniform_int_distribution<size_t> pick(0, pool.size() - 1);
   std::uniform_int_distribution<int> length(0, 24);
@@ -386,7 +397,9 @@ TEST(NormalizerOracleTest, RandomMixturesMatchUtf8proc) {
   std::string out;
   for (int i = 0; i < 20000; ++i) {
     std::string text;
-    for (int n = length(rng); n > 0; --n) text += Utf8(pool[pick(rng)]);
+    for (int n = length(rng); n > 0; --n) {
+      text += rng() % 5 ? Utf8(pool[pick(rng)]) : markup[rng() % markup.size()];
+    }
     if (i % 7 == 0) text += "\xE2\x82";  // truncated sequence: repair then normalize
     normalizer.Normalize(text, &out);
     ASSERT_EQ(out, Oracle(text)) << "input: " << text;
@@ -461,7 +474,8 @@ std::string TrimAsciiSpace(std::string s) {
 TEST(NormalizeFastPathTest, AsciiMatchesAByteByByteReference) {
   const std::vector<std::string> pieces = {"x", "Q", "Yz", "0", " ", "  ", "\t", "\n", "\r",
                                            "\r\n", "\x0B", "\x0C", "\"", "`", "'", ".", "..",
-                                           "...", ",", "-"};
+                                           "...", ",", "-", "<b>", "</P>", "<br />", "&amp;",
+                                           "&quot;", "&#46;", "&", "<", ">"};
   std::mt19937 rng(11);
   std::string out;
   for (int i = 0; i < 4000; ++i) {
@@ -476,9 +490,9 @@ TEST(NormalizeFastPathTest, AsciiMatchesAByteByByteReference) {
       options.unify_punctuation = bits & 4;
       options.aliases = false;
       options.strip_boilerplate = false;  // its line handling is tested below
-      const std::string expected = ReferenceAscii(text, options.casefold,
-                                                  options.collapse_whitespace,
-                                                  options.unify_punctuation);
+      const std::string expected =
+          ReferenceAscii(testing_util::ReferenceStripMarkup(text), options.casefold,
+                         options.collapse_whitespace, options.unify_punctuation);
       for (TextField field : {TextField::kTitle, TextField::kBody}) {
         Normalizer(options).Normalize(text, field, &out);
         // Titles are trimmed by headline tag stripping (there are no tags here).
@@ -495,7 +509,8 @@ TEST(NormalizeFastPathTest, AsciiLineBreaksReachBoilerplateAtEveryOffset) {
   std::string out;
   for (size_t k = 0; k < 40; ++k) {
     const std::string before(k + 1, 'w');
-    for (const char* run : {"\n", " \n", "\n\t ", "\r\n", " \r", "\t\x0B\n\x0C"}) {
+    for (const char* run : {"\n", " \n", "\n\t ", "\r\n", " \r", "\t\x0B\n\x0C", "<br>", " <p> ",
+                            "</div>\n"}) {
       Normalizer().Normalize(before + run + "AP" + run + "Tail", &out);
       EXPECT_EQ(out, before + " tail") << k << " " << run;
     }
@@ -514,7 +529,7 @@ TEST(NormalizeFastPathTest, Utf8CheckAgreesWithRepair) {
       "\xED\xA0\x80", "\xE0\xA0\x80", "\xE0\x9F\xBF", "\xEE\x80\x80", "\xEF\xBF\xBF",
       "\xEF\xBF", "\xC2\xA0", "\xC2", "\xC0\x80", "\xF0\x9F\x98\x80", "\xF0\x9F",
       "\xF4\x90\x80\x80",
-      "\x80", "\xBF", "\xFF", "\xE1\x80\x80", "\xEC\xBF\xBF"};
+      "\x80", "\xBF", "\xFF", "\xE1\x80\x80", "\xEC\xBF\xBF", "<b>", "<", "&amp;", "&#0;"};
   std::mt19937 rng(13);
   NormalizeOptions off;
   off.enabled = false;

@@ -5,14 +5,19 @@
 #include <cstring>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include <utf8proc.h>
+
+#include "neardup/text/markup.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
-// Three paths, chosen per call:
+// Markup (step 2): '<' and '&' are looked for by the scan for the ASCII prefix, and in the rest
+// of non-ASCII text by one more SSE2 scan; only text that has one is checked for valid UTF-8
+// first (repaired if need be) and copied without its markup. Then three paths, chosen per call:
 //   - pure ASCII (found by one SSE2 scan): a byte map, 16 bytes at a time where no white space
 //     follows white space (NFKC is the identity on ASCII);
 //   - other UTF-8, checked as it goes: "simple" code points (ASCII, Hangul syllables, CJK, kana,
@@ -44,6 +49,38 @@ size_t AsciiPrefix(const unsigned char* p, const unsigned char* end) {
     p += 8;
   }
   while (p < end && *p < 0x80) ++p;
+  return static_cast<size_t>(p - start);
+}
+
+// AsciiPrefix() that also looks for markup (step 2) in what it reads: sets `*markup` to the
+// position of the first '<' or '&' if the scan meets one (it reads up to the first non-ASCII
+// byte, or to the end of its 16-byte block), and leaves it unchanged otherwise, when there is
+// none before the returned prefix length. Pure ASCII text, the most common input, is thus
+// checked for markup by the scan that has to read it anyway.
+size_t AsciiPrefixAndMarkup(const unsigned char* p, const unsigned char* end, size_t* markup) {
+  const unsigned char* start = p;
+#if defined(__SSE2__)
+  const __m128i lt = _mm_set1_epi8('<');
+  const __m128i amp = _mm_set1_epi8('&');
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const unsigned high = static_cast<unsigned>(_mm_movemask_epi8(v));
+    const unsigned special = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, amp))));
+    if (special != 0) {
+      *markup = static_cast<size_t>(p - start) + static_cast<size_t>(__builtin_ctz(special));
+      return static_cast<size_t>(p - start) + AsciiPrefix(p, end);
+    }
+    if (high != 0) return static_cast<size_t>(p - start) + static_cast<size_t>(__builtin_ctz(high));
+    p += 16;
+  }
+#endif
+  for (; p < end && *p < 0x80; ++p) {
+    if (*p == '<' || *p == '&') {
+      *markup = static_cast<size_t>(p - start);
+      return static_cast<size_t>(p - start) + AsciiPrefix(p, end);
+    }
+  }
   return static_cast<size_t>(p - start);
 }
 
@@ -321,6 +358,7 @@ struct Scratch {
   std::unique_ptr<utf8proc_int32_t[]> buf;
   size_t capacity = 0;
   std::string repaired;  // holds the repaired copy of invalid input
+  std::string markup;    // holds the input without its markup
   std::string alias;     // holds a copy of `text` when it points into `*out`
   std::string stage;     // output of one news step, swapped with `*out`
 
@@ -505,7 +543,7 @@ bool NormalizeUnicode(std::string_view text, utf8proc_option_t options, bool cas
   return true;
 }
 
-// --- Punctuation unification (step 4) -----------------------------------------------------------
+// --- Punctuation unification (step 5) -----------------------------------------------------------
 
 enum class Punct : uint8_t { kNone, kQuote, kOpenSquare, kCloseSquare, kOpenRound, kCloseRound,
                              kPeriod, kMiddleDot, kEllipsis };
@@ -679,7 +717,8 @@ size_t RepairUtf8(std::string_view text, std::string* out) {
 Normalizer::Normalizer(NormalizeOptions options, NewsRules rules)
     : options_(options), rules_(std::move(rules)) {}
 
-// Stages 2-3 write `*out`; each later stage that changes the text writes the thread's `stage`
+// Step 2, when there is markup, writes the thread's `markup` buffer, which becomes `text`. Steps
+// 3-4 write `*out`; each later step that changes the text writes the thread's `stage`
 // buffer, which is then swapped with `*out`.
 size_t Normalizer::Normalize(std::string_view text, TextField field, std::string* out) const {
   Scratch& scratch = ThreadScratch();
@@ -689,11 +728,13 @@ size_t Normalizer::Normalize(std::string_view text, TextField field, std::string
   }
 
   // Pure ASCII takes its own path. Other text is checked as it is normalized; if it turns out
-  // to be ill-formed, it is repaired and normalized again.
-  const auto* const start = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* const end = start + text.size();
-  const auto* p = start + AsciiPrefix(start, end);
-  const bool ascii = p == end;
+  // to be ill-formed, it is repaired and normalized again. The scan for the ASCII prefix also
+  // looks for markup; the rest of other text is scanned for it below, if step 2 is on.
+  const auto* start = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = start + text.size();
+  size_t markup = text.size();  // the first '<' or '&'
+  const auto* p = start + AsciiPrefixAndMarkup(start, end, &markup);
+  bool ascii = p == end;
   size_t replaced = 0;
 
   if (!options_.enabled) {
@@ -704,6 +745,28 @@ size_t Normalizer::Normalize(std::string_view text, TextField field, std::string
       out->swap(scratch.repaired);  // leaves the scratch with `out`'s old buffer
     }
     return replaced;
+  }
+
+  // Step 2 comes after step 1: removing a tag must not join the halves of a broken sequence
+  // into a valid one. So text with markup is validated (and repaired) first; text without it
+  // (one scan) is validated as it is normalized, below.
+  bool valid = false;  // known to be valid UTF-8
+  if (options_.strip_markup && markup == text.size() && !ascii) {
+    const size_t from = static_cast<size_t>(p - start);
+    markup = from + FindMarkup(text.substr(from));
+  }
+  if (options_.strip_markup && markup != text.size()) {
+    if (!ascii && !IsValidUtf8(p, end)) {
+      replaced = RepairUtf8(text, &scratch.repaired);
+      text = scratch.repaired;
+    }
+    valid = true;
+    if (StripMarkup(text, &scratch.markup)) {
+      text = scratch.markup;
+      start = reinterpret_cast<const unsigned char*>(text.data());
+      end = start + text.size();
+      ascii = AsciiPrefix(start, end) == text.size();
+    }
   }
 
   const bool title = field == TextField::kTitle;
@@ -723,7 +786,7 @@ size_t Normalizer::Normalize(std::string_view text, TextField field, std::string
     if (options_.nfkc) options |= UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
     if (options_.casefold) options |= UTF8PROC_CASEFOLD;
     if (!NormalizeUnicode(text, static_cast<utf8proc_option_t>(options), options_.casefold,
-                          collapse, boilerplate, unify, /*validate=*/true, out)) {
+                          collapse, boilerplate, unify, /*validate=*/!valid, out)) {
       replaced = RepairUtf8(text, &scratch.repaired);
       text = scratch.repaired;
       NormalizeUnicode(text, static_cast<utf8proc_option_t>(options), options_.casefold, collapse,
@@ -759,6 +822,7 @@ std::string NormalizeStepsName(const NormalizeOptions& n) {
     if (!out.empty()) out += ",";
     out += name;
   };
+  add(n.strip_markup, "markup");
   add(n.nfkc, "nfkc");
   add(n.casefold, "casefold");
   add(n.unify_punctuation, "punct");
@@ -767,6 +831,57 @@ std::string NormalizeStepsName(const NormalizeOptions& n) {
   add(n.strip_boilerplate, "boilerplate");
   add(n.collapse_whitespace, "whitespace");
   return out.empty() ? "repair-only" : out;
+}
+
+absl::StatusOr<NormalizeOptions> ParseNormalizeSteps(std::string_view text) {
+  NormalizeOptions o;
+  if (text == "default") return o;
+  if (text == "none") {
+    o.enabled = false;
+    return o;
+  }
+  // In step order, as NormalizeStepsName() writes them.
+  static constexpr std::pair<std::string_view, bool NormalizeOptions::*> kSteps[] = {
+      {"markup", &NormalizeOptions::strip_markup},
+      {"nfkc", &NormalizeOptions::nfkc},
+      {"casefold", &NormalizeOptions::casefold},
+      {"punct", &NormalizeOptions::unify_punctuation},
+      {"aliases", &NormalizeOptions::aliases},
+      {"tags", &NormalizeOptions::strip_headline_tags},
+      {"boilerplate", &NormalizeOptions::strip_boilerplate},
+      {"whitespace", &NormalizeOptions::collapse_whitespace}};
+  // A list starting with "default" removes (or adds) steps; otherwise it names the steps to run.
+  std::vector<std::string_view> items;
+  for (size_t begin = 0;;) {
+    const size_t comma = text.find(',', begin);
+    items.push_back(text.substr(begin, comma - begin));
+    if (comma == std::string_view::npos) break;
+    begin = comma + 1;
+  }
+  const bool from_default = items[0] == "default";
+  if (!from_default) {
+    for (const auto& [name, member] : kSteps) o.*member = false;
+    if (text == "repair-only") return o;
+  }
+  for (size_t i = from_default ? 1 : 0; i < items.size(); ++i) {
+    std::string_view item = items[i];
+    const bool remove = !item.empty() && item[0] == '-';
+    if (remove) item.remove_prefix(1);
+    bool found = false;
+    for (const auto& [name, member] : kSteps) {
+      if (name == item) {
+        o.*member = !remove;
+        found = true;
+      }
+    }
+    if (!found) {
+      return absl::InvalidArgumentError(
+          "unknown normalization step \"" + std::string(item) +
+          "\" (steps: markup, nfkc, casefold, punct, aliases, tags, boilerplate, whitespace; or "
+          "default, none)");
+    }
+  }
+  return o;
 }
 
 }  // namespace neardup

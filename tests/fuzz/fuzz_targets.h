@@ -16,7 +16,8 @@
 //                  the rest is the file, written to a memfd and read through RecordReader, every
 //                  good record then parsed with RecordParser
 //   normalize      the bytes are a text, normalized as a title and as a body (Normalizer defaults),
-//                  in place, and with normalization off
+//                  in place, with normalization off and without the markup step; and the text
+//                  through StripMarkup alone
 //   shingle        byte 0: spec (bit 0: word, bit 1: keep_spaces, bits 2-7: k - 1); the rest a text,
 //                  normalized with the defaults, then shingled; plus ShingleSpec::Parse of the text
 #pragma once
@@ -37,6 +38,7 @@
 
 #include "neardup/document.h"
 #include "neardup/io/reader.h"
+#include "neardup/text/markup.h"
 #include "neardup/text/normalize.h"
 #include "neardup/text/shingle.h"
 
@@ -258,13 +260,30 @@ inline bool IsAsciiSpace(char c) {
 inline int NormalizeText(const uint8_t* data, size_t size) {
   static const Normalizer* normalizer = new Normalizer();
   static const Normalizer* off = new Normalizer(NormalizeOptions{/*enabled=*/false});
+  static const Normalizer* no_markup = [] {
+    NormalizeOptions options;
+    options.strip_markup = false;
+    return new Normalizer(options);
+  }();
   const std::string_view text = AsText(data, size);
+  // Step 2 alone: nothing to do without '<' or '&'; never longer; valid UTF-8 stays valid.
+  std::string stripped = "stale";
+  const bool has_markup = FindMarkup(text) != text.size();
+  const bool changed = StripMarkup(text, &stripped);
+  FUZZ_CHECK(has_markup || !changed);
+  FUZZ_CHECK(changed || stripped.empty());
+  FUZZ_CHECK(stripped.size() <= text.size());
+  if (changed && IsValidUtf8(text)) FUZZ_CHECK(IsValidUtf8(stripped));
   std::string out;
   std::string in_place;
+  std::string without_markup;
   for (TextField field : {TextField::kTitle, TextField::kBody}) {
     const size_t repairs = normalizer->Normalize(text, field, &out);
     FUZZ_CHECK(IsValidUtf8(out));
-    // Step 7: white space collapsed to single spaces, trimmed.
+    // Without '<' and '&' the markup step changes nothing; either way the repairs are the same.
+    FUZZ_CHECK(no_markup->Normalize(text, field, &without_markup) == repairs);
+    if (!has_markup) FUZZ_CHECK(without_markup == out);
+    // Step 8: white space collapsed to single spaces, trimmed.
     FUZZ_CHECK(out.empty() || (out.front() != ' ' && out.back() != ' '));
     FUZZ_CHECK(out.find("  ") == std::string::npos);
     FUZZ_CHECK(std::none_of(out.begin(), out.end(),
