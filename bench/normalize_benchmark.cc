@@ -1,11 +1,15 @@
-// Throughput of the text front end: normalization (ASCII fast path, Korean through utf8proc) and
-// char:5 shingling, on real corpora from ../shared (see ../shared/data/README.md).
+// Throughput of the text front end: normalization (ASCII fast path, Korean through utf8proc,
+// markup removal) and char:5 shingling, on real corpora from ../shared (see
+// ../shared/data/README.md).
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "neardup/document.h"
+#include "neardup/io/reader.h"
+#include "neardup/text/markup.h"
 #include "neardup/text/normalize.h"
 #include "neardup/text/shingle.h"
 
@@ -31,13 +35,41 @@ std::vector<std::string> ReadLines(const std::string& relative, size_t max_lines
   return lines;
 }
 
+// The bodies of the first `max_docs` records of a JSONL file, parsed (JSON escapes undone).
+std::vector<std::string> ReadBodies(const std::string& relative, size_t max_docs) {
+  std::vector<std::string> bodies;
+  RecordParser parser(Format::kJsonl, FieldNames{}, relative, {});
+  Document doc;
+  uint64_t line_number = 0;
+  for (const std::string& line : ReadLines(relative, max_docs)) {
+    if (parser.Parse(line, ++line_number, &doc).ok()) bodies.push_back(doc.body);
+  }
+  return bodies;
+}
+
+// The seed article (one line a document) dressed as a news API returns it: each line's first
+// word in <b>...</b>, quotes as &quot;, and a <br> at the line end. About 1 in 7 bytes is markup.
+std::vector<std::string> NaverStyleLines() {
+  std::vector<std::string> docs;
+  for (const std::string& line : ReadLines("../shared/seed/000_57a18ff3c3e87f81.txt", 1000)) {
+    const size_t space = line.find(' ');
+    std::string doc = space == std::string::npos
+                          ? line
+                          : "<b>" + line.substr(0, space) + "</b>" + line.substr(space);
+    std::string quoted;
+    for (char c : doc) quoted += c == '"' ? std::string("&quot;") : std::string(1, c);
+    docs.push_back(quoted + "<br>");
+  }
+  return docs;
+}
+
 size_t TotalBytes(const std::vector<std::string>& docs) {
   size_t n = 0;
   for (const std::string& d : docs) n += d.size();
   return n;
 }
 
-// Steps 1-3 and 7 only (the news steps off), to show what the news steps cost.
+// Steps 1-4 and 8 only (markup on, the news steps off), to show what the news steps cost.
 NormalizeOptions CoreOptions() {
   NormalizeOptions options;
   options.unify_punctuation = false;
@@ -125,6 +157,51 @@ void BM_NormalizeMixedBodies(benchmark::State& state) {
   RunNormalize(state, docs);
 }
 BENCHMARK(BM_NormalizeMixedBodies);
+
+// Markup (step 2). Korean lines with Naver-style markup, the same lines plain (as
+// BM_NormalizeKorean), and the markup step alone on them.
+void BM_NormalizeKoreanMarkup(benchmark::State& state) {
+  static const std::vector<std::string> docs = NaverStyleLines();
+  RunNormalize(state, docs);
+}
+BENCHMARK(BM_NormalizeKoreanMarkup);
+
+void BM_NormalizeKoreanMarkupOff(benchmark::State& state) {
+  NormalizeOptions options;
+  options.strip_markup = false;
+  RunNormalize(state, NaverStyleLines(), options);
+}
+BENCHMARK(BM_NormalizeKoreanMarkupOff);
+
+// E-mail bodies, many of them HTML (tags, &nbsp;, numeric references), ~4 KB each.
+void BM_NormalizeHtmlMail(benchmark::State& state) {
+  static const std::vector<std::string> docs =
+      ReadBodies("../shared/data/spam-assassin/docs.jsonl", 1000);
+  RunNormalize(state, docs);
+}
+BENCHMARK(BM_NormalizeHtmlMail);
+
+void BM_StripMarkup(benchmark::State& state, std::vector<std::string> docs) {
+  if (docs.empty()) {
+    state.SkipWithError("corpus not found under ../shared");
+    return;
+  }
+  std::string out;
+  for (auto _ : state) {
+    for (const std::string& doc : docs) {
+      benchmark::DoNotOptimize(StripMarkup(doc, &out));
+      benchmark::DoNotOptimize(out.data());
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * TotalBytes(docs)));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * docs.size()));
+}
+// Without markup: the scan for '<' and '&' is all there is.
+BENCHMARK_CAPTURE(BM_StripMarkup, KoreanPlain,
+                  ReadLines("../shared/seed/000_57a18ff3c3e87f81.txt", 1000));
+BENCHMARK_CAPTURE(BM_StripMarkup, KoreanMarkup, NaverStyleLines());
+BENCHMARK_CAPTURE(BM_StripMarkup, HtmlMail,
+                  ReadBodies("../shared/data/spam-assassin/docs.jsonl", 1000));
 
 void BM_ShingleChar5(benchmark::State& state) {
   std::string text;
