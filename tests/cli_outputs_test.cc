@@ -230,6 +230,37 @@ TEST_F(OutputsTest, LongestFileNamesWork) {
   EXPECT_TRUE(Temps().empty());
 }
 
+// Standard input and output may be one socket (inetd, some remote shells): no clash, since a
+// socket holds no data that writing destroys.
+TEST_F(OutputsTest, StandardInputAndOutputOnOneSocketAreNoClash) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    close(sv[0]);
+    dup2(sv[1], STDIN_FILENO);
+    dup2(sv[1], STDOUT_FILENO);
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, STDERR_FILENO);
+    execl(kBinary.c_str(), kBinary.c_str(), "cluster", "-", "-q", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ASSERT_GT(child, 0);
+  close(sv[1]);
+  const std::string input = kInput;
+  ASSERT_EQ(write(sv[0], input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  shutdown(sv[0], SHUT_WR);
+  std::string got;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(sv[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+  close(sv[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(got, expected_);
+}
+
 // Two outputs on one file, or an output on an input: refused with exit 2 before any work (no
 // output appears, the input is as it was), naming both flags. Before: accepted, the last writer
 // won and an input could be overwritten.

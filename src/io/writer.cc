@@ -328,7 +328,7 @@ struct FileIdentity {
   bool exists = false;  // then dev and ino say which file
   dev_t dev = 0;
   ino_t ino = 0;
-  bool char_device = false;
+  mode_t type = 0;      // st_mode & S_IFMT of an existing file
   std::string path;  // a file yet to be made: its absolute path, symbolic links resolved
 };
 
@@ -352,14 +352,25 @@ FileIdentity IdentityOf(const std::string& path, int standard_fd) {
   id.exists = true;
   id.dev = st.st_dev;
   id.ino = st.st_ino;
-  id.char_device = S_ISCHR(st.st_mode);
+  id.type = st.st_mode & S_IFMT;
   return id;
 }
 
-bool SameFile(const FileIdentity& a, const FileIdentity& b) {
-  if (a.char_device || b.char_device) return false;
+// Whether two outputs would write one file. Writing a character device (/dev/null, a terminal)
+// twice destroys nothing, and each output to a socket is a connection of its own.
+bool SameOutput(const FileIdentity& a, const FileIdentity& b) {
+  for (const FileIdentity* id : {&a, &b}) {
+    if (id->type == S_IFCHR || id->type == S_IFSOCK) return false;
+  }
   if (a.exists != b.exists) return false;
   return a.exists ? a.dev == b.dev && a.ino == b.ino : a.path == b.path;
+}
+
+// Whether an output would overwrite an input: only a regular file or a block device holds data
+// that writing destroys. (Standard input and output may be one socket or terminal.)
+bool OverwritesInput(const FileIdentity& out, const FileIdentity& in) {
+  if (!in.exists || !(in.type == S_IFREG || in.type == S_IFBLK)) return false;
+  return out.exists && out.dev == in.dev && out.ino == in.ino;
 }
 
 }  // namespace
@@ -382,7 +393,7 @@ absl::Status CheckOutputs(const std::vector<NamedOutput>& outputs,
         return absl::InvalidArgumentError(
             absl::StrCat(a.flag, " and ", b.flag, " both write to standard output (-)"));
       }
-      if (!SameFile(ids[j], ids[i])) continue;
+      if (!SameOutput(ids[j], ids[i])) continue;
       return absl::InvalidArgumentError(
           a.path == b.path
               ? absl::StrCat(a.flag, " and ", b.flag, " name the same file ", a.path)
@@ -392,9 +403,8 @@ absl::Status CheckOutputs(const std::vector<NamedOutput>& outputs,
   }
   for (const std::string& input : inputs) {
     const FileIdentity in = IdentityOf(input, STDIN_FILENO);
-    if (!in.exists) continue;  // an unreadable input is reported as such elsewhere
     for (size_t i = 0; i < named.size(); ++i) {
-      if (!SameFile(ids[i], in)) continue;
+      if (!OverwritesInput(ids[i], in)) continue;
       const NamedOutput& out = *named[i];
       const std::string what = input == "-" ? std::string("standard input")
                                             : absl::StrCat("the input ", input);

@@ -108,7 +108,8 @@ struct NamedOutput {
 // files yet to be made by their absolute path with symbolic links resolved. "-" is standard
 // output (standard input among `inputs`): two "-" outputs are refused, and a named output or input
 // that is the file standard output or input is redirected to is caught too. A character device
-// (/dev/null, a terminal) may be named any number of times: writing it destroys nothing.
+// (/dev/null, a terminal) or a socket may be named any number of times (writing it destroys
+// nothing), and only an input that is a regular file or block device can clash with an output.
 absl::Status CheckOutputs(const std::vector<NamedOutput>& outputs,
                           const std::vector<std::string>& inputs);
 
