@@ -127,6 +127,12 @@ TEST_F(UsageTest, NegativeCountsAreRefused) {
   EXPECT_EQ(Neardup("cluster in.jsonl --max-bad 0 -q").exit_code, 0);
 }
 
+// A file that cannot be read says why (before: "cannot read input x" alone).
+TEST_F(UsageTest, UnreadableInputNamesTheReason) {
+  ExpectUsageError("cluster missing.jsonl",
+                   "cannot read input missing.jsonl: No such file or directory");
+}
+
 TEST_F(UsageTest, HelpCommandPrintsTheHelp) {
   const Result top = Neardup("--help");
   ASSERT_EQ(top.exit_code, 0);

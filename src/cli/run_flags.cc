@@ -4,6 +4,8 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <utility>
@@ -334,7 +336,8 @@ absl::Status RunFlags::Finalize() {
   }
   for (const std::string& in : options.inputs) {
     if (in != "-" && access(in.c_str(), R_OK) != 0) {
-      return absl::InvalidArgumentError(absl::StrCat("cannot read input ", in));
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read input ", in, ": ", std::strerror(errno)));
     }
   }
   options.keep_edges = !edges_path.empty();

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -162,7 +164,8 @@ int TuneCommand::RunPairs() {
     usage = absl::InvalidArgumentError("--min-precision must be in (0, 1]");
   }
   if (usage.ok() && f.input != "-" && access(f.input.c_str(), R_OK) != 0) {
-    usage = absl::InvalidArgumentError(absl::StrCat("cannot read input ", f.input));
+    usage = absl::InvalidArgumentError(
+        absl::StrCat("cannot read input ", f.input, ": ", std::strerror(errno)));
   }
   if (!usage.ok()) {
     PrintError(usage);
