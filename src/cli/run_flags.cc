@@ -1,5 +1,6 @@
 #include "cli/run_flags.h"
 
+#include <algorithm>
 #include <unistd.h>
 
 #include <cctype>
@@ -24,47 +25,23 @@ void PrintError(const absl::Status& status) {
 
 // "default", "none", or a comma list of steps ("nfkc,casefold,whitespace", "default,-aliases").
 absl::StatusOr<NormalizeOptions> ParseNormalizeSteps(const std::string& text) {
-  NormalizeOptions o;
-  if (text == "default") return o;
-  if (text == "none") {
-    o.enabled = false;
-    return o;
-  }
-  const std::vector<std::pair<std::string, bool NormalizeOptions::*>> steps = {
-      {"nfkc", &NormalizeOptions::nfkc},
-      {"casefold", &NormalizeOptions::casefold},
-      {"punct", &NormalizeOptions::unify_punctuation},
-      {"aliases", &NormalizeOptions::aliases},
-      {"tags", &NormalizeOptions::strip_headline_tags},
-      {"boilerplate", &NormalizeOptions::strip_boilerplate},
-      {"whitespace", &NormalizeOptions::collapse_whitespace}};
-  // A list starting with "default" removes steps; otherwise it names the steps to run.
-  std::vector<std::string> items = absl::StrSplit(text, ',');
-  const bool from_default = !items.empty() && items[0] == "default";
-  if (!from_default) {
-    for (const auto& [name, member] : steps) o.*member = false;
-  }
-  for (size_t i = from_default ? 1 : 0; i < items.size(); ++i) {
-    std::string item = items[i];
-    const bool remove = !item.empty() && item[0] == '-';
-    if (remove) item = item.substr(1);
-    bool found = false;
-    for (const auto& [name, member] : steps) {
-      if (name == item) {
-        o.*member = !remove;
-        found = true;
-      }
-    }
-    if (!found) {
-      std::vector<std::string> names = {"default", "none"};
-      for (const auto& step : steps) names.push_back(step.first);
-      return absl::InvalidArgumentError(
-          "--normalize: unknown step \"" + item +
-          "\" (steps: nfkc, casefold, punct, aliases, tags, boilerplate, whitespace; or "
-          "default, none)" + internal::DidYouMean(item, names));
+  absl::StatusOr<NormalizeOptions> o = neardup::ParseNormalizeSteps(text);  // normalize.h
+  if (o.ok()) return o;
+  // The library names the unknown step; the CLI adds the closest name.
+  const std::vector<std::string> names = {"default", "none",    "markup",      "nfkc",
+                                          "casefold", "punct",  "aliases",     "tags",
+                                          "boilerplate", "whitespace", "repair-only"};
+  std::string hint;
+  for (const std::string& piece : std::vector<std::string>(absl::StrSplit(text, ','))) {
+    std::string item = piece;
+    if (!item.empty() && item[0] == '-') item = item.substr(1);
+    if (std::find(names.begin(), names.end(), item) == names.end()) {
+      hint = internal::DidYouMean(item, names);
+      break;
     }
   }
-  return o;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--normalize: ", std::string(o.status().message()), hint));
 }
 
 // "512M", "4G", "2GB", "2GiB", "2g", "1.5 G", "1000000" -> bytes. Multiples are binary whatever
@@ -118,9 +95,10 @@ void RunFlags::Add(CLI::App* app) {
                   "Field holding the title (headline); a missing field is empty")
       ->capture_default_str();
   app->add_option("--normalize", normalize,
-                  "Normalization steps: default (all of nfkc, casefold, punct, aliases, tags, "
-                  "boilerplate, whitespace), none (bytes as read; invalid UTF-8 is still "
-                  "repaired), or a comma list of steps, where default,-aliases drops one")
+                  "Normalization steps: default (all of markup, nfkc, casefold, punct, aliases, "
+                  "tags, boilerplate, whitespace; markup: HTML tags removed, &quot;-style "
+                  "references decoded), none (bytes as read; invalid UTF-8 is still repaired, "
+                  "markup stays), or a comma list of steps, where default,-markup drops one")
       ->capture_default_str();
   app->add_option("--alias-file", options.alias_files,
                   "TSV of extra aliases, from<TAB>to per line (e.g. 尹<TAB>윤); repeatable")
