@@ -18,21 +18,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "testutil.h"
 
 namespace {
 
-const std::string kBinary = NEARDUP_BINARY;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+using namespace neardup_test;  // tests/testutil.h: kBinary, ReadFile, WriteFile
 
 std::string Dir() {
   static const std::string dir = [] {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "testutil.h"
 #include "neardup/io/writer.h"
 #include "scoped_dir.h"
 
@@ -31,18 +32,7 @@ namespace {
 using neardup::testing_util::Listing;
 using neardup::testing_util::ScopedDir;
 
-const std::string kBinary = NEARDUP_BINARY;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+using namespace neardup_test;  // tests/testutil.h: kBinary, ReadFile, WriteFile
 
 struct Result {
   int exit_code = -1;

@@ -15,42 +15,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "testutil.h"
 
 namespace {
 
-const std::string kBinary = NEARDUP_BINARY;
-const std::string kSource = NEARDUP_SOURCE_DIR;
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// ctest runs each test in its own process, several at once: names carry the process id.
-std::string Temp(const std::string& name) {
-  return testing::TempDir() + "neardup_plan_" + std::to_string(getpid()) + "_" + name;
-}
-
-Result RunNeardup(const std::string& args) {
-  const std::string out = Temp("stdout"), err = Temp("stderr");
-  const std::string cmd = kBinary + " " + args + " >" + out + " 2>" + err;
-  const int status = std::system(cmd.c_str());
-  Result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = ReadFile(out);
-  r.err = ReadFile(err);
-  std::remove(out.c_str());
-  std::remove(err.c_str());
-  return r;
-}
+using namespace neardup_test;  // tests/testutil.h
 
 struct Banding {
   int bands = 0, rows = 0;

@@ -20,115 +20,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "testutil.h"
 
 namespace {
 
-const std::string kBinary = NEARDUP_BINARY;
-const std::string kSource = NEARDUP_SOURCE_DIR;
-const std::string kShared = kSource + "/../shared/data";
-
-// --- Running the binary (as tests/cli_test.cc does) ---------------------------------------------
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-bool Exists(const std::string& path) { return std::ifstream(path).good(); }
-
-// ctest runs each test in its own process, several at once: names carry the process id.
-std::string Temp(const std::string& name) {
-  return testing::TempDir() + "neardup_rules_" + std::to_string(getpid()) + "_" + name;
-}
-
-Result RunNeardup(const std::string& args) {
-  const std::string out = Temp("stdout"), err = Temp("stderr");
-  const std::string cmd = kBinary + " " + args + " >" + out + " 2>" + err;
-  const int status = std::system(cmd.c_str());
-  Result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = ReadFile(out);
-  r.err = ReadFile(err);
-  std::remove(out.c_str());
-  std::remove(err.c_str());
-  return r;
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream ss(text);
-  std::string line;
-  while (std::getline(ss, line)) lines.push_back(line);
-  return lines;
-}
-
-void AppendUtf8(char32_t c, std::string* out) {
-  if (c < 0x80) {
-    out->push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
-
-// The value of "key" in one flat JSON line (strings unescaped; numbers and literals as written).
-std::string Field(const std::string& line, const std::string& key) {
-  const std::string pat = "\"" + key + "\":";
-  size_t p = line.find(pat);
-  if (p == std::string::npos) return "";
-  p += pat.size();
-  while (p < line.size() && line[p] == ' ') ++p;
-  if (p >= line.size()) return "";
-  if (line[p] != '"') {
-    const size_t e = line.find_first_of(",}", p);
-    return line.substr(p, e - p);
-  }
-  std::string out;
-  for (size_t i = p + 1; i < line.size() && line[i] != '"'; ++i) {
-    if (line[i] != '\\') {
-      out.push_back(line[i]);
-      continue;
-    }
-    const char c = line[++i];
-    switch (c) {
-      case 'n': out.push_back('\n'); break;
-      case 't': out.push_back('\t'); break;
-      case 'r': out.push_back('\r'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'u': {
-        char32_t u = static_cast<char32_t>(std::stoul(line.substr(i + 1, 4), nullptr, 16));
-        i += 4;
-        if (u >= 0xD800 && u < 0xDC00 && line.compare(i + 1, 2, "\\u") == 0) {
-          const char32_t lo = static_cast<char32_t>(std::stoul(line.substr(i + 3, 4), nullptr, 16));
-          u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-          i += 6;
-        }
-        AppendUtf8(u, &out);
-        break;
-      }
-      default: out.push_back(c);  // \" \\ \/
-    }
-  }
-  return out;
-}
+using namespace neardup_test;  // tests/testutil.h
 
 std::string JsonString(const std::string& s) {
   std::string out = "\"";

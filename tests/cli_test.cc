@@ -15,68 +15,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "testutil.h"
 
 namespace {
 
-const std::string kBinary = NEARDUP_BINARY;
-const std::string kSource = NEARDUP_SOURCE_DIR;
-const std::string kShared = kSource + "/../shared/data";
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-bool Exists(const std::string& path) { return std::ifstream(path).good(); }
-
-// ctest runs each test in its own process, several at once: names carry the process id.
-std::string Temp(const std::string& name) {
-  return testing::TempDir() + "neardup_cli_" + std::to_string(getpid()) + "_" + name;
-}
-
-Result RunNeardup(const std::string& args, const std::string& stdin_path = "") {
-  const std::string out = Temp("stdout"), err = Temp("stderr");
-  std::string cmd = kBinary + " " + args + " >" + out + " 2>" + err;
-  if (!stdin_path.empty()) cmd += " <" + stdin_path;
-  int status = std::system(cmd.c_str());
-  Result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = ReadFile(out);
-  r.err = ReadFile(err);
-  return r;
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream ss(text);
-  std::string line;
-  while (std::getline(ss, line)) lines.push_back(line);
-  return lines;
-}
-
-// Extracts the string value of "key" from one JSON line written by neardup (no nested objects).
-std::string Field(const std::string& line, const std::string& key) {
-  const std::string pat = "\"" + key + "\":";
-  size_t p = line.find(pat);
-  if (p == std::string::npos) return "";
-  p += pat.size();
-  while (p < line.size() && line[p] == ' ') ++p;
-  if (line[p] == '"') {
-    size_t e = p + 1;
-    while (e < line.size() && line[e] != '"') e += line[e] == '\\' ? 2 : 1;
-    return line.substr(p + 1, e - p - 1);
-  }
-  size_t e = line.find_first_of(",}", p);
-  return line.substr(p, e - p);
-}
+using namespace neardup_test;  // tests/testutil.h
 
 const std::string kBoard = kSource + "/data/samples/seed-board.jsonl";
 
@@ -112,7 +55,7 @@ TEST(CliTest, OutputIsByteIdenticalAtOneAndTwoThreads) {
 // lines equals the multiset of input lines.
 TEST(CliTest, DedupOnSpamAssassinLosesAndAltersNothing) {
   const std::string corpus = kShared + "/spam-assassin/docs.jsonl";
-  if (!Exists(corpus)) GTEST_SKIP() << corpus << " not present";
+  if (!Exists(corpus)) FAIL() << corpus << " not present";
   const std::string kept = Temp("spam.kept.jsonl"), dropped = Temp("spam.dropped.jsonl"),
                     map = Temp("spam.map.jsonl"), stats = Temp("spam.stats.json");
   Result r = RunNeardup("dedup " + corpus + " -o " + kept + " --dropped " + dropped + " --dropped-map " +
@@ -388,7 +331,7 @@ namespace {
 // scripts/board-to-jsonl turns the scraped seed page into the same 20 headlines as the sample.
 TEST(CliTest, BoardConversionScriptReadsTheSeedListing) {
   const std::string seed = kSource + "/../shared/seed/000_57a18ff3c3e87f81.txt";
-  if (!Exists(seed)) GTEST_SKIP() << seed << " not present";
+  if (!Exists(seed)) FAIL() << seed << " not present";
   const std::string out = Temp("board.jsonl");
   const std::string cmd =
       "bash " + kSource + "/scripts/board-to-jsonl " + seed + " > " + out + " 2>/dev/null";

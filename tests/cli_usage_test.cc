@@ -12,6 +12,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "testutil.h"
 #include "internal/suggest.h"
 #include "scoped_dir.h"
 
@@ -19,14 +20,7 @@ namespace {
 
 using neardup::testing_util::ScopedDir;
 
-const std::string kBinary = NEARDUP_BINARY;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using namespace neardup_test;  // tests/testutil.h: kBinary, ReadFile, WriteFile
 
 struct Result {
   int exit_code = -1;
