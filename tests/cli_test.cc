@@ -463,17 +463,19 @@ TEST(CliTest, EdgesFileExplainsEveryPair) {
 // the cluster file, and the edges kept by clustering (same_cluster) connect exactly the clusters.
 TEST(CliTest, EdgesKeptByClusteringConnectExactlyTheClusters) {
   const std::string corpus = Temp("edges.synth.jsonl");
-  ASSERT_EQ(RunNeardup("synth -n 3000 --chains 40 --seed 5 -q -o " + corpus).exit_code, 0);
+  ASSERT_EQ(RunNeardup("synth -n 1200 --chains 30 --seed 5 -q -o " + corpus).exit_code, 0);
   for (const std::string mode : {"medoid", "center", "components"}) {
     const std::string c1 = Temp("e1.c"), e1 = Temp("e1.e"), c2 = Temp("e2.c"), e2 = Temp("e2.e");
     Result r = RunNeardup("cluster " + corpus + " -q -j 1 --cluster " + mode + " -o " + c1 +
                           " --edges " + e1);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    r = RunNeardup("cluster " + corpus + " -q -j 2 --cluster " + mode + " -o " + c2 +
-                   " --edges " + e2);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
     const std::string edges = ReadFile(e1);
-    EXPECT_EQ(edges, ReadFile(e2)) << mode;
+    if (std::string(mode) == "medoid") {  // one mode at two threads is enough (CliTest above)
+      r = RunNeardup("cluster " + corpus + " -q -j 2 --cluster " + mode + " -o " + c2 +
+                     " --edges " + e2);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      EXPECT_EQ(edges, ReadFile(e2)) << mode;
+    }
     std::map<std::string, std::string> cluster_of;
     std::map<std::string, size_t> order;
     for (const std::string& line : Lines(ReadFile(c1))) {
