@@ -37,6 +37,15 @@ Format PipelineOptions::FormatOf(size_t i) const {
   return format != Format::kAuto ? format : GuessFormat(inputs[i]);
 }
 
+MatchRule PipelineOptions::EffectiveMatchRule() const {
+  MatchRule rule;
+  rule.mode = match;
+  rule.title_min = static_cast<float>(title_threshold);
+  rule.body_min = static_cast<float>(threshold);
+  rule.min_body_shingles = min_body_shingles;
+  return rule;
+}
+
 absl::StatusOr<NewsRules> PipelineOptions::BuildNewsRules() const {
   NewsRules rules = NewsRules::Defaults();
   for (const std::string& path : tag_files) {

@@ -537,14 +537,7 @@ absl::Status Runner::RepresentativeSimilarities(const std::vector<Edge>& edges,
   return absl::OkStatus();
 }
 
-MatchRule Runner::Rules() const {
-  MatchRule rule;
-  rule.mode = options_.match;
-  rule.title_min = static_cast<float>(options_.title_threshold);
-  rule.body_min = static_cast<float>(options_.threshold);
-  rule.min_body_shingles = options_.min_body_shingles;
-  return rule;
-}
+MatchRule Runner::Rules() const { return options_.EffectiveMatchRule(); }
 
 absl::StatusOr<RunResult> Runner::Run() {
   tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism,

@@ -114,6 +114,8 @@ struct PipelineOptions {
   // containment, at ContainmentLshJaccard(threshold)); likewise for the title.
   LshParams EffectiveLsh() const;
   LshParams EffectiveTitleLsh() const;
+  // How the fields decide a pair (match.h MatchRule) under these options.
+  MatchRule EffectiveMatchRule() const;
   // Label of input i (input_labels[i] if given, else inputs[i]).
   const std::string& LabelOf(size_t i) const {
     return i < input_labels.size() ? input_labels[i] : inputs[i];

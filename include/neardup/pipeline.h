@@ -100,6 +100,8 @@ struct DocumentEdge {
   uint8_t same_cluster = 0;  // 1 when a and b ended in one cluster (clustering may cut an edge)
 };
 inline constexpr uint8_t kExactDuplicateReason = 255;
+// The edges file's name of DocumentEdge::reason: MatchReasonName (match.h), or "exact-duplicate".
+std::string_view EdgeRuleName(uint8_t reason);
 
 struct RunResult {
   // False on the MPI ranks other than 0 of a distributed run: they hold no result and write

@@ -1,5 +1,7 @@
 #include "neardup/io/reader.h"
 
+#include "internal/utf8.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <simdjson.h>
@@ -278,24 +280,6 @@ std::string Invalid(simdjson::error_code err) {
   return absl::StrCat("invalid JSON: ", simdjson::error_message(err));
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 bool ParseHex4(std::string_view s, size_t i, uint32_t* out) {
   if (i + 4 > s.size()) return false;
   uint32_t v = 0;
@@ -351,7 +335,7 @@ bool UnescapeLenient(std::string_view token, std::string* out) {
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
           cp = 0xFFFD;
         }
-        AppendUtf8(cp, out);
+        internal::AppendUtf8(cp, out);
         break;
       }
       default:

@@ -446,6 +446,11 @@ absl::Status WriteClusters(const RunResult& result, AtomicFile* out) {
   return absl::OkStatus();
 }
 
+std::string_view EdgeRuleName(uint8_t reason) {
+  return reason == kExactDuplicateReason ? std::string_view("exact-duplicate")
+                                         : MatchReasonName(static_cast<MatchReason>(reason));
+}
+
 absl::Status WriteEdges(const RunResult& result, AtomicFile* out) {
   std::string line;
   for (const DocumentEdge& e : result.edges) {
@@ -460,9 +465,7 @@ absl::Status WriteEdges(const RunResult& result, AtomicFile* out) {
     line.append(",\"body_similarity\":");
     internal::AppendJsonNumber(&line, e.body_similarity);
     line.append(",\"rule\":\"");
-    line.append(e.reason == kExactDuplicateReason
-                    ? std::string_view("exact-duplicate")
-                    : MatchReasonName(static_cast<MatchReason>(e.reason)));
+    line.append(EdgeRuleName(e.reason));
     line.append(e.exact ? "\",\"measured\":\"exact\"" : "\",\"measured\":\"estimate\"");
     line.append(e.same_cluster ? ",\"same_cluster\":true}\n" : ",\"same_cluster\":false}\n");
     RETURN_IF_ERROR(out->Write(line));

@@ -160,11 +160,7 @@ absl::StatusOr<PairExplanation> ExplainPair(const PipelineOptions& options, std:
   e.exact_duplicates = ta == tb && ba == bb;
   e.long_bodies = e.body.positions_a >= options.min_body_shingles &&
                   e.body.positions_b >= options.min_body_shingles;
-  MatchRule rule;
-  rule.mode = options.match;
-  rule.title_min = static_cast<float>(options.title_threshold);
-  rule.body_min = static_cast<float>(options.threshold);
-  rule.min_body_shingles = options.min_body_shingles;
+  const MatchRule rule = options.EffectiveMatchRule();
   const bool jaccard = options.similarity == SimilarityMeasure::kJaccard;
   const auto score = [&](const FieldExplanation& f) {
     return FieldScore{f.present, static_cast<float>(jaccard ? f.jaccard : f.containment)};
@@ -220,9 +216,7 @@ std::string FormatExplanation(const PairExplanation& e, const PipelineOptions& o
   if (e.edge) {
     const DocumentEdge& d = e.run_edge;
     out += absl::StrFormat(
-        "  the run: an edge, rule %s, similarity %s (%s)%s\n",
-        d.reason == kExactDuplicateReason ? std::string_view("exact-duplicate")
-                                          : MatchReasonName(static_cast<MatchReason>(d.reason)),
+        "  the run: an edge, rule %s, similarity %s (%s)%s\n", EdgeRuleName(d.reason),
         Num(d.similarity), d.exact ? "exact" : "estimated from the sketches",
         d.same_cluster ? "" : "; clustering cut it");
   } else {
@@ -273,9 +267,7 @@ std::string ExplanationJson(const PairExplanation& e) {
   if (e.edge) {
     const DocumentEdge& d = e.run_edge;
     absl::StrAppend(&out, ",\"edge\":{\"rule\":\"",
-                    std::string(d.reason == kExactDuplicateReason
-                                    ? std::string_view("exact-duplicate")
-                                    : MatchReasonName(static_cast<MatchReason>(d.reason))),
+                    std::string(EdgeRuleName(d.reason)),
                     "\",\"similarity\":", Num(d.similarity), ",\"measured\":\"",
                     d.exact ? "exact" : "estimate", "\"}");
   } else {
