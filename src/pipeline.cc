@@ -692,7 +692,14 @@ absl::Status Runner::Cluster(const std::vector<Edge>& edges, const DistributedHo
     for (size_t d = 0; d < docs; ++d) {
       sets.Union(static_cast<uint32_t>(d), slot_doc_[head_slot_[d]]);
     }
-    if (options_.cluster == ClusterMode::kMedoid) {
+    if (options_.cluster == ClusterMode::kAnchored) {
+      std::vector<uint32_t> slot_rank(slots);
+      for (size_t s = 0; s < slots; ++s) slot_rank[s] = doc_rank[best_doc[s]];
+      const std::vector<uint32_t> label = AnchoredClusters(slots, edges, slot_rank,
+                                                           options_.core_degree,
+                                                           &result_.counts.anchored);
+      for (size_t s = 0; s < slots; ++s) sets.Union(slot_doc_[s], slot_doc_[label[s]]);
+    } else if (options_.cluster == ClusterMode::kMedoid) {
       std::vector<uint32_t> slot_rank(slots);
       for (size_t s = 0; s < slots; ++s) slot_rank[s] = doc_rank[best_doc[s]];
       MedoidStats medoid;

@@ -153,7 +153,14 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Int("singletons", singletons);
     o.Int("multi", multi);
     o.Int("largest", largest);
-    o.Int("components_split", c.components_split);
+    if (options.cluster == ClusterMode::kMedoid) o.Int("components_split", c.components_split);
+    if (options.cluster == ClusterMode::kAnchored) {
+      o.Int("core_documents", c.anchored.core_items);
+      o.Int("core_groups", c.anchored.core_groups);
+      o.Int("core_group_members", c.anchored.core_group_members);
+      o.Int("stars", c.anchored.stars);
+      o.Int("lone_anchors_joined", c.anchored.lone_joined);
+    }
     o.Num("lowest_similarity", lowest_overall);  // of any member to its representative
     o.Close();
   }
@@ -188,6 +195,7 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Int("df_sample", options.df_sample);
     o.Str("keep", KeepPolicyName(options.keep));
     o.Str("cluster", ClusterModeName(options.cluster));
+    if (options.cluster == ClusterMode::kAnchored) o.Int("core_degree", options.core_degree);
     o.Int("threads", static_cast<uint64_t>(extras.threads));
     o.Str("format", options.format == Format::kAuto ? "auto" : FormatName(options.format));
     o.Close();

@@ -424,7 +424,7 @@ TEST(CliRulesTest, ExactVerificationDecidesAtTheThreshold) {
   std::remove(in.c_str());
 }
 
-// --- Medoid-checked components on synth's chains ------------------------------------------------
+// --- Clustering on synth's chains and variant groups ------------------------------------------------
 
 struct SynthChains {
   std::map<std::string, std::vector<std::pair<int, std::string>>> links;  // head -> (link, id)
@@ -508,24 +508,79 @@ void ExpectEveryClusterWithinTwoEdges(const std::string& clusters, const std::st
 }
 
 // Chains whose links are near-duplicates of their neighbours only (a chain edit rate of 7-8%):
-// medoid cuts every chain so that its ends are apart (15 of these 20 are joined end to end by
-// components).
-// Every medoid cluster is within two edges of one member.
-TEST(CliRulesTest, MedoidCutsChainsComponentsJoinsThem) {
+// the default clustering cuts every chain so that its ends are apart (15 of these 20 are joined
+// end to end by components). No link here has the core degree's near-duplicates, so every
+// cluster is a star: within two edges of one member.
+TEST(CliRulesTest, DefaultClusteringCutsSparseChainsComponentsJoinsThem) {
   const std::string corpus = Temp("chains.jsonl");
   ASSERT_EQ(RunNeardup("synth -n 400 --chains 20 --dup-fraction 0 --chain-edit-rate 0.07:0.08 "
                        "--seed 4 -q -o " + corpus).exit_code, 0);
   const SynthChains s = ReadChains(corpus);
   ASSERT_EQ(s.links.size(), 20u);
-  const std::string clusters = Temp("chains.medoid.jsonl"), edges = Temp("chains.edges.jsonl");
+  const std::string clusters = Temp("chains.default.jsonl"), edges = Temp("chains.edges.jsonl");
   const Result r = RunNeardup("cluster " + corpus + " -q -o " + clusters + " --edges " + edges);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::vector<bool> medoid = EndsTogether(s, ClusterOf(clusters));
+  const std::vector<bool> defaults = EndsTogether(s, ClusterOf(clusters));
   const std::vector<bool> components = EndsTogether(s, Cluster(corpus, "--cluster components"));
-  EXPECT_EQ(std::count(medoid.begin(), medoid.end(), true), 0);
+  EXPECT_EQ(std::count(defaults.begin(), defaults.end(), true), 0);
   EXPECT_GT(std::count(components.begin(), components.end(), true), 10) << "most chains";
   ExpectEveryClusterWithinTwoEdges(clusters, edges);
   for (const std::string& f : {corpus, clusters, edges}) std::remove(f.c_str());
+}
+
+// Synth's default chains (3-4% an edit): each link is within the threshold of the next three to
+// five, so the middle link is a near-duplicate of nearly every other and medoid keeps most chains
+// whole (16 of these 20). Anchored stars start at the head (the record --keep first keeps) and
+// keep every chain's ends apart.
+TEST(CliRulesTest, DefaultClusteringCutsDenseChainsMedoidDoesNot) {
+  const std::string corpus = Temp("dense-chains.jsonl");
+  ASSERT_EQ(RunNeardup("synth -n 400 --chains 20 --dup-fraction 0 --seed 4 -q -o " + corpus)
+                .exit_code, 0);
+  const SynthChains s = ReadChains(corpus);
+  ASSERT_EQ(s.links.size(), 20u);
+  const std::vector<bool> defaults = EndsTogether(s, Cluster(corpus, ""));
+  const std::vector<bool> medoid = EndsTogether(s, Cluster(corpus, "--cluster medoid"));
+  EXPECT_EQ(std::count(defaults.begin(), defaults.end(), true), 0);
+  EXPECT_GT(std::count(medoid.begin(), medoid.end(), true), 10) << "dense chains, as meant";
+  std::remove(corpus.c_str());
+}
+
+// Reads `neardup eval --json`'s "ari".
+double Ari(const std::string& clusters, const std::string& truth) {
+  const Result r = RunNeardup("eval " + clusters + " --truth " + truth +
+                              " --truth-field cluster --json");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const size_t p = r.out.find("\"ari\": ");
+  if (p == std::string::npos) {
+    ADD_FAILURE() << r.out;
+    return 0;
+  }
+  return std::stod(r.out.substr(p + 7));
+}
+
+// Citation-like variant groups of 60-120 members (synth --variants) at the citation setting:
+// the default keeps them as whole as connected components do (within 0.03 ARI), where medoid
+// splits the sparse ones into stars. The stats count the core groups, one a planted group.
+TEST(CliRulesTest, DefaultClusteringKeepsVariantGroupsWhole) {
+  const std::string corpus = Temp("variants.jsonl");
+  ASSERT_EQ(RunNeardup("synth -n 2000 --variants 5 --variant-size 60:120 --seed 4 -q -o " +
+                       corpus).exit_code, 0);
+  double ari[3];
+  const char* modes[3] = {"anchored", "medoid", "components"};
+  const std::string out = Temp("variants.clusters.jsonl"), stats = Temp("variants.stats.json");
+  for (int m = 0; m < 3; ++m) {
+    const Result r = RunNeardup("cluster " + corpus + " --shingle char:3 -t 0.6 -q -o " + out +
+                                " --cluster " + modes[m] + " --stats " + stats);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ari[m] = Ari(out, corpus);
+    if (m == 0) {
+      const std::string st = ReadFile(stats);
+      EXPECT_NE(st.find("\"core_groups\": 5,"), std::string::npos) << st;
+    }
+  }
+  EXPECT_GE(ari[0], ari[2] - 0.03) << "anchored " << ari[0] << ", components " << ari[2];
+  EXPECT_GT(ari[0], ari[1] + 0.1) << "anchored " << ari[0] << ", medoid " << ari[1];
+  for (const std::string& f : {corpus, out, stats}) std::remove(f.c_str());
 }
 
 // --- Real data: Korean newspaper articles ---------------------------------------------------------

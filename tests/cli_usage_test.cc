@@ -96,8 +96,8 @@ TEST_F(UsageTest, ValueOutsideItsListGetsTheClosestValue) {
                    "--algo: 'minhahs' is not one of minhash, simhash, exact; did you mean "
                    "'minhash'?");
   ExpectUsageError("cluster in.jsonl --cluster mediod",
-                   "--cluster: 'mediod' is not one of medoid, center, components; did you mean "
-                   "'medoid'?");
+                   "--cluster: 'mediod' is not one of anchored, medoid, center, components; did you "
+                   "mean 'medoid'?");
   ExpectUsageError("cluster in.jsonl --match titel",
                    "--match: 'titel' is not one of auto, title, body, both, either; did you mean "
                    "'title'?");

@@ -95,7 +95,9 @@ struct PipelineOptions {
   // Fill RunResult::edges with every pair that was judged a duplicate (verified edges and exact
   // duplicates), so that each decision can be explained. Costs 24 bytes a pair. Default false.
   bool keep_edges = false;
-  ClusterMode cluster = ClusterMode::kMedoid;  // how edges become clusters (cluster.h)
+  ClusterMode cluster = ClusterMode::kAnchored;  // how edges become clusters (cluster.h)
+  // kAnchored: documents with at least this many near-duplicates are cores (cluster.h). >= 1.
+  uint32_t core_degree = kDefaultCoreDegree;
 
   // Bad records: skipped and counted; the run fails once more than `max_bad` were seen
   // (0 = no limit), or at the first one when `strict`.

@@ -68,6 +68,7 @@ struct RunCounts {
   uint64_t exact_checks = 0;      // candidate pairs whose sets were compared exactly
   uint64_t clusters = 0;          // including singletons
   uint64_t components_split = 0;  // medoid clustering: components that failed its check
+  AnchoredStats anchored;         // anchored clustering (cluster.h)
   uint64_t bytes_read = 0;        // raw record bytes
   BucketStats buckets;
 };

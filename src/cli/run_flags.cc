@@ -203,14 +203,24 @@ void RunFlags::Add(CLI::App* app) {
                   "field-max:FIELD; ties go to the earlier record, missing values lose")
       ->capture_default_str();
   app->add_option("--cluster", cluster,
-                  "How edges become clusters: medoid (connected components, kept whole when "
-                  "the member with the most edges has an edge to half of the others and "
-                  "reaches all within two; other components, such as chains of edits, split "
-                  "into stars), center (greedy stars: every member within the threshold of "
-                  "its representative; splits large clusters of variants), components "
-                  "(connected components: A~B~C joins A and C)")
+                  "How edges become clusters: anchored (documents with --core-degree or more "
+                  "near-duplicates are cores; touching cores and everything with an edge to "
+                  "them stay one cluster, so large groups of variants stay whole; the rest "
+                  "form stars around the document --keep would keep, taken in that order, so "
+                  "every member is within the threshold of it and a chain of edits of edits "
+                  "is cut), medoid (connected components, kept whole when the member with the "
+                  "most edges has an edge to half of the others and reaches all within two; "
+                  "else split into stars), center (greedy stars in order of similarity; "
+                  "splits large clusters of variants), components (connected components: "
+                  "A~B~C joins A and C)")
       ->capture_default_str()
-      ->check(OneOf({"medoid", "center", "components"}));
+      ->check(OneOf({"anchored", "medoid", "center", "components"}));
+  core_degree_option =
+      app->add_option("--core-degree", core_degree,
+                      "anchored clustering: a document with at least this many near-duplicates "
+                      "(distinct texts) is a core; higher keeps more chains apart, lower keeps "
+                      "smaller groups of variants whole")
+          ->capture_default_str();
   app->add_option("--threads,-j", options.threads, "Worker threads; 0 = all cores")
       ->capture_default_str();
   app->add_option("--stats", stats_path, "Write run statistics (JSON) to this file");
@@ -299,6 +309,16 @@ absl::Status RunFlags::Finalize() {
   auto cluster_mode = ParseClusterMode(cluster);
   if (!cluster_mode.ok()) return cluster_mode.status();
   options.cluster = *cluster_mode;
+  if (core_degree < 1) {
+    return absl::InvalidArgumentError("--core-degree must be >= 1, got " +
+                                      std::to_string(core_degree));
+  }
+  if (core_degree_option != nullptr && core_degree_option->count() > 0 &&
+      options.cluster != ClusterMode::kAnchored) {
+    return absl::InvalidArgumentError("--core-degree applies to --cluster anchored only, not " +
+                                      cluster);
+  }
+  options.core_degree = static_cast<uint32_t>(core_degree);
   if ((bands > 0) != (rows > 0)) {
     return absl::InvalidArgumentError("--bands and --rows go together: give both or neither");
   }

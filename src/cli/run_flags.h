@@ -45,7 +45,9 @@ struct RunFlags {
   std::string similarity = "jaccard";
   std::string minhash_scheme = "auto";
   std::string keep = "first";
-  std::string cluster = "medoid";
+  std::string cluster = "anchored";
+  int core_degree = static_cast<int>(kDefaultCoreDegree);
+  CLI::Option* core_degree_option = nullptr;  // to refuse --core-degree with other modes
   int bands = 0;
   int rows = 0;
   std::string stats_path;

@@ -124,7 +124,9 @@ absl::StatusOr<ClusterMode> ParseClusterMode(std::string_view name) {
   if (name == "components") return ClusterMode::kComponents;
   if (name == "center") return ClusterMode::kCenter;
   if (name == "medoid") return ClusterMode::kMedoid;
-  return absl::InvalidArgumentError("--cluster must be medoid, center or components, got \"" +
+  if (name == "anchored") return ClusterMode::kAnchored;
+  return absl::InvalidArgumentError(
+      "--cluster must be anchored, medoid, center or components, got \"" +
                                     std::string(name) + "\"");
 }
 
@@ -133,8 +135,9 @@ std::string_view ClusterModeName(ClusterMode mode) {
     case ClusterMode::kCenter: return "center";
     case ClusterMode::kComponents: return "components";
     case ClusterMode::kMedoid: return "medoid";
+    case ClusterMode::kAnchored: return "anchored";
   }
-  return "medoid";
+  return "anchored";
 }
 
 std::vector<uint32_t> CenterClusters(size_t n, absl::Span<const Edge> edges,

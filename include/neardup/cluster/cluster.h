@@ -72,7 +72,23 @@ enum class ClusterMode {
   // every other edge is ignored. Every member therefore has an edge (similarity >= threshold) to
   // its center, and no cluster can chain.
   kCenter,
-  // Medoid-checked components (the default): connected components, each kept whole when it is
+  // Cores and anchored stars (the default; AnchoredClusters). An item with at least
+  // `core_degree` neighbours is a core. Adjacent cores that also share a neighbour are one group,
+  // and every item with an edge to a core joins the group it has the most edges to (ties: the
+  // group whose best-ranked core ranks better): large
+  // clusters of genuine variants (one article re-posted by dozens of outlets, a paper cited in
+  // dozens of ways) are such groups and stay whole, as with kComponents, however sparse their
+  // outer members. Every other item is clustered by anchored stars: in the order of the keep
+  // policy, an unassigned item (the one dedup would keep) anchors a star and takes its
+  // unassigned neighbours, so every member is within the threshold of its anchor; an anchor
+  // left alone (its neighbours all taken) joins the cluster it has the most edges to (ties: the
+  // better-ranked best core or anchor). Every member of a star is thus within one edge of its
+  // anchor, and a joined lone anchor within two. A chain of
+  // edits of edits is cut where its links leave the first link's reach, so its ends stay apart,
+  // unless its links have `core_degree` near-duplicates each (then it is a core group). Two dense
+  // groups joined by one edge stay apart (their cores share no neighbour).
+  kAnchored,
+  // Medoid-checked components (the default before kAnchored): connected components, each kept whole when it is
   // dense around its medoid (the member with the most edges; ties: the larger sum of edge
   // similarities, then the better rank): the medoid has an edge to at least half of the other
   // members and every member is within two edges of it. Large clusters of genuine variants (one
@@ -89,7 +105,8 @@ enum class ClusterMode {
   kMedoid,
 };
 
-absl::StatusOr<ClusterMode> ParseClusterMode(std::string_view name);  // "components", "center"
+// "anchored", "medoid", "center", "components".
+absl::StatusOr<ClusterMode> ParseClusterMode(std::string_view name);
 std::string_view ClusterModeName(ClusterMode mode);
 
 // Center clustering of items 0..n-1 over `edges` (a < b < n). Returns each item's center (itself
@@ -107,5 +124,27 @@ struct MedoidStats {
 std::vector<uint32_t> MedoidClusters(size_t n, absl::Span<const Edge> edges,
                                      absl::Span<const uint32_t> rank,
                                      MedoidStats* stats = nullptr);
+
+}  // namespace neardup
+
+namespace neardup {
+
+// Cores and anchored stars (ClusterMode::kAnchored) of items 0..n-1 over `edges` (a < b < n, each
+// pair once). `rank` orders anchors (smaller first); `core_degree` is the neighbour count that
+// makes a core (0: no cores, stars only). Returns a label per item: items with the same label are
+// one cluster, and the label is a member. Deterministic: depends only on the edge set, the ranks
+// and `core_degree`. Memory: O(n + edges); time O(n log n + edges log edges), plus a merge of two
+// sorted neighbour lists for each edge between cores (stopping at the first common neighbour).
+struct AnchoredStats {
+  uint64_t core_items = 0;          // items with >= core_degree neighbours
+  uint64_t core_groups = 0;         // groups of cores (each one cluster)
+  uint64_t core_group_members = 0;  // cores and the items that joined them
+  uint64_t stars = 0;               // anchored stars of two or more
+  uint64_t lone_joined = 0;         // lone anchors that joined a cluster
+};
+inline constexpr uint32_t kDefaultCoreDegree = 12;
+std::vector<uint32_t> AnchoredClusters(size_t n, absl::Span<const Edge> edges,
+                                       absl::Span<const uint32_t> rank, uint32_t core_degree,
+                                       AnchoredStats* stats = nullptr);
 
 }  // namespace neardup
