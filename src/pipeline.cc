@@ -10,6 +10,8 @@
 #include <memory>
 #include <mutex>
 
+#include <sys/stat.h>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
@@ -97,6 +99,28 @@ class ShardReader {
   bool ok_ = true;
 };
 
+void Runner::StampFile(size_t i, Format format) {
+  if (!places_ok_) return;
+  if (file_stamps_.size() <= i) file_stamps_.resize(i + 1);
+  FileStamp& stamp = file_stamps_[i];
+  if (stamp.usable) return;  // another share of a file already stamped
+  const std::string& path = options_.inputs[i];
+  struct stat st;
+  if (!ExactFromReplay() || path == "-" || (format != Format::kJsonl && format != Format::kText) ||
+      ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    places_ok_ = false;
+    return;
+  }
+  auto facts = ProbeInput(path);
+  if (!facts.ok() || facts->compressed) {
+    places_ok_ = false;
+    return;
+  }
+  stamp.usable = true;
+  stamp.size = static_cast<uint64_t>(st.st_size);
+  stamp.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
 bool Runner::ReadNext(Work* work) {
   while (!stop_.load(std::memory_order_relaxed)) {
     if (!reader_) {
@@ -118,6 +142,7 @@ bool Runner::ReadNext(Work* work) {
         return false;
       }
       reader_ = std::move(reader).value();
+      if (!sampling_) StampFile(i, format);
       auto info = std::make_shared<FileInfo>();
       info->index = static_cast<int>(i);
       info->format = format;
@@ -360,6 +385,21 @@ void Runner::Append(const Work& work) {
     auto [it, inserted] = exact_slots_.try_emplace(work.exact[i], new_slot);
     if (inserted) {
       slot_doc_.push_back(doc);
+      if (places_ok_) {
+        const int file = work.file->index;
+        const size_t length = work.batch.record(i).size();
+        if (work.batch.starts.size() != n || file > UINT16_MAX || length > UINT32_MAX ||
+            static_cast<size_t>(file) >= file_stamps_.size() || !file_stamps_[file].usable) {
+          places_ok_ = false;
+          slot_start_ = {};
+          slot_length_ = {};
+          slot_file_ = {};
+        } else {
+          slot_start_.push_back(work.batch.starts[i]);
+          slot_length_.push_back(static_cast<uint32_t>(length));
+          slot_file_.push_back(static_cast<uint16_t>(file));
+        }
+      }
       for (int f = 0; f < 2; ++f) {
         AppendSketch(work.fields[f], i, new_slot, &sketches_[f]);
         shingle_counts_[f].push_back(work.fields[f].counts[i]);

@@ -14,8 +14,15 @@
 // Threading: LoadSets reads serially and shingles batches of records in parallel (thread-local
 // parsers); ScoreExactly is a parallel_for over pairs that only reads the sets.
 #include <algorithm>
+#include <cerrno>
+#include <functional>
+
 #include <cstring>
 #include <memory>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "internal/runner.h"
@@ -46,25 +53,26 @@ struct ReplayThread {
   std::string text;
   std::vector<uint64_t> shingles;
   std::vector<uint32_t> scratch;
+  std::vector<uint32_t> set;  // title set, then body set
 };
 
 // Sorts `v[begin..]` and drops repeats. The values are uniform hashes, so one counting pass on
 // their top bits spreads them into buckets of about 8, each finished by insertion sort: several
 // times faster than std::sort at the few thousand values of a body (the verification pass is
 // bound by it).
-void SortUnique(std::vector<uint32_t>* v, size_t begin, std::vector<uint32_t>* scratch) {
-  const size_t n = v->size() - begin;
-  uint32_t* a = v->data() + begin;
+// Sorts a[0, n) into out[0, n) (which must not overlap it) and drops repeats; returns how many
+// distinct values are at the front of `out`.
+size_t SortUnique(const uint32_t* a, size_t n, uint32_t* out, std::vector<uint32_t>* scratch) {
   if (n < 64) {
-    std::sort(a, a + n);
+    std::memcpy(out, a, n * sizeof(uint32_t));
+    std::sort(out, out + n);
   } else {
     int bits = 6;
     while (bits < 16 && (size_t{1} << (bits + 3)) < n) ++bits;
     const int shift = 32 - bits;
     const size_t buckets = size_t{1} << bits;
-    scratch->assign(buckets + 1 + n, 0);
+    scratch->assign(buckets + 1, 0);
     uint32_t* start = scratch->data();
-    uint32_t* out = start + buckets + 1;
     for (size_t i = 0; i < n; ++i) ++start[(a[i] >> shift) + 1];
     for (size_t k = 1; k <= buckets; ++k) start[k] += start[k - 1];
     for (size_t i = 0; i < n; ++i) out[start[a[i] >> shift]++] = a[i];
@@ -79,26 +87,18 @@ void SortUnique(std::vector<uint32_t>* v, size_t begin, std::vector<uint32_t>* s
       }
       out[j] = x;
     }
-    std::memcpy(a, out, n * sizeof(uint32_t));
   }
-  v->erase(std::unique(v->begin() + static_cast<std::ptrdiff_t>(begin), v->end()), v->end());
+  return static_cast<size_t>(std::unique(out, out + n) - out);
 }
 
 }  // namespace
 
 void SlotSets::Reset(size_t slots) {
   row_of_slot_.assign(slots, kNoRow);
-  values_.clear();
-  ends_.assign(1, 0);
-}
-
-void SlotSets::Add(uint32_t slot, absl::Span<const uint32_t> title,
-                   absl::Span<const uint32_t> body) {
-  row_of_slot_[slot] = static_cast<uint32_t>((ends_.size() - 1) / 2);
-  values_.insert(values_.end(), title.begin(), title.end());
-  ends_.push_back(values_.size());
-  values_.insert(values_.end(), body.begin(), body.end());
-  ends_.push_back(values_.size());
+  values_.Clear();
+  base_.assign(1, 0);
+  title_size_.clear();
+  body_size_.clear();
 }
 
 bool SlotSets::Has(uint32_t slot) const {
@@ -106,19 +106,25 @@ bool SlotSets::Has(uint32_t slot) const {
 }
 
 absl::Span<const uint32_t> SlotSets::Field(uint32_t slot, int field) const {
-  const size_t k = 2 * static_cast<size_t>(row_of_slot_[slot]) + static_cast<size_t>(field);
-  return absl::MakeConstSpan(values_.data() + ends_[k], ends_[k + 1] - ends_[k]);
+  const uint32_t row = row_of_slot_[slot];
+  const uint32_t* p = values_.data() + base_[row];
+  return field == 0 ? absl::MakeConstSpan(p, title_size_[row])
+                    : absl::MakeConstSpan(p + title_size_[row], body_size_[row]);
 }
 
 absl::Status Runner::LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets) {
   sets->Reset(slot_doc_.size());
   if (slots.empty()) return absl::OkStatus();
+  // The first pass's shingle counts (positions) bound the sets' sizes: each slot gets that much
+  // room, written by whichever thread makes its set.
+  auto positions = [&](uint32_t slot) {
+    return size_t{shingle_counts_[0][slot]} + shingle_counts_[1][slot];
+  };
+  sets->Layout(slots, positions);
   std::vector<std::vector<std::string>> columns(options_.inputs.size());
   tbb::enumerable_thread_specific<ReplayThread> threads;
   std::string raw;
   std::vector<PendingRecord> pending;
-  std::vector<std::vector<uint32_t>> made;  // per pending record: title set, then body set
-  std::vector<uint32_t> title_sizes;
 
   auto shingle_field = [&](const std::string& text, int f, ReplayThread& t,
                            std::vector<uint32_t>* out) {
@@ -132,8 +138,6 @@ absl::Status Runner::LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets) 
   };
   auto flush = [&]() -> absl::Status {
     const size_t n = pending.size();
-    made.assign(n, {});
-    title_sizes.assign(n, 0);
     std::vector<std::string> errors(n);
     tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 16), [&](const tbb::blocked_range<size_t>& r) {
       ReplayThread& t = threads.local();
@@ -152,14 +156,25 @@ absl::Status Runner::LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets) 
           errors[i] = std::string(s.message());
           continue;
         }
-        std::vector<uint32_t>& out = made[i];
-        normalizer_.Normalize(t.doc.title, TextField::kTitle, &t.text);
-        shingle_field(t.text, 0, t, &out);
-        SortUnique(&out, 0, &t.scratch);
-        title_sizes[i] = static_cast<uint32_t>(out.size());
-        normalizer_.Normalize(t.doc.body, TextField::kBody, &t.text);
-        shingle_field(t.text, 1, t, &out);
-        SortUnique(&out, title_sizes[i], &t.scratch);
+        // Each field's shingles, then sorted straight into the slot's room (the first pass's
+        // counts bound them; a record that has more is not the record that was read).
+        std::vector<uint32_t>& in = t.set;
+        uint32_t* room = sets->Room(p.slot);
+        const size_t room_size = sets->RoomSize(p.slot);
+        size_t used[2] = {0, 0};
+        for (int f = 0; f < 2; ++f) {
+          in.clear();
+          normalizer_.Normalize(f == 0 ? t.doc.title : t.doc.body,
+                                f == 0 ? TextField::kTitle : TextField::kBody, &t.text);
+          shingle_field(t.text, f, t, &in);
+          if (used[0] + in.size() > room_size) break;
+          used[f] = SortUnique(in.data(), in.size(), room + used[0], &t.scratch);
+        }
+        if (used[0] + in.size() > room_size) {
+          errors[i] = "a record no longer has the text it had";
+          continue;
+        }
+        sets->Fill(p.slot, used[0], used[1]);
       }
     });
     for (size_t i = 0; i < n; ++i) {
@@ -167,14 +182,31 @@ absl::Status Runner::LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets) 
         return absl::InternalError(absl::StrCat("the inputs changed while neardup was reading them: ",
                                                 errors[i]));
       }
-      const std::vector<uint32_t>& v = made[i];
-      sets->Add(pending[i].slot, absl::MakeConstSpan(v.data(), title_sizes[i]),
-                absl::MakeConstSpan(v.data() + title_sizes[i], v.size() - title_sizes[i]));
     }
     pending.clear();
     raw.clear();
     return absl::OkStatus();
   };
+
+  auto add = [&](uint32_t slot, int file, uint64_t line, std::string_view record) -> absl::Status {
+    PendingRecord p;
+    p.slot = slot;
+    p.file = file;
+    p.line = line;
+    p.begin = raw.size();
+    raw.append(record);
+    p.end = raw.size();
+    pending.push_back(p);
+    if (pending.size() >= kChunkRecords || raw.size() >= kChunkBytes) return flush();
+    return absl::OkStatus();
+  };
+  if (places_ok_ && slot_start_.size() == slot_doc_.size()) {
+    absl::Status read = ReadPlaces(slots, [&](uint32_t slot, int file, std::string_view record) {
+      return add(slot, file, 0, record);
+    });
+    if (!read.ok()) return read;
+    return flush();
+  }
 
   size_t next = 0;  // next slot of `slots` to find
   absl::Status replayed = ReplayDocuments(
@@ -185,18 +217,8 @@ absl::Status Runner::LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets) 
       },
       [&](const ReplayedRecord& rec) -> absl::StatusOr<bool> {
         if (slot_doc_[slots[next]] != rec.document) return true;
-        PendingRecord p;
-        p.slot = slots[next];
-        p.file = rec.file_index;
-        p.line = rec.line_number;
-        p.begin = raw.size();
-        raw.append(rec.raw);
-        p.end = raw.size();
-        pending.push_back(p);
-        if (pending.size() >= kChunkRecords || raw.size() >= kChunkBytes) {
-          absl::Status s = flush();
-          if (!s.ok()) return s;
-        }
+        absl::Status s = add(slots[next], rec.file_index, rec.line_number, rec.raw);
+        if (!s.ok()) return s;
         return ++next < slots.size();
       });
   if (!replayed.ok()) return replayed;
@@ -204,6 +226,54 @@ absl::Status Runner::LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets) 
   if (!s.ok()) return s;
   if (next != slots.size()) {
     return absl::InternalError("the inputs changed while neardup was reading them");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Runner::ReadPlaces(
+    absl::Span<const uint32_t> slots,
+    const std::function<absl::Status(uint32_t, int, std::string_view)>& take) {
+  struct Fd {
+    int fd = -1;
+    ~Fd() {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  std::vector<Fd> fds(options_.inputs.size());
+  std::string record;
+  for (uint32_t slot : slots) {
+    const int file = slot_file_[slot];
+    const std::string label = options_.LabelOf(static_cast<size_t>(file));
+    Fd& f = fds[static_cast<size_t>(file)];
+    if (f.fd < 0) {
+      f.fd = ::open(options_.inputs[static_cast<size_t>(file)].c_str(), O_RDONLY | O_CLOEXEC);
+      struct stat st;
+      if (f.fd < 0 || ::fstat(f.fd, &st) != 0) {
+        return absl::InternalError(absl::StrCat(label, ": cannot open it again to verify pairs: ",
+                                                std::strerror(errno)));
+      }
+      const FileStamp& stamp = file_stamps_[static_cast<size_t>(file)];
+      const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 +
+                            st.st_mtim.tv_nsec;
+      if (static_cast<uint64_t>(st.st_size) != stamp.size || mtime != stamp.mtime_ns) {
+        return absl::InternalError(absl::StrCat(label, " changed while neardup was reading it"));
+      }
+    }
+    record.resize(slot_length_[slot]);
+    size_t got = 0;
+    while (got < record.size()) {
+      const ssize_t n = ::pread(f.fd, record.data() + got, record.size() - got,
+                                static_cast<off_t>(slot_start_[slot] + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        return absl::InternalError(absl::StrCat(
+            label, ": reading it again to verify pairs: ",
+            n < 0 ? std::strerror(errno) : "the file is shorter than it was"));
+      }
+      got += static_cast<size_t>(n);
+    }
+    absl::Status s = take(slot, file, record);
+    if (!s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -351,20 +421,44 @@ absl::StatusOr<std::vector<Edge>> Runner::VerifyExactly(
   std::vector<PairVerdict> verdicts(candidates.size());
   std::vector<uint8_t> sure(candidates.size(), 0);
   if (by_estimate) {
-    FieldRule title = Rule(0);
-    FieldRule body = Rule(1);
+    const FieldRule title = Rule(0);
+    const FieldRule body = Rule(1);
     const float t_min = title.min_similarity;
     const float b_min = body.min_similarity;
+    const MatchMode mode = options_.match;
+    const uint32_t min_body = options_.min_body_shingles;
+    // The pairs come in random order over sketches far larger than the caches: each field's
+    // row entries are prefetched kAhead pairs ahead and the sketches half as far.
+    constexpr size_t kAhead = 16;
+    auto prefetch = [&](size_t i, bool sketch) {
+      for (const FieldRule* f : {&body, &title}) {
+        if (f->sketches == nullptr) continue;
+        for (uint32_t s : {candidates[i].a, candidates[i].b}) {
+          if (sketch) {
+            f->sketches->PrefetchSketch(s);
+          } else {
+            f->sketches->PrefetchRow(s);
+          }
+        }
+      }
+    };
     tbb::parallel_for(tbb::blocked_range<size_t>(0, candidates.size(), 4096),
                       [&](const tbb::blocked_range<size_t>& r) {
-      FieldRule t = title;
-      FieldRule b = body;
       for (size_t i = r.begin(); i != r.end(); ++i) {
+        if (i + kAhead < r.end()) prefetch(i + kAhead, false);
+        if (i + kAhead / 2 < r.end()) prefetch(i + kAhead / 2, true);
         const CandidatePair& p = candidates[i];
-        t.min_similarity = t_min + kVerifyMargin;
-        b.min_similarity = b_min + kVerifyMargin;
-        PairVerdict strict = JudgePair(p.a, p.b, options_.match, t, b, options_.min_body_shingles);
+        // Scored once, decided at both margins.
+        PairScores scores = ScorePair(p.a, p.b, mode, title, body, min_body);
+        PairVerdict strict = DecideScores(scores, mode, t_min + kVerifyMargin,
+                                          b_min + kVerifyMargin, min_body);
         if (strict.passes) {
+          if (!scores.title_needed && mode != MatchMode::kBody) {
+            // The body decided alone; the title is still reported with the edge.
+            scores.title = ScoreTitle(p.a, p.b, title);
+            strict = DecideScores(scores, mode, t_min + kVerifyMargin, b_min + kVerifyMargin,
+                                  min_body);
+          }
           verdicts[i] = strict;
           sure[i] = 1;
           continue;
@@ -372,9 +466,9 @@ absl::StatusOr<std::vector<Edge>> Runner::VerifyExactly(
         // Containment from the sketches uses shingle positions as the set sizes, so repeated
         // text makes it too low: a low estimate rejects nothing, only the exact sets do.
         if (options_.similarity == SimilarityMeasure::kContainment) continue;
-        t.min_similarity = t_min - kVerifyMargin;
-        b.min_similarity = b_min - kVerifyMargin;
-        PairVerdict loose = JudgePair(p.a, p.b, options_.match, t, b, options_.min_body_shingles);
+        // A rejected pair's verdict is never shown, so its title may stay unscored.
+        const PairVerdict loose = DecideScores(scores, mode, t_min - kVerifyMargin,
+                                               b_min - kVerifyMargin, min_body);
         if (!loose.passes) {
           verdicts[i] = loose;
           sure[i] = 1;

@@ -105,6 +105,48 @@ TEST(CliTest, ReadsStandardInput) {
   EXPECT_EQ(ReadFile(Temp("stdin.kept.txt")), "the same line of text here\nsomething else\n");
 }
 
+// Exact verification reads the candidates' records again: from a plain file by their byte
+// offsets, from a compressed one by replaying it. Both give the same bytes, with blank lines,
+// CRLF line ends and two inputs in the way, at --verify exact and auto.
+TEST(CliTest, ExactVerificationReadsRecordsByPlaceAndByReplayAlike) {
+  const std::string corpus = Temp("places.synth.jsonl");
+  ASSERT_EQ(RunNeardup("synth -n 3000 --chains 30 --seed 9 -q -o " + corpus).exit_code, 0);
+  const std::vector<std::string> lines = Lines(ReadFile(corpus));
+  const std::string a = Temp("places.a.jsonl"), b = Temp("places.b.jsonl");
+  {
+    std::ofstream fa(a, std::ios::binary), fb(b, std::ios::binary);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      std::ofstream& f = i < lines.size() / 2 ? fa : fb;
+      f << lines[i] << (i % 3 == 0 ? "\r\n" : "\n");
+      if (i % 7 == 0) f << "\n";
+    }
+  }
+  ASSERT_EQ(std::system(("gzip -c " + b + " > " + b + ".gz").c_str()), 0);
+  for (const std::string verify : {"exact", "auto"}) {
+    std::string outs[2], edges[2], stats[2];
+    const std::string inputs[2] = {a + " " + b, a + ".gz " + b + ".gz"};
+    ASSERT_EQ(std::system(("gzip -kf " + a).c_str()), 0);
+    for (int k = 0; k < 2; ++k) {
+      const std::string o = Temp("places.out"), e = Temp("places.edges"), st = Temp("places.st");
+      const Result r = RunNeardup("cluster " + inputs[k] + " --verify " + verify + " -q -o " + o +
+                                  " --edges " + e + " --stats " + st);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      outs[k] = ReadFile(o);
+      edges[k] = ReadFile(e);
+      stats[k] = ReadFile(st);
+    }
+    // Ids are FILE:LINE where a record has none; synth's records have ids.
+    EXPECT_EQ(outs[0], outs[1]) << verify;
+    EXPECT_EQ(edges[0], edges[1]) << verify;
+    const size_t at = stats[0].find("\"exact_checks\": ");
+    ASSERT_NE(at, std::string::npos) << stats[0];
+    EXPECT_EQ(stats[0].substr(at, 40), stats[1].substr(stats[1].find("\"exact_checks\": "), 40));
+    EXPECT_EQ(stats[0].find("\"exact_checks\": 0,"), std::string::npos) << "nothing verified";
+    EXPECT_GT(Lines(edges[0]).size(), 50u);
+  }
+  for (const std::string& f : {corpus, a, b, a + ".gz", b + ".gz"}) std::remove(f.c_str());
+}
+
 TEST(CliTest, UsageErrorsExitTwoWithOneClearLine) {
   Result r = RunNeardup("cluster " + kBoard + " --threshold 1.5");
   EXPECT_EQ(r.exit_code, 2);

@@ -396,3 +396,62 @@ TEST(LineReaderLimitTest, ZeroLimitIsRefused) {
 
 }  // namespace
 }  // namespace neardup::io
+
+namespace neardup::io {
+namespace {
+
+// piece_offset(): each piece's bytes are found at that offset of the file, across buffer refills
+// (lines longer than the buffer, pieces of over-long lines), a byte-order mark, CRLF and blank
+// lines, and in a share of the file.
+TEST(LineReaderOffsetTest, EveryPieceIsAtItsOffset) {
+  std::string data = "\xEF\xBB\xBF{\"a\":1}\r\n\n";
+  for (int i = 0; i < 3000; ++i) {
+    data += std::string(static_cast<size_t>(1 + (i * 7919) % 3000), static_cast<char>('a' + i % 26));
+    data += i % 5 == 0 ? "\r\n" : "\n";
+    if (i % 11 == 0) data += "\n";
+  }
+  data += "tail without end";
+  const std::string path = TempPath("offsets.txt");
+  WriteFile(path, data);
+  for (size_t limit : {size_t{64}, size_t{1} << 20}) {
+    auto reader = LineReader::Open(path, limit);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    std::string_view piece;
+    size_t pieces = 0;
+    uint64_t expect = 3;  // after the byte-order mark
+    for (;;) {
+      absl::StatusOr<bool> more = (*reader)->Next(&piece);
+      ASSERT_TRUE(more.ok()) << more.status();
+      if (!*more) break;
+      const uint64_t at = (*reader)->piece_offset();
+      ASSERT_EQ(at, expect) << "piece " << pieces;
+      ASSERT_EQ(data.substr(at, piece.size()), piece) << "piece " << pieces;
+      expect = at + piece.size();
+      ++pieces;
+    }
+    EXPECT_EQ(expect, data.size());
+    EXPECT_GT(pieces, 3000u);
+  }
+  // A share starting in the middle: offsets are still offsets of the file.
+  LineRange range;
+  range.begin = data.size() / 2;
+  range.first_line_number = 1;  // not checked here
+  auto share = LineReader::Open(path, LineReader::kNoLimit, range);
+  ASSERT_TRUE(share.ok()) << share.status();
+  std::string_view piece;
+  size_t pieces = 0;
+  for (;;) {
+    absl::StatusOr<bool> more = (*share)->Next(&piece);
+    ASSERT_TRUE(more.ok()) << more.status();
+    if (!*more) break;
+    const uint64_t at = (*share)->piece_offset();
+    ASSERT_GE(at, range.begin);
+    ASSERT_EQ(data.substr(at, piece.size()), piece);
+    ++pieces;
+  }
+  EXPECT_GT(pieces, 1000u);
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace neardup::io

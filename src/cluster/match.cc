@@ -173,6 +173,20 @@ float FieldSketches::Similarity(uint32_t a, uint32_t b) const {
   return 0;
 }
 
+void FieldSketches::PrefetchRow(uint32_t slot) const {
+  if (slot < row_of_slot_.size()) __builtin_prefetch(row_of_slot_.data() + slot);
+}
+
+void FieldSketches::PrefetchSketch(uint32_t slot) const {
+  if (algo_ != Algorithm::kMinHash || slot >= row_of_slot_.size()) return;
+  const uint32_t row = row_of_slot_[slot];
+  if (row == kNoRow) return;
+  const size_t stride = PackedMinHashBytes(num_perm_);
+  const uint8_t* p = minhash_.data() + row * stride;
+  for (size_t off = 0; off < stride; off += 64) __builtin_prefetch(p + off);
+  __builtin_prefetch(p + stride - 1);
+}
+
 size_t FieldSketches::MemoryBytes() const {
   return minhash_.capacity_bytes() + slot_of_row_.capacity_bytes() +
          row_of_slot_.capacity_bytes() +
@@ -265,22 +279,39 @@ FieldScore ScoreField(const FieldRule& rule, uint32_t a, uint32_t b) {
 
 }  // namespace
 
-PairVerdict JudgePair(uint32_t a, uint32_t b, MatchMode mode, const FieldRule& title,
-                      const FieldRule& body, uint32_t min_body_shingles) {
+PairScores ScorePair(uint32_t a, uint32_t b, MatchMode mode, const FieldRule& title,
+                     const FieldRule& body, uint32_t min_body_shingles) {
+  PairScores s;
+  const bool use_title = mode != MatchMode::kBody;
+  const bool use_body = mode != MatchMode::kTitle;
+  s.long_bodies = LongBody(body, a, min_body_shingles) && LongBody(body, b, min_body_shingles);
+  if (use_body) s.body = ScoreField(body, a, b);
+  s.title_needed = use_title && !(mode == MatchMode::kAuto && s.long_bodies && s.body.present);
+  if (s.title_needed) s.title = ScoreField(title, a, b);
+  return s;
+}
+
+FieldScore ScoreTitle(uint32_t a, uint32_t b, const FieldRule& title) {
+  return ScoreField(title, a, b);
+}
+
+PairVerdict DecideScores(const PairScores& scores, MatchMode mode, float title_min,
+                         float body_min, uint32_t min_body_shingles) {
   MatchRule rule;
   rule.mode = mode;
   // Compared in float, as the similarity is reported, so that a reported value at or above
   // the threshold always means the pair passed.
-  rule.title_min = title.min_similarity;
-  rule.body_min = body.min_similarity;
+  rule.title_min = title_min;
+  rule.body_min = body_min;
   rule.min_body_shingles = min_body_shingles;
-  const bool use_title = mode != MatchMode::kBody;
-  const bool use_body = mode != MatchMode::kTitle;
-  const bool long_bodies =
-      LongBody(body, a, min_body_shingles) && LongBody(body, b, min_body_shingles);
-  FieldScore t = use_title ? ScoreField(title, a, b) : FieldScore{};
-  FieldScore d = use_body ? ScoreField(body, a, b) : FieldScore{};
-  return Decide(rule, t, d, long_bodies);
+  return Decide(rule, scores.title, scores.body, scores.long_bodies);
+}
+
+PairVerdict JudgePair(uint32_t a, uint32_t b, MatchMode mode, const FieldRule& title,
+                      const FieldRule& body, uint32_t min_body_shingles) {
+  PairScores s = ScorePair(a, b, mode, title, body, min_body_shingles);
+  if (!s.title_needed && mode != MatchMode::kBody) s.title = ScoreTitle(a, b, title);
+  return DecideScores(s, mode, title.min_similarity, body.min_similarity, min_body_shingles);
 }
 
 absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,

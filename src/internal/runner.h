@@ -245,8 +245,15 @@ class Runner {
   // Exact verification (pipeline_verify.cc). The verdict of each pair of slots by the exact
   // similarity of their shingle sets; parallel, in pair order.
   absl::StatusOr<std::vector<PairVerdict>> ScoreExactly(absl::Span<const CandidatePair> pairs);
-  // The shingle sets of `slots` (ascending) into `sets`, re-read from the inputs.
+  // The shingle sets of `slots` (ascending) into `sets`, re-read from the inputs: by each
+  // record's place (ReadPlaces) when every input allows it, else by replaying them whole.
   absl::Status LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets);
+  // The raw records of `slots` (ascending) read by their places; calls `take(slot, file, raw)`
+  // for each. Fails when an input is no longer the file that was read.
+  // Records whether input `i` (opened now for the main pass) allows reading records by place.
+  void StampFile(size_t i, Format format);
+  absl::Status ReadPlaces(absl::Span<const uint32_t> slots,
+                          const std::function<absl::Status(uint32_t, int, std::string_view)>& take);
   // The candidates that pass, by ScoreExactly.
   absl::StatusOr<std::vector<Edge>> VerifyExactly(absl::Span<const CandidatePair> candidates);
 
@@ -294,6 +301,21 @@ class Runner {
   // Exact verification (pipeline_verify.cc): the shingle sets of the slots in candidate pairs,
   // kept between the verification and the clustering's similarities when they fit at once.
   std::unique_ptr<SlotSets> exact_sets_;
+  // Where each slot's record is (for exact verification: a few reads of the candidates' records
+  // instead of a pass over every input): input, byte offset and length. Kept while places_ok_,
+  // i.e. while every record came from a regular uncompressed JSONL or text file (not a shard,
+  // standard input or a compressed or csv/tsv file). File size and modification time at the
+  // first read, by input, to tell a file that changed.
+  bool places_ok_ = true;
+  std::vector<uint64_t> slot_start_;
+  std::vector<uint32_t> slot_length_;
+  std::vector<uint16_t> slot_file_;
+  struct FileStamp {
+    bool usable = false;
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+  };
+  std::vector<FileStamp> file_stamps_;
   absl::flat_hash_map<internal::Hash128, uint32_t, Hash128Hasher> exact_slots_;
   // Id hash -> the first document with that hash, to detect repeated ids (16-byte slots: this
   // map and exact_slots_ are most of the reading stage's memory beyond the sketches); later

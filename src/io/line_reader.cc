@@ -367,6 +367,7 @@ absl::StatusOr<bool> LineReader::Next(std::string_view* line) {
     const void* lf = std::memchr(base + scan_, '\n', end_ - scan_);
     if (lf != nullptr) {
       const size_t stop = static_cast<size_t>(static_cast<const char*>(lf) - base) + 1;
+      piece_offset_ = buf_offset_ + begin_;
       *line = std::string_view(base + begin_, stop - begin_);
       begin_ = scan_ = stop;
       if (!in_line_) ++line_number_;
@@ -379,6 +380,7 @@ absl::StatusOr<bool> LineReader::Next(std::string_view* line) {
         in_line_ = false;  // a long line ended with the input, right after a piece
         return false;
       }
+      piece_offset_ = buf_offset_ + begin_;
       *line = std::string_view(base + begin_, end_ - begin_);  // last line, no terminator
       begin_ = end_;
       if (!in_line_) ++line_number_;
@@ -387,6 +389,7 @@ absl::StatusOr<bool> LineReader::Next(std::string_view* line) {
     }
     if (end_ - begin_ >= max_line_bytes_) {
       // Too much of one line to keep: hand it out as a piece and reuse the buffer for the rest.
+      piece_offset_ = buf_offset_ + begin_;
       *line = std::string_view(base + begin_, end_ - begin_);
       begin_ = scan_ = end_;
       if (!in_line_) ++line_number_;

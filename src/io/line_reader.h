@@ -85,6 +85,9 @@ class LineReader {
   // Bytes allocated for the line buffer (not counting the fixed 1 MiB input block and the
   // decompressor's state): at most max(1 MiB, 2 x max_line_bytes).
   size_t buffer_capacity() const { return capacity_; }
+  // Offset of the first byte of the piece last returned by Next() in the input as read (the
+  // decompressed stream for gzip/zstd input; after a byte-order mark, 3 for the first line).
+  uint64_t piece_offset() const { return piece_offset_; }
   // Bytes read from the underlying file so far (compressed bytes for gzip/zstd input).
   uint64_t bytes_consumed() const;
   // The file name used in error messages: the path, or "<stdin>" for "-".
@@ -111,6 +114,7 @@ class LineReader {
   bool in_line_ = false;  // the last piece handed out did not end its line
   size_t max_line_bytes_;
   uint64_t line_number_ = 0;
+  uint64_t piece_offset_ = 0;
   // Share reading (LineRange): file offset of buf_[0], the end of the share, and the end of a
   // skipped byte-order mark (the first line counts as starting at 0).
   uint64_t buf_offset_ = 0;

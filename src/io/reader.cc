@@ -223,6 +223,7 @@ class RecordReaderImpl : public RecordReader {
       if (!skip) break;
     }
     batch->line_numbers.push_back(lines_->line_number());
+    batch->starts.push_back(lines_->piece_offset());
     const size_t start = batch->data.size();
     uint64_t length = 0;
     bool oversized = false;

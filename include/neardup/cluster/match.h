@@ -123,6 +123,11 @@ class FieldSketches {
 
   // Similarity of two slots that both have the field (see the engine list above).
   float Similarity(uint32_t a, uint32_t b) const;
+  // Hints that `slot`'s sketch will be read soon (for loops over pairs in random order; the
+  // sketches of a million documents are far larger than the caches). PrefetchSketch reads the
+  // slot's row entry: prefetch that first with PrefetchRow, a little earlier.
+  void PrefetchRow(uint32_t slot) const;
+  void PrefetchSketch(uint32_t slot) const;
   size_t MemoryBytes() const;
 
  private:
@@ -182,6 +187,22 @@ struct MatchRule {
 // The verdict from the two fields' scores; `long_bodies` when both bodies have at least
 // rule.min_body_shingles shingles.
 PairVerdict Decide(const MatchRule& rule, FieldScore title, FieldScore body, bool long_bodies);
+
+// A pair's fields scored from the sketches, for deciding at more than one threshold.
+// `title_needed` is false when the mode and long bodies make the body decide alone (auto): the
+// title is then left unscored, to score with ScoreTitle only where the verdict is kept.
+struct PairScores {
+  FieldScore title;
+  FieldScore body;
+  bool long_bodies = false;
+  bool title_needed = true;
+};
+PairScores ScorePair(uint32_t a, uint32_t b, MatchMode mode, const FieldRule& title,
+                     const FieldRule& body, uint32_t min_body_shingles);
+FieldScore ScoreTitle(uint32_t a, uint32_t b, const FieldRule& title);
+// The verdict on `scores` with these thresholds (JudgePair's decision).
+PairVerdict DecideScores(const PairScores& scores, MatchMode mode, float title_min,
+                         float body_min, uint32_t min_body_shingles);
 
 // JudgePair for the sketches' similarities: the body rule's shingle_counts tell long bodies
 // apart (auto), with `min_body_shingles`.

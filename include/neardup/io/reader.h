@@ -78,6 +78,9 @@ struct RecordBatch {
   std::string data;          // raw bytes of every record, each with its own line end(s)
   std::vector<size_t> offsets;        // record i is data[offsets[i], offsets[i + 1])
   std::vector<uint64_t> line_numbers;  // 1-based line on which record i starts
+  // Byte offset of record i's first byte in its input as read (decompressed); empty when the
+  // records did not come from a RecordReader (an MPI shard).
+  std::vector<uint64_t> starts;
   // Per record: 0, or for a record longer than the reader's `max_record_bytes`, its true length in
   // bytes (> max_record_bytes, line ends included). Such a record's bytes in `data` are only a
   // prefix (see kOversizedPrefixBytes): it must not be parsed or written back as a record.
@@ -94,6 +97,7 @@ struct RecordBatch {
     data.clear();
     offsets.assign(1, 0);
     line_numbers.clear();
+    starts.clear();
     oversized_length.clear();
     raw_bytes = 0;
   }
