@@ -283,6 +283,23 @@ TEST(BandSorterTest, ExtremeKeysAndDocs) {
   }
 }
 
+// Keys that agree in their high bytes (small integers, a few distinct high parts) and buckets of
+// every size: the in-memory sort goes byte by byte down to the last one and still matches.
+TEST(BandSorterTest, KeysSharingHighBytesSortLikeTheReference) {
+  const ScopedDir scoped;
+  std::mt19937_64 rng(21);
+  std::vector<KeyedDoc> records;
+  for (uint32_t d = 0; d < 60000; ++d) {
+    const uint64_t high = (rng() % 3) << 40;
+    const uint64_t low = d % 7 == 0 ? 12345 : rng() % (d % 2 == 0 ? 300 : 1000000);
+    records.push_back({high | low, d});
+  }
+  std::shuffle(records.begin(), records.end(), rng);
+  const Outcome o = Sort(records, kLots, scoped.path());
+  ASSERT_TRUE(o.status.ok()) << o.status;
+  EXPECT_EQ(o.groups, Reference(records));
+}
+
 TEST(BandSorterTest, InvalidPlanIsRejected) {
   const std::vector<KeyedDoc> records = {{1, 1}, {2, 2}};
   EXPECT_EQ(Sort(records, SpillPlan{0, 2, 100}, "/tmp").status.code(),

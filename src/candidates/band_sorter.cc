@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "internal/status_macros.h"
 #include "internal/temp_dir.h"
+#include "tbb/parallel_for.h"
 #include "tbb/parallel_sort.h"
 
 namespace neardup {
@@ -146,6 +147,53 @@ struct Run {
 };
 
 // Collects records in (key, doc) order into buckets and hands each to visit().
+// Sorts a[0, n) by (key, doc), in place, to the same order std::sort gives: most significant
+// byte first (American flag sort: 256 buckets, counted, then permuted in place), recursing into
+// buckets of more than 64 records, and insertion sort below that. Band keys are uniform 64-bit
+// hashes, so three levels reach buckets of a few records at a million: about three sequential
+// passes instead of a comparison sort's twenty, and no memory beyond the counts.
+void SortKeyedDocs(KeyedDoc* a, size_t n, int shift = 56) {  // NOLINT(misc-no-recursion)
+  if (n <= 64 || shift < 0) {
+    if (n > 64) {
+      std::sort(a, a + n);  // every key byte equal: a large bucket of one key, by doc
+      return;
+    }
+    for (size_t i = 1; i < n; ++i) {
+      const KeyedDoc x = a[i];
+      size_t j = i;
+      while (j > 0 && x < a[j - 1]) {
+        a[j] = a[j - 1];
+        --j;
+      }
+      a[j] = x;
+    }
+    return;
+  }
+  size_t end[257] = {0};
+  size_t next[256];
+  for (size_t i = 0; i < n; ++i) ++end[((a[i].key >> shift) & 0xFF) + 1];
+  for (int b = 1; b <= 256; ++b) end[b] += end[b - 1];
+  for (int b = 0; b < 256; ++b) next[b] = end[b];
+  for (size_t b = 0; b < 256; ++b) {
+    while (next[b] < end[b + 1]) {
+      KeyedDoc v = a[next[b]];
+      size_t d = (v.key >> shift) & 0xFF;
+      while (d != b) {
+        std::swap(v, a[next[d]++]);
+        d = (v.key >> shift) & 0xFF;
+      }
+      a[next[b]++] = v;
+    }
+  }
+  if (shift == 56) {
+    // The buckets are independent: in parallel (the bands may be running side by side already;
+    // then this adds little, but a band sorted alone under --memory-limit gets every core).
+    tbb::parallel_for(0, 256, [&](int b) { SortKeyedDocs(a + end[b], end[b + 1] - end[b], 48); });
+    return;
+  }
+  for (int b = 0; b < 256; ++b) SortKeyedDocs(a + end[b], end[b + 1] - end[b], shift - 8);
+}
+
 class Grouper {
  public:
   explicit Grouper(absl::FunctionRef<void(uint64_t, absl::Span<const uint32_t>)> visit)
@@ -400,7 +448,7 @@ absl::Status SortAndGroup(
   if (n == 0) return absl::OkStatus();
   std::unique_ptr<KeyedDoc[]> records(new KeyedDoc[n]);  // uninitialized: fill() writes it all
   fill(0, n, records.get());
-  tbb::parallel_sort(records.get(), records.get() + n);
+  SortKeyedDocs(records.get(), n);
   for (size_t i = 0; i < n; ++i) grouper.Add(records[i]);
   grouper.Flush();
   return absl::OkStatus();
