@@ -596,7 +596,25 @@ TEST(CliTest, ExplainTellsWhyTwoRecordsAreTogetherOrApart) {
   r = RunNeardup("explain 47093 47088 " + kBoard + " --stats " + Temp("x.json"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("explain writes no files"), std::string::npos) << r.err;
-  std::remove(clusters.c_str());
+  // An edge that clustering cut (a chain's links in two stars): explain says so and why.
+  const std::string chains = Temp("explain.chains.jsonl"), edges = Temp("explain.edges.jsonl");
+  ASSERT_EQ(RunNeardup("synth -n 300 --chains 10 --dup-fraction 0 --seed 3 -q -o " + chains)
+                .exit_code, 0);
+  ASSERT_EQ(RunNeardup("cluster " + chains + " -q -o " + clusters + " --edges " + edges).exit_code,
+            0);
+  std::string cut;
+  for (const std::string& line : Lines(ReadFile(edges))) {
+    if (Field(line, "same_cluster") == "false") {
+      cut = line;
+      break;
+    }
+  }
+  ASSERT_FALSE(cut.empty()) << "no chain was cut";
+  r = RunNeardup("explain " + Field(cut, "a") + " " + Field(cut, "b") + " " + chains);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("clustering cut it"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--cluster anchored cut this edge"), std::string::npos) << r.out;
+  for (const std::string& f : {clusters, chains, edges}) std::remove(f.c_str());
 }
 
 // The report names what joined each member to its representative, and its "same text" badge

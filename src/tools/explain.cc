@@ -230,7 +230,13 @@ std::string FormatExplanation(const PairExplanation& e, const PipelineOptions& o
     out += absl::StrFormat("  clusters: apart, %s in %s (%s), %s in %s (%s)", e.id_a, e.cluster_a,
                            members(e.cluster_size_a), e.id_b, e.cluster_b,
                            members(e.cluster_size_b));
-    if (e.edge && options.cluster != ClusterMode::kComponents) {
+    if (e.edge && options.cluster == ClusterMode::kAnchored) {
+      out += absl::StrFormat(
+          ": --cluster anchored cut this edge: a star holds only the near-duplicates of the "
+          "document it keeps (here %s and %s), and documents with %d or more near-duplicates "
+          "join only through one they share; a chain of edits is cut this way",
+          e.cluster_a, e.cluster_b, options.core_degree);
+    } else if (e.edge && options.cluster != ClusterMode::kComponents) {
       out += absl::StrFormat(": --cluster %s split their component (a chain or a loose group: "
                              "see `neardup cluster --help`)",
                              ClusterModeName(options.cluster));
