@@ -147,6 +147,42 @@ TEST(CliTest, ExactVerificationReadsRecordsByPlaceAndByReplayAlike) {
   for (const std::string& f : {corpus, a, b, a + ".gz", b + ".gz"}) std::remove(f.c_str());
 }
 
+// Standard input, /dev/stdin on a pipe and a named FIFO can be read only once, but a run reads
+// its inputs again (the stop-shingle sample, exact verification, dedup's second pass): they are
+// spooled to a temporary file first, so every record is there and the clusters are the file's.
+// (Before, the FIFO and /dev/stdin lost most records to the sample pass with exit 0, and `-`
+// failed at verification.)
+TEST(CliTest, InputsReadableOnceAreSpooledAndClusterLikeTheFile) {
+  const std::string corpus = Temp("once.synth.jsonl");
+  ASSERT_EQ(RunNeardup("synth -n 3000 --chains 30 --seed 9 -q -o " + corpus).exit_code, 0);
+  const std::string ref = Temp("once.ref"), kept_ref = Temp("once.kept.ref");
+  ASSERT_EQ(RunNeardup("cluster " + corpus + " --verify exact -q -o " + ref).exit_code, 0);
+  ASSERT_EQ(RunNeardup("dedup " + corpus + " -q -o " + kept_ref).exit_code, 0);
+  const std::string expected = ReadFile(ref);
+  ASSERT_EQ(Lines(expected).size(), 3000u);
+  const std::string fifo = Temp("once.fifo"), out = Temp("once.out"), err = Temp("once.err");
+  std::remove(fifo.c_str());
+  ASSERT_EQ(std::system(("mkfifo " + fifo).c_str()), 0);
+  const std::string cases[] = {
+      "cat " + corpus + " | " + kBinary + " cluster - --verify exact -q -o " + out,
+      "cat " + corpus + " | " + kBinary + " cluster /dev/stdin --verify exact -q -o " + out,
+      "(cat " + corpus + " > " + fifo + " &); " + kBinary + " cluster " + fifo +
+          " --verify exact -q -o " + out,
+  };
+  for (const std::string& c : cases) {
+    std::remove(out.c_str());
+    const int status = std::system((c + " 2>" + err).c_str());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << c << ": " << ReadFile(err);
+    EXPECT_EQ(ReadFile(out), expected) << c;
+  }
+  // dedup's kept file from a pipe is the file's, byte for byte.
+  const int status = std::system(("cat " + corpus + " | " + kBinary + " dedup /dev/stdin -q -o " +
+                                  out + " 2>" + err).c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadFile(err);
+  EXPECT_EQ(ReadFile(out), ReadFile(kept_ref));
+  for (const std::string& f : {corpus, ref, kept_ref, fifo, out, err}) std::remove(f.c_str());
+}
+
 TEST(CliTest, UsageErrorsExitTwoWithOneClearLine) {
   Result r = RunNeardup("cluster " + kBoard + " --threshold 1.5");
   EXPECT_EQ(r.exit_code, 2);

@@ -3,7 +3,9 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "cli/run_command.h"
 #include "cli/run_flags.h"
 #include "neardup/tools/explain.h"
 
@@ -31,6 +33,13 @@ int Run(ExplainFlags& flags) {
   if (!s.ok()) {
     PrintError(s);
     return kExitUsage;
+  }
+  // explain runs the pipeline, then reads the two records again.
+  std::vector<std::unique_ptr<TemporaryFile>> spooled;
+  s = SpoolOnceReadInputs(&flags.run.options, true, &spooled);
+  if (!s.ok()) {
+    PrintError(s);
+    return kExitFailed;
   }
   auto explained = ExplainPair(flags.run.options, flags.id_a, flags.id_b);
   if (!explained.ok()) {

@@ -207,8 +207,8 @@ void PrintDisk(const PipelineOptions& o, const RunPlan& plan) {
         Bytes(plan.spill_bytes));
   }
   std::cout << "  outputs are written beside their targets and renamed: no other temporary "
-               "space, except standard input, spooled to $TMPDIR when read twice, and band "
-               "keys beyond --memory-limit\n";
+               "space, except standard input, pipes and FIFOs, copied to $TMPDIR whole "
+               "(a run reads its inputs more than once), and band keys beyond --memory-limit\n";
 }
 
 void PrintTime(const RunPlan& plan) {

@@ -101,8 +101,33 @@ absl::Status WriteReport(const ReportData& data, const ReportFlags& report,
 
 struct Ran {
   RunResult result;
-  std::unique_ptr<TemporaryFile> spooled_stdin;
+  std::vector<std::unique_ptr<TemporaryFile>> spooled;
 };
+
+}  // namespace
+
+absl::Status SpoolOnceReadInputs(PipelineOptions* options, bool every_run,
+                                 std::vector<std::unique_ptr<TemporaryFile>>* spooled) {
+  // A run reads its inputs more than once (the stop-shingle sample, exact verification, dedup's
+  // and the report's second pass), so standard input, pipes, FIFOs and devices are copied to a
+  // temporary file first and read from there; their label stays. With more than one MPI rank
+  // only standard input is, and only where the run always read it twice (`every_run` false).
+  const bool distributed = mpi::Size() > 1;
+  for (size_t i = 0; i < options->inputs.size(); ++i) {
+    const std::string& input = options->inputs[i];
+    if (ReadableTwice(input)) continue;
+    if (distributed && (input != "-" || !every_run)) continue;
+    const std::string label = input == "-" ? "standard input" : input;
+    auto file = SpoolInput(input, label);
+    if (!file.ok()) return file.status();
+    if (options->input_labels.empty()) options->input_labels = options->inputs;
+    options->inputs[i] = (*file)->path();
+    spooled->push_back(std::move(file).value());
+  }
+  return absl::OkStatus();
+}
+
+namespace {
 
 // Runs the pipeline (warnings, rejects and progress on the way), then `write`, the report and the
 // stats, and commits every output only once all of them were written.
@@ -114,18 +139,12 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
   const auto start = std::chrono::steady_clock::now();
   PipelineOptions& options = flags.options;
   Ran ran;
-  // `dedup` and the report read the input twice; standard input is kept in a temporary file.
-  if (command == "dedup" || !report.path.empty()) {
-    for (size_t i = 0; i < options.inputs.size(); ++i) {
-      if (options.inputs[i] != "-") continue;
-      auto spooled = SpoolStandardInput();
-      if (!spooled.ok()) {
-        PrintError(spooled.status());
-        return kExitFailed;
-      }
-      ran.spooled_stdin = std::move(spooled).value();
-      options.input_labels = options.inputs;
-      options.inputs[i] = ran.spooled_stdin->path();
+  {
+    absl::Status s =
+        SpoolOnceReadInputs(&options, command == "dedup" || !report.path.empty(), &ran.spooled);
+    if (!s.ok()) {
+      PrintError(s);
+      return kExitFailed;
     }
   }
   // The report says which rule joined each member to its representative: it needs the edges.
@@ -281,18 +300,14 @@ int RunDedup(RunFlags& flags, const DedupPaths& paths, const ReportFlags& report
 
 int RunReport(RunFlags& flags, const std::string& clusters_path, const ReportFlags& report,
               const std::string& command_line) {
-  std::unique_ptr<TemporaryFile> spooled;
+  std::vector<std::unique_ptr<TemporaryFile>> spooled;
   PipelineOptions& options = flags.options;
-  for (size_t i = 0; i < options.inputs.size(); ++i) {
-    if (options.inputs[i] != "-") continue;
-    auto s = SpoolStandardInput();
+  {
+    absl::Status s = SpoolOnceReadInputs(&options, true, &spooled);
     if (!s.ok()) {
-      PrintError(s.status());
+      PrintError(s);
       return kExitFailed;
     }
-    spooled = std::move(s).value();
-    options.input_labels = options.inputs;
-    options.inputs[i] = spooled->path();
   }
   ReportSettings settings;
   settings.max_clusters = report.max_clusters;

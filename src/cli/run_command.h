@@ -2,10 +2,13 @@
 // from an earlier cluster file). Each returns the process exit code.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "cli/run_flags.h"
+#include "neardup/io/writer.h"
 
 namespace neardup::cli {
 
@@ -22,6 +25,13 @@ struct DedupPaths {
   std::string dropped;
   std::string dropped_map;
 };
+
+// Inputs that cannot be read twice (standard input, pipes, FIFOs, devices such as /dev/stdin or
+// <(command)) are copied to temporary files kept in `spooled`; `options->inputs` then names
+// those and `input_labels` the originals. With more than one MPI rank, only standard input and
+// only when `every_run` (dedup and the report, which always read twice).
+absl::Status SpoolOnceReadInputs(PipelineOptions* options, bool every_run,
+                                 std::vector<std::unique_ptr<TemporaryFile>>* spooled);
 
 int RunCluster(RunFlags& flags, const std::string& output, const ReportFlags& report,
                const std::string& command_line);

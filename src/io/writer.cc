@@ -524,18 +524,41 @@ TemporaryFile::~TemporaryFile() {
 }
 
 absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolStandardInput() {
-  std::string path = absl::StrCat(internal::TemporaryDirectory(), "/neardup-stdin-XXXXXX");
+  return SpoolInput("-", "standard input");
+}
+
+bool ReadableTwice(const std::string& input) {
+  if (input == "-") return false;
+  struct stat st;
+  if (::stat(input.c_str(), &st) != 0) return true;
+  return S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode);
+}
+
+absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolInput(const std::string& input,
+                                                          const std::string& label) {
+  int in = STDIN_FILENO;
+  if (input != "-") {
+    in = ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) return ErrnoError("cannot open", label);
+  }
+  struct InCloser {
+    int fd;
+    ~InCloser() {
+      if (fd != STDIN_FILENO) ::close(fd);
+    }
+  } in_closer{in};
+  std::string path = absl::StrCat(internal::TemporaryDirectory(), "/neardup-input-XXXXXX");
   int fd = ::mkstemp(path.data());
-  if (fd < 0) return ErrnoError("cannot create a temporary file for standard input:", path);
+  if (fd < 0) return ErrnoError(absl::StrCat("cannot create a temporary file for ", label, ":").c_str(), path);
   // Owns the file from here: every error return below removes it.
   std::unique_ptr<TemporaryFile> file(new TemporaryFile(path, RegisterTemp(path)));
   std::string buf(kBufferBytes, '\0');
   while (true) {
-    ssize_t n = ::read(STDIN_FILENO, buf.data(), buf.size());
+    ssize_t n = ::read(in, buf.data(), buf.size());
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
-      absl::Status error = ErrnoError("cannot read", "standard input");
+      absl::Status error = ErrnoError("cannot read", label);
       ::close(fd);
       return error;
     }
@@ -545,14 +568,14 @@ absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolStandardInput() {
       if (w < 0 && errno == EINTR) continue;
       if (w <= 0) {
         if (w == 0) errno = ENOSPC;
-        absl::Status error = ErrnoError("cannot spool standard input to", path);
+        absl::Status error = ErrnoError(absl::StrCat("cannot spool ", label, " to").c_str(), path);
         ::close(fd);
         return error;
       }
       done += w;
     }
   }
-  if (::close(fd) != 0) return ErrnoError("cannot spool standard input to", path);
+  if (::close(fd) != 0) return ErrnoError(absl::StrCat("cannot spool ", label, " to").c_str(), path);
   return file;
 }
 

@@ -144,7 +144,8 @@ class TemporaryFile {
   const std::string& path() const { return path_; }
 
  private:
-  friend absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolStandardInput();
+  friend absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolInput(const std::string& path,
+                                                                   const std::string& label);
   TemporaryFile(std::string path, int slot) : path_(std::move(path)), slot_(slot) {}
   std::string path_;
   int slot_;
@@ -152,5 +153,12 @@ class TemporaryFile {
 
 // Copies standard input to a temporary file, for runs that must read their input twice.
 absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolStandardInput();
+// Copies `path` ("-": standard input) to a temporary file; errors name `label`.
+absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolInput(const std::string& path,
+                                                          const std::string& label);
+// Whether `path` can be read twice: a regular file (or a link to one). Standard input ("-"), a
+// pipe, a FIFO, a socket or a character device (/dev/stdin, <(command)) cannot: a run must spool
+// it first. A path that does not exist is "readable twice" here: opening it reports the error.
+bool ReadableTwice(const std::string& path);
 
 }  // namespace neardup
