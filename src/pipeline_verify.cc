@@ -429,15 +429,21 @@ absl::StatusOr<std::vector<Edge>> Runner::VerifyExactly(
     const uint32_t min_body = options_.min_body_shingles;
     // The pairs come in random order over sketches far larger than the caches: each field's
     // row entries are prefetched kAhead pairs ahead and the sketches half as far.
+    // Under auto the bodies decide most pairs alone, so only their sketches (and shingle
+    // counts) are fetched ahead; a title is read where it is needed.
     constexpr size_t kAhead = 16;
+    const bool titles_ahead = mode != MatchMode::kAuto && mode != MatchMode::kBody;
     auto prefetch = [&](size_t i, bool sketch) {
       for (const FieldRule* f : {&body, &title}) {
-        if (f->sketches == nullptr) continue;
+        if (f->sketches == nullptr || (f == &title && !titles_ahead)) continue;
         for (uint32_t s : {candidates[i].a, candidates[i].b}) {
           if (sketch) {
             f->sketches->PrefetchSketch(s);
           } else {
             f->sketches->PrefetchRow(s);
+            if (f == &body && s < body.shingle_counts.size()) {
+              __builtin_prefetch(body.shingle_counts.data() + s);
+            }
           }
         }
       }

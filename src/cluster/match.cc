@@ -7,6 +7,7 @@
 #include "neardup/sketch/minhash.h"
 #include "neardup/sketch/simhash.h"
 #include "tbb/parallel_for.h"
+#include "tbb/parallel_sort.h"
 
 namespace neardup {
 namespace {
@@ -332,6 +333,13 @@ absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
     stats->buckets.spilled_runs += b.spilled_runs;
     stats->buckets.spilled_bytes += b.spilled_bytes;
   };
+  // Each field's pairs are sorted (and made unique) on their own, then the two runs merged: the
+  // LSH's pairs come sorted already, and rows map to slots in order.
+  auto finish_run = [&](size_t begin) {
+    const auto first = all.begin() + static_cast<std::ptrdiff_t>(begin);
+    if (!std::is_sorted(first, all.end())) tbb::parallel_sort(first, all.end());
+    all.erase(std::unique(first, all.end()), all.end());
+  };
   auto add_field = [&](const FieldRule& rule) -> absl::Status {
     if (rule.sketches == nullptr || rule.sketches->rows() < 2) return absl::OkStatus();
     const FieldSketches& f = *rule.sketches;
@@ -346,6 +354,7 @@ absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
         absl::StatusOr<std::vector<CandidatePair>> pairs = FindCandidatePairsPacked(
             f.packed_minhash(), f.num_perm(), f.rows(), rule.lsh, limits.max_bucket, spill, &b);
         if (!pairs.ok()) return pairs.status();
+        all.reserve(all.size() + pairs->size());
         for (const CandidatePair& p : *pairs) add(p.a, p.b);
         add_buckets(b);
         break;
@@ -393,12 +402,16 @@ absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
   if (need_title) {
     absl::Status s = add_field(title);
     if (!s.ok()) return s;
+    finish_run(0);
   }
+  const size_t title_pairs = all.size();
   if (mode != MatchMode::kTitle) {
     absl::Status s = add_field(body);
     if (!s.ok()) return s;
+    finish_run(title_pairs);
   }
-  std::sort(all.begin(), all.end());
+  std::inplace_merge(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(title_pairs),
+                     all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());
   return all;
 }
