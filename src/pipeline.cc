@@ -233,6 +233,7 @@ void Runner::Process(Work* work) {
   work->exact.assign(n, internal::Hash128{});
   for (FieldWork& f : work->fields) f.Reset(n, options_.algo, num_perm_);
   work->utf8_repairs = 0;
+  for (uint64_t& h : work->has) h = 0;
 
   for (size_t i = 0; i < n; ++i) {
     // A record without a set (bad, or an empty field) ends where the previous one did.
@@ -253,6 +254,7 @@ void Runner::Process(Work* work) {
       continue;
     }
     work->good[i] = 1;
+    for (int k = 0; k < 3; ++k) work->has[k] += (ts.doc.has >> k) & 1;
     work->ids += ts.doc.id;
     work->id_ends[i] = static_cast<uint32_t>(work->ids.size());
     work->lengths[i] = ts.doc.title.size() + ts.doc.body.size();
@@ -410,6 +412,10 @@ void Runner::Append(const Work& work) {
     head_slot_.push_back(it->second);
   }
   result_.counts.utf8_repairs += work.utf8_repairs;
+  for (int k = 0; k < 3; ++k) result_.counts.records_with_field[k] += work.has[k];
+  if (!options_.fields.keep.empty()) {
+    for (size_t i = 0; i < n; ++i) result_.counts.records_with_field[3] += work.good[i] && work.has_keep[i];
+  }
   result_.counts.bytes_read += work.batch.raw_bytes;
   if (callbacks_.on_progress) {
     callbacks_.on_progress(result_.counts.records_read, result_.counts.bytes_read);
@@ -770,6 +776,7 @@ void Runner::WriteShard(const Work& work) {
   out.Put<uint64_t>(n);
   out.Put<uint64_t>(work.batch.raw_bytes);
   out.Put<uint64_t>(work.utf8_repairs);
+  for (uint64_t h : work.has) out.Put<uint64_t>(h);
   out.PutArray(work.batch.line_numbers.data(), n);
   out.PutArray(work.batch.oversized_length.data(), n);
   out.PutArray(work.good.data(), n);
@@ -864,6 +871,7 @@ bool Runner::ReadShardBatch(ShardReader* in, Work* work) {
   batch.Clear();
   batch.raw_bytes = in->Get<uint64_t>();
   work->utf8_repairs = in->Get<uint64_t>();
+  for (uint64_t& h : work->has) h = in->Get<uint64_t>();
   batch.line_numbers.resize(n);
   in->GetArray(batch.line_numbers.data(), n);
   batch.oversized_length.resize(n);

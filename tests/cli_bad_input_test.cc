@@ -306,6 +306,49 @@ Outcome RunWithFileSizeLimit(const std::vector<std::string>& args, rlim_t limit,
   return o;
 }
 
+// A field flag that names a field no record has was silently ignored (every body empty and
+// "2025 exact duplicates", or FILE:LINE ids, or --keep acting as first): now the run fails,
+// names the flag and the field, and writes nothing. A field some records lack is fine.
+TEST(BadInputTest, FieldNamesNoRecordHasAreRefused) {
+  const std::string in = Temp("fields.jsonl"), out = Temp("fields.out.jsonl");
+  WriteFile(in,
+            "{\"id\": \"a\", \"title\": \"one\", \"text\": \"first body\", \"date\": \"2019-01-02\"}\n"
+            "{\"id\": \"b\", \"title\": \"two\", \"text\": \"second body\"}\n");
+  struct Case {
+    std::string flags;
+    std::string message;
+  } cases[] = {
+      {"--text-field content", "--text-field \"content\": no record has this field (2 read;"},
+      {"--title-field headline", "--title-field \"headline\": no record has this field"},
+      {"--id-field news_id", "--id-field \"news_id\": no record has this field"},
+      {"--keep earliest:Date", "--keep earliest:Date: no record has a field \"Date\""},
+      {"--title-field x --text-field content", "--title-field \"x\": no record has this field"},
+  };
+  for (const Case& c : cases) {
+    std::remove(out.c_str());
+    const Result r = RunNeardup("dedup " + in + " " + c.flags + " -q -o " + out);
+    EXPECT_EQ(r.exit_code, 1) << c.flags;
+    EXPECT_NE(r.err.find("neardup: error: " + c.message), std::string::npos) << r.err;
+    EXPECT_FALSE(Exists(out)) << c.flags << ": something was written";
+  }
+  // Defaults on a corpus whose fields are named otherwise: every document would be empty.
+  const std::string other = Temp("fields.other.jsonl");
+  WriteFile(other, "{\"content\": \"a\"}\n{\"content\": \"b\"}\n");
+  Result r = RunNeardup("cluster " + other + " -q -o " + out);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no record has a \"title\" or \"text\" field (2 read)"), std::string::npos)
+      << r.err;
+  r = RunNeardup("cluster " + other + " --text-field content -q -o " + out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // A field that one record has is fine, and so are the default id and title when absent.
+  r = RunNeardup("cluster " + in + " --keep earliest:date -q -o " + out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  WriteFile(other, "{\"text\": \"a\"}\n{\"text\": \"b\"}\n");
+  r = RunNeardup("cluster " + other + " -q -o " + out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string& f : {in, out, other}) std::remove(f.c_str());
+}
+
 TEST(DiskFullTest, FileTooLargeWhileWritingFailsAndKeepsEarlierOutput) {
   const std::string dir = Dir() + "/efbig-cluster";
   ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);

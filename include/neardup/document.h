@@ -19,6 +19,10 @@ struct Document {
   // The FieldNames::keep field's value, when that field is asked for and present.
   std::string keep_value;
   bool has_keep_value = false;
+  // Which of the id, title and text fields the record has (kHasId, kHasTitle, kHasText): a key
+  // with a non-null value (JSONL), a column of the header (csv/tsv).
+  static constexpr uint8_t kHasId = 1, kHasTitle = 2, kHasText = 4;
+  uint8_t has = 0;
 
   void Clear() {
     id.clear();
@@ -27,6 +31,7 @@ struct Document {
     utf8_repairs = 0;
     keep_value.clear();
     has_keep_value = false;
+    has = 0;
   }
 };
 

@@ -198,6 +198,10 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
   }
   ran.result = std::move(result).value();
   if (!ran.result.writes_outputs) return kExitOk;  // an MPI rank other than 0
+  if (absl::Status fields = flags.CheckFieldsSeen(ran.result); !fields.ok()) {
+    PrintError(fields);
+    return kExitFailed;
+  }
 
   const auto write_start = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<AtomicFile>> files;

@@ -86,14 +86,19 @@ void RunFlags::Add(CLI::App* app) {
                   "Input format: auto (from the file name), jsonl, csv, tsv, text")
       ->capture_default_str()
       ->check(OneOf({"auto", "jsonl", "json", "ndjson", "csv", "tsv", "text", "txt"}));
-  app->add_option("--id-field", options.fields.id,
-                  "Field holding the record id; records without it get FILE:LINE")
-      ->capture_default_str();
-  app->add_option("--text-field", options.fields.text, "Field holding the body text")
-      ->capture_default_str();
-  app->add_option("--title-field", options.fields.title,
-                  "Field holding the title (headline); a missing field is empty")
-      ->capture_default_str();
+  field_options[0] =
+      app->add_option("--id-field", options.fields.id,
+                      "Field holding the record id; records without it get FILE:LINE (a given "
+                      "name that no record has is an error)")
+          ->capture_default_str();
+  field_options[2] = app->add_option("--text-field", options.fields.text,
+                                     "Field holding the body text (a given name that no record "
+                                     "has is an error)")
+                         ->capture_default_str();
+  field_options[1] = app->add_option("--title-field", options.fields.title,
+                                     "Field holding the title (headline); a missing field is "
+                                     "empty (a given name that no record has is an error)")
+                         ->capture_default_str();
   app->add_option("--normalize", normalize,
                   "Normalization steps: default (all of markup, nfkc, casefold, punct, aliases, "
                   "tags, boilerplate, whitespace; markup: HTML tags removed, &quot;-style "
@@ -351,6 +356,36 @@ absl::Status RunFlags::CheckOutputs(std::vector<NamedOutput> outputs,
   std::vector<std::string> inputs = options.inputs;
   inputs.insert(inputs.end(), more_inputs.begin(), more_inputs.end());
   return neardup::CheckOutputs(outputs, inputs);
+}
+
+}  // namespace neardup::cli
+
+namespace neardup::cli {
+
+absl::Status RunFlags::CheckFieldsSeen(const RunResult& result) const {
+  const uint64_t documents = result.num_documents();
+  if (documents == 0) return absl::OkStatus();
+  const uint64_t* seen = result.counts.records_with_field;
+  const char* flag[3] = {"--id-field", "--title-field", "--text-field"};
+  const std::string* name[3] = {&options.fields.id, &options.fields.title, &options.fields.text};
+  for (int k = 0; k < 3; ++k) {
+    if (field_options[k] == nullptr || field_options[k]->count() == 0 || seen[k] > 0) continue;
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag[k], " \"", *name[k], "\": no record has this field (", documents,
+        " read; names are case-sensitive); nothing was written"));
+  }
+  if (!options.fields.keep.empty() && seen[3] == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--keep ", keep, ": no record has a field \"", options.fields.keep, "\" (", documents,
+        " read; names are case-sensitive); nothing was written"));
+  }
+  if (seen[1] == 0 && seen[2] == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no record has a \"", options.fields.title, "\" or \"", options.fields.text, "\" field (",
+        documents, " read), so every document would be empty: name the fields with "
+        "--title-field and --text-field; nothing was written"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace neardup::cli

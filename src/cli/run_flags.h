@@ -55,7 +55,13 @@ struct RunFlags {
   std::string edges_path;
   bool quiet = false;
   CLI::Option* threshold_option = nullptr;  // to tell a given --threshold from the default
+  CLI::Option* field_options[3] = {nullptr, nullptr, nullptr};  // --id-field, --title-field, --text-field
   bool progress = false;  // resolved in Finalize(): stderr is a terminal and not --quiet
+
+  // After a run: fails when a field flag the user gave names a field that no record has (a
+  // misspelt name, silently ignored before: every body empty, every id FILE:LINE), when no record
+  // has the --keep field, or when no record has a title or a text field at all.
+  absl::Status CheckFieldsSeen(const RunResult& result) const;
 
   // Registers the flags on `app`.
   void Add(CLI::App* app);

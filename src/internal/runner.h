@@ -94,6 +94,7 @@ struct Work {
   // Per field (0 title, 1 body), the sketch of each record (match.h).
   FieldWork fields[2];
   uint64_t utf8_repairs = 0;
+  uint64_t has[3] = {0, 0, 0};  // good records with the id, title, text field (Document::has)
 };
 
 struct ThreadState {

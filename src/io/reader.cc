@@ -586,6 +586,8 @@ std::string RecordParser::Impl::ParseJson(std::string_view json_text, Document* 
     simdjson::ondemand::value value = field.value();
     if ((*err = value.type().get(type))) return Invalid(*err);
     if (type == json_type::null) continue;
+    doc->has |= (is_id ? Document::kHasId : 0) | (is_title ? Document::kHasTitle : 0) |
+                (is_text ? Document::kHasText : 0);
     if (type == json_type::string) {
       std::string* target = is_id ? &doc->id : is_title ? &doc->title : &doc->body;
       std::string reason = TakeString(value, name, target, err);
@@ -633,6 +635,8 @@ absl::Status RecordParser::Impl::ParseDelimited(std::string_view record, uint64_
   if (id_col >= 0) doc->id = cells[id_col];
   if (title_col >= 0) doc->title = cells[title_col];
   if (text_col >= 0) doc->body = cells[text_col];
+  doc->has = (id_col >= 0 ? Document::kHasId : 0) | (title_col >= 0 ? Document::kHasTitle : 0) |
+             (text_col >= 0 ? Document::kHasText : 0);
   if (keep_col >= 0) {
     doc->keep_value = cells[keep_col];
     doc->has_keep_value = true;
@@ -685,6 +689,7 @@ absl::Status RecordParser::Parse(std::string_view record, uint64_t line_number, 
       break;
     case Format::kText:
       doc->body.assign(StripLineEnd(record));
+      doc->has = Document::kHasText;
       break;
     case Format::kAuto:
       return absl::InvalidArgumentError(
