@@ -346,6 +346,17 @@ TEST(BadInputTest, FieldNamesNoRecordHasAreRefused) {
   WriteFile(other, "{\"text\": \"a\"}\n{\"text\": \"b\"}\n");
   r = RunNeardup("cluster " + other + " -q -o " + out);
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  // A file in another format (csv read as jsonl): every record is bad, which is an error naming
+  // the format and the first bad record, not an empty run with exit 0.
+  WriteFile(other, "id,text\n1,hello\n2,world\n");
+  std::remove(out.c_str());
+  r = RunNeardup("cluster " + other + " --format jsonl -q -o " + out);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("every record read was bad (3), so nothing was clustered: is --format right "
+                       "(jsonl for the first input)? The first: " + other + ":1: invalid JSON"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(Exists(out));
   for (const std::string& f : {in, out, other}) std::remove(f.c_str());
 }
 

@@ -171,7 +171,9 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
     }
   };
   RunCallbacks callbacks;
+  std::string first_bad;
   callbacks.on_bad_record = [&](const BadRecord& bad) {
+    if (first_bad.empty()) first_bad = bad.message;
     warn("skipped record: " + bad.message);
     // An oversized record was never read whole, so it cannot be written out whole either: the
     // warning and the stats name it (file, line, length) and --rejects leaves it out.
@@ -198,6 +200,14 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
   }
   ran.result = std::move(result).value();
   if (!ran.result.writes_outputs) return kExitOk;  // an MPI rank other than 0
+  if (ran.result.num_documents() == 0 && ran.result.counts.records_bad > 0) {
+    // Every record bad is a file in another format (a JSON array, csv read as jsonl), not data.
+    PrintError(absl::InvalidArgumentError(absl::StrCat(
+        "every record read was bad (", ran.result.counts.records_bad, "), so nothing was "
+        "clustered: is --format right (", std::string(FormatName(options.FormatOf(0))),
+        " for the first input)? The first: ", first_bad)));
+    return kExitFailed;
+  }
   if (absl::Status fields = flags.CheckFieldsSeen(ran.result); !fields.ok()) {
     PrintError(fields);
     return kExitFailed;
