@@ -34,7 +34,8 @@ LshParams PipelineOptions::EffectiveTitleLsh() const {
 }
 
 Format PipelineOptions::FormatOf(size_t i) const {
-  return format != Format::kAuto ? format : GuessFormat(inputs[i]);
+  // From the name given (an input spooled to a temporary file keeps its label).
+  return format != Format::kAuto ? format : GuessFormat(LabelOf(i));
 }
 
 MatchRule PipelineOptions::EffectiveMatchRule() const {

@@ -99,26 +99,31 @@ class ShardReader {
   bool ok_ = true;
 };
 
-void Runner::StampFile(size_t i, Format format) {
-  if (!places_ok_) return;
-  if (file_stamps_.size() <= i) file_stamps_.resize(i + 1);
-  FileStamp& stamp = file_stamps_[i];
-  if (stamp.usable) return;  // another share of a file already stamped
+bool Runner::StampOf(size_t i, FileStamp* stamp) const {
   const std::string& path = options_.inputs[i];
+  const Format format = options_.FormatOf(i);
   struct stat st;
-  if (!ExactFromReplay() || path == "-" || (format != Format::kJsonl && format != Format::kText) ||
+  if (path == "-" || (format != Format::kJsonl && format != Format::kText) ||
       ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    places_ok_ = false;
-    return;
+    return false;
   }
   auto facts = ProbeInput(path);
-  if (!facts.ok() || facts->compressed) {
-    places_ok_ = false;
-    return;
+  if (!facts.ok() || facts->compressed) return false;
+  stamp->usable = true;
+  stamp->size = static_cast<uint64_t>(st.st_size);
+  stamp->mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  stamp->device = static_cast<uint64_t>(st.st_dev);
+  stamp->inode = static_cast<uint64_t>(st.st_ino);
+  return true;
+}
+
+void Runner::StampInputs() {
+  // Before the main pass, from this thread: the reading and appending stages only read these.
+  file_stamps_.assign(options_.inputs.size(), FileStamp{});
+  places_ok_ = ExactFromReplay();
+  for (size_t i = 0; places_ok_ && i < options_.inputs.size(); ++i) {
+    places_ok_ = StampOf(i, &file_stamps_[i]);
   }
-  stamp.usable = true;
-  stamp.size = static_cast<uint64_t>(st.st_size);
-  stamp.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
 
 bool Runner::ReadNext(Work* work) {
@@ -142,7 +147,6 @@ bool Runner::ReadNext(Work* work) {
         return false;
       }
       reader_ = std::move(reader).value();
-      if (!sampling_) StampFile(i, format);
       auto info = std::make_shared<FileInfo>();
       info->index = static_cast<int>(i);
       info->format = format;
@@ -593,6 +597,7 @@ absl::StatusOr<RunResult> Runner::Run() {
   auto start = Clock::now();
   if (options_.max_shingle_df < 1.0) FindStopShingles(in_flight_);
   if (!status_.ok()) return status_;
+  StampInputs();
   RunReadPipeline(in_flight_);
   if (!status_.ok()) return status_;
   uint64_t shingles_removed = 0;

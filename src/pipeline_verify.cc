@@ -64,7 +64,7 @@ struct ReplayThread {
 // distinct values are at the front of `out`.
 size_t SortUnique(const uint32_t* a, size_t n, uint32_t* out, std::vector<uint32_t>* scratch) {
   if (n < 64) {
-    std::memcpy(out, a, n * sizeof(uint32_t));
+    std::copy(a, a + n, out);  // (a may be null when n is 0)
     std::sort(out, out + n);
   } else {
     int bits = 6;
@@ -200,7 +200,14 @@ absl::Status Runner::LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets) 
     if (pending.size() >= kChunkRecords || raw.size() >= kChunkBytes) return flush();
     return absl::OkStatus();
   };
-  if (places_ok_ && slot_start_.size() == slot_doc_.size()) {
+  // By place only while every input is still the file that was read (same device, inode, size
+  // and modification time); a file touched or replaced since is replayed, as are all others.
+  bool by_place = places_ok_ && slot_start_.size() == slot_doc_.size();
+  for (size_t i = 0; by_place && i < options_.inputs.size(); ++i) {
+    FileStamp now;
+    by_place = StampOf(i, &now) && now == file_stamps_[i];
+  }
+  if (by_place) {
     absl::Status read = ReadPlaces(slots, [&](uint32_t slot, int file, std::string_view record) {
       return add(slot, file, 0, record);
     });
@@ -247,16 +254,9 @@ absl::Status Runner::ReadPlaces(
     Fd& f = fds[static_cast<size_t>(file)];
     if (f.fd < 0) {
       f.fd = ::open(options_.inputs[static_cast<size_t>(file)].c_str(), O_RDONLY | O_CLOEXEC);
-      struct stat st;
-      if (f.fd < 0 || ::fstat(f.fd, &st) != 0) {
+      if (f.fd < 0) {
         return absl::InternalError(absl::StrCat(label, ": cannot open it again to verify pairs: ",
                                                 std::strerror(errno)));
-      }
-      const FileStamp& stamp = file_stamps_[static_cast<size_t>(file)];
-      const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 +
-                            st.st_mtim.tv_nsec;
-      if (static_cast<uint64_t>(st.st_size) != stamp.size || mtime != stamp.mtime_ns) {
-        return absl::InternalError(absl::StrCat(label, " changed while neardup was reading it"));
       }
     }
     record.resize(slot_length_[slot]);

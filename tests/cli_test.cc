@@ -175,6 +175,22 @@ TEST(CliTest, InputsReadableOnceAreSpooledAndClusterLikeTheFile) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << c << ": " << ReadFile(err);
     EXPECT_EQ(ReadFile(out), expected) << c;
   }
+  // The format still comes from the name given: a FIFO named .csv is read as csv.
+  const std::string csv = Temp("once.csv"), csv_fifo = Temp("once.fifo.csv");
+  WriteFile(csv, "id,title,text\na,One,the same text of a record here\nb,Two,the same text of a "
+                 "record here\nc,Three,something else entirely\n");
+  std::remove(csv_fifo.c_str());
+  ASSERT_EQ(std::system(("mkfifo " + csv_fifo).c_str()), 0);
+  ASSERT_EQ(RunNeardup("cluster " + csv + " -q -o " + ref).exit_code, 0);
+  {
+    const int st = std::system(("(cat " + csv + " > " + csv_fifo + " &); " + kBinary + " cluster " +
+                                csv_fifo + " -q -o " + out + " 2>" + err).c_str());
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << ReadFile(err);
+    EXPECT_EQ(ReadFile(out), ReadFile(ref));
+    EXPECT_EQ(Lines(ReadFile(out)).size(), 3u);
+  }
+  std::remove(csv.c_str());
+  std::remove(csv_fifo.c_str());
   // dedup's kept file from a pipe is the file's, byte for byte.
   const int status = std::system(("cat " + corpus + " | " + kBinary + " dedup /dev/stdin -q -o " +
                                   out + " 2>" + err).c_str());

@@ -115,6 +115,14 @@ TEST_F(UsageTest, NumberThatIsNoNumberIsOneLine) {
 }
 
 // --max-bad is unsigned: "-1" used to wrap to 2^64 - 1 and pass.
+// --core-degree 1 would make both ends of every edge cores, which join only through a shared
+// neighbour: an isolated pair would stay apart. Refused, as is the flag with another mode.
+TEST_F(UsageTest, CoreDegreeBelowTwoOrWithAnotherModeIsRefused) {
+  ExpectUsageError("cluster in.jsonl --core-degree 1", "--core-degree must be >= 2, got 1");
+  ExpectUsageError("cluster in.jsonl --cluster medoid --core-degree 5",
+                   "--core-degree applies to --cluster anchored only, not medoid");
+}
+
 TEST_F(UsageTest, NegativeCountsAreRefused) {
   ExpectUsageError("cluster in.jsonl --max-bad -1", "--max-bad: must be 0 or more, got -1");
   ExpectUsageError("cluster in.jsonl --df-sample -5", "--df-sample: must be 0 or more, got -5");

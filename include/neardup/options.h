@@ -96,7 +96,8 @@ struct PipelineOptions {
   // duplicates), so that each decision can be explained. Costs 24 bytes a pair. Default false.
   bool keep_edges = false;
   ClusterMode cluster = ClusterMode::kAnchored;  // how edges become clusters (cluster.h)
-  // kAnchored: documents with at least this many near-duplicates are cores (cluster.h). >= 1.
+  // kAnchored: documents with at least this many near-duplicates are cores (cluster.h). >= 2:
+  // at 1 both ends of every edge are cores, and an isolated pair (no shared neighbour) stays apart.
   uint32_t core_degree = kDefaultCoreDegree;
 
   // Bad records: skipped and counted; the run fails once more than `max_bad` were seen

@@ -314,8 +314,10 @@ absl::Status RunFlags::Finalize() {
   auto cluster_mode = ParseClusterMode(cluster);
   if (!cluster_mode.ok()) return cluster_mode.status();
   options.cluster = *cluster_mode;
-  if (core_degree < 1) {
-    return absl::InvalidArgumentError("--core-degree must be >= 1, got " +
+  if (core_degree < 2) {
+    // At 1 both ends of every edge are cores, and two cores join only through a shared
+    // neighbour: an isolated pair of near-duplicates would stay apart.
+    return absl::InvalidArgumentError("--core-degree must be >= 2, got " +
                                       std::to_string(core_degree));
   }
   if (core_degree_option != nullptr && core_degree_option->count() > 0 &&

@@ -251,8 +251,22 @@ class Runner {
   absl::Status LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets);
   // The raw records of `slots` (ascending) read by their places; calls `take(slot, file, raw)`
   // for each. Fails when an input is no longer the file that was read.
-  // Records whether input `i` (opened now for the main pass) allows reading records by place.
-  void StampFile(size_t i, Format format);
+  struct FileStamp {
+    bool usable = false;
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+    uint64_t device = 0;
+    uint64_t inode = 0;
+    bool operator==(const FileStamp& o) const {
+      return usable == o.usable && size == o.size && mtime_ns == o.mtime_ns &&
+             device == o.device && inode == o.inode;
+    }
+  };
+  // Whether input `i` allows reading records by place (a regular uncompressed JSONL or text
+  // file), and its identity now (device, inode, size, modification time).
+  bool StampOf(size_t i, FileStamp* stamp) const;
+  // Stamps every input before the main pass; places_ok_ false when one cannot be read by place.
+  void StampInputs();
   absl::Status ReadPlaces(absl::Span<const uint32_t> slots,
                           const std::function<absl::Status(uint32_t, int, std::string_view)>& take);
   // The candidates that pass, by ScoreExactly.
@@ -307,15 +321,10 @@ class Runner {
   // i.e. while every record came from a regular uncompressed JSONL or text file (not a shard,
   // standard input or a compressed or csv/tsv file). File size and modification time at the
   // first read, by input, to tell a file that changed.
-  bool places_ok_ = true;
+  bool places_ok_ = false;  // set by StampInputs; cleared by the append stage only
   std::vector<uint64_t> slot_start_;
   std::vector<uint32_t> slot_length_;
   std::vector<uint16_t> slot_file_;
-  struct FileStamp {
-    bool usable = false;
-    uint64_t size = 0;
-    int64_t mtime_ns = 0;
-  };
   std::vector<FileStamp> file_stamps_;
   absl::flat_hash_map<internal::Hash128, uint32_t, Hash128Hasher> exact_slots_;
   // Id hash -> the first document with that hash, to detect repeated ids (16-byte slots: this

@@ -131,7 +131,8 @@ namespace neardup {
 
 // Cores and anchored stars (ClusterMode::kAnchored) of items 0..n-1 over `edges` (a < b < n, each
 // pair once). `rank` orders anchors (smaller first); `core_degree` is the neighbour count that
-// makes a core (0: no cores, stars only). Returns a label per item: items with the same label are
+// makes a core (0: no cores, stars only; 1 makes both ends of every edge cores, so an edge in no
+// triangle joins nothing: use 2 or more). Returns a label per item: items with the same label are
 // one cluster, and the label is a member. Deterministic: depends only on the edge set, the ranks
 // and `core_degree`. Memory: O(n + edges); time O(n log n + edges log edges), plus a merge of two
 // sorted neighbour lists for each edge between cores (stopping at the first common neighbour).
