@@ -13,42 +13,13 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "graph_testutil.h"
 #include "neardup/cluster/cluster.h"
 
 namespace neardup {
 namespace {
 
-Edge E(uint32_t a, uint32_t b, float similarity = 0.9f) {
-  Edge e;
-  e.a = std::min(a, b);
-  e.b = std::max(a, b);
-  e.similarity = similarity;
-  return e;
-}
-
-std::vector<uint32_t> IdentityRanks(size_t n) {
-  std::vector<uint32_t> r(n);
-  for (size_t i = 0; i < n; ++i) r[i] = static_cast<uint32_t>(i);
-  return r;
-}
-
-// A partition in canonical form: each item's cluster named by its smallest member.
-std::vector<uint32_t> Canonical(const std::vector<uint32_t>& label) {
-  std::map<uint32_t, uint32_t> smallest;
-  for (uint32_t i = 0; i < label.size(); ++i) smallest.emplace(label[i], i);  // first = smallest
-  std::vector<uint32_t> out(label.size());
-  for (uint32_t i = 0; i < label.size(); ++i) out[i] = smallest[label[i]];
-  return out;
-}
-
-std::vector<std::set<uint32_t>> Adjacency(size_t n, const std::vector<Edge>& edges) {
-  std::vector<std::set<uint32_t>> adj(n);
-  for (const Edge& e : edges) {
-    adj[e.a].insert(e.b);
-    adj[e.b].insert(e.a);
-  }
-  return adj;
-}
+using namespace graph_test;  // E, IdentityRanks, Canonical, Adjacency
 
 // Hops from `from` to every item, using only edges between members of `within`.
 std::map<uint32_t, int> Hops(const std::vector<std::set<uint32_t>>& adj, uint32_t from,
