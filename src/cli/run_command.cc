@@ -23,6 +23,29 @@
 #include "tbb/info.h"
 
 namespace neardup::cli {
+
+absl::Status SpoolOnceReadInputs(PipelineOptions* options, bool every_run,
+                                 std::vector<std::unique_ptr<TemporaryFile>>* spooled) {
+  // A run reads its inputs more than once (the stop-shingle sample, exact verification, dedup's
+  // and the report's second pass), so standard input, pipes, FIFOs and devices are copied to a
+  // temporary file first and read from there; their label stays. With more than one MPI rank
+  // only standard input is, and only for runs that always read twice (`every_run`: dedup, the
+  // report).
+  const bool distributed = mpi::Size() > 1;
+  for (size_t i = 0; i < options->inputs.size(); ++i) {
+    const std::string& input = options->inputs[i];
+    if (ReadableTwice(input)) continue;
+    if (distributed && (input != "-" || !every_run)) continue;
+    const std::string label = input == "-" ? "standard input" : input;
+    auto file = SpoolInput(input, label);
+    if (!file.ok()) return file.status();
+    if (options->input_labels.empty()) options->input_labels = options->inputs;
+    options->inputs[i] = (*file)->path();
+    spooled->push_back(std::move(file).value());
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 constexpr int kMaxWarnings = 20;
@@ -104,30 +127,6 @@ struct Ran {
   std::vector<std::unique_ptr<TemporaryFile>> spooled;
 };
 
-}  // namespace
-
-absl::Status SpoolOnceReadInputs(PipelineOptions* options, bool every_run,
-                                 std::vector<std::unique_ptr<TemporaryFile>>* spooled) {
-  // A run reads its inputs more than once (the stop-shingle sample, exact verification, dedup's
-  // and the report's second pass), so standard input, pipes, FIFOs and devices are copied to a
-  // temporary file first and read from there; their label stays. With more than one MPI rank
-  // only standard input is, and only where the run always read it twice (`every_run` false).
-  const bool distributed = mpi::Size() > 1;
-  for (size_t i = 0; i < options->inputs.size(); ++i) {
-    const std::string& input = options->inputs[i];
-    if (ReadableTwice(input)) continue;
-    if (distributed && (input != "-" || !every_run)) continue;
-    const std::string label = input == "-" ? "standard input" : input;
-    auto file = SpoolInput(input, label);
-    if (!file.ok()) return file.status();
-    if (options->input_labels.empty()) options->input_labels = options->inputs;
-    options->inputs[i] = (*file)->path();
-    spooled->push_back(std::move(file).value());
-  }
-  return absl::OkStatus();
-}
-
-namespace {
 
 // Runs the pipeline (warnings, rejects and progress on the way), then `write`, the report and the
 // stats, and commits every output only once all of them were written.

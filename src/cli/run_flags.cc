@@ -360,10 +360,6 @@ absl::Status RunFlags::CheckOutputs(std::vector<NamedOutput> outputs,
   return neardup::CheckOutputs(outputs, inputs);
 }
 
-}  // namespace neardup::cli
-
-namespace neardup::cli {
-
 absl::Status RunFlags::CheckFieldsSeen(const RunResult& result) const {
   const uint64_t documents = result.num_documents();
   if (documents == 0) return absl::OkStatus();

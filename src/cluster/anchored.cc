@@ -12,6 +12,7 @@
 #include <numeric>
 #include <vector>
 
+#include "internal/edge_graph.h"
 #include "neardup/cluster/cluster.h"
 
 namespace neardup {
@@ -19,33 +20,7 @@ namespace {
 
 constexpr uint32_t kNone = UINT32_MAX;
 
-// Compressed adjacency with each item's neighbours sorted, so that two lists can be merged.
-struct SortedGraph {
-  std::vector<uint64_t> begin;  // n + 1
-  std::vector<uint32_t> next;
-  uint32_t degree(uint32_t u) const { return static_cast<uint32_t>(begin[u + 1] - begin[u]); }
-};
-
-SortedGraph BuildSorted(size_t n, absl::Span<const Edge> edges) {
-  SortedGraph g;
-  g.begin.assign(n + 1, 0);
-  for (const Edge& e : edges) {
-    ++g.begin[e.a + 1];
-    ++g.begin[e.b + 1];
-  }
-  for (size_t i = 0; i < n; ++i) g.begin[i + 1] += g.begin[i];
-  g.next.resize(2 * edges.size());
-  std::vector<uint64_t> fill(g.begin.begin(), g.begin.end() - 1);
-  for (const Edge& e : edges) {
-    g.next[fill[e.a]++] = e.b;
-    g.next[fill[e.b]++] = e.a;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    std::sort(g.next.begin() + static_cast<std::ptrdiff_t>(g.begin[i]),
-              g.next.begin() + static_cast<std::ptrdiff_t>(g.begin[i + 1]));
-  }
-  return g;
-}
+using SortedGraph = internal::EdgeGraph;  // built with each item's neighbours sorted
 
 // Whether u and v have a neighbour in common (a merge of the sorted lists, stopping at the first).
 bool ShareNeighbour(const SortedGraph& g, uint32_t u, uint32_t v) {
@@ -106,7 +81,7 @@ std::vector<uint32_t> AnchoredClusters(size_t n, absl::Span<const Edge> edges,
     if (stats != nullptr) *stats = local;
     return label;
   }
-  const SortedGraph g = BuildSorted(n, edges);
+  const SortedGraph g = internal::BuildEdgeGraph(n, edges, /*sorted=*/true);
   std::vector<uint8_t> core(n, 0);
   for (size_t u = 0; u < n; ++u) {
     core[u] = core_degree > 0 && g.degree(static_cast<uint32_t>(u)) >= core_degree;

@@ -5,6 +5,7 @@
 #include <tuple>
 #include <vector>
 
+#include "internal/edge_graph.h"
 #include "neardup/cluster/cluster.h"
 
 namespace neardup {
@@ -12,32 +13,7 @@ namespace {
 
 constexpr uint32_t kNone = UINT32_MAX;
 
-// The graph in compressed adjacency form.
-struct Graph {
-  std::vector<uint64_t> begin;  // n + 1
-  std::vector<uint32_t> next;   // neighbours
-  std::vector<float> weight;    // similarity of each edge
-};
-
-Graph BuildGraph(size_t n, absl::Span<const Edge> edges) {
-  Graph g;
-  g.begin.assign(n + 1, 0);
-  for (const Edge& e : edges) {
-    ++g.begin[e.a + 1];
-    ++g.begin[e.b + 1];
-  }
-  for (size_t i = 0; i < n; ++i) g.begin[i + 1] += g.begin[i];
-  g.next.resize(2 * edges.size());
-  g.weight.resize(2 * edges.size());
-  std::vector<uint64_t> fill(g.begin.begin(), g.begin.end() - 1);
-  for (const Edge& e : edges) {
-    g.next[fill[e.a]] = e.b;
-    g.weight[fill[e.a]++] = e.similarity;
-    g.next[fill[e.b]] = e.a;
-    g.weight[fill[e.b]++] = e.similarity;
-  }
-  return g;
-}
+using Graph = internal::EdgeGraph;
 
 // Orders candidates for medoid and centers: more edges, then a larger similarity sum, then the
 // better (smaller) rank.
@@ -197,7 +173,7 @@ std::vector<uint32_t> MedoidClusters(size_t n, absl::Span<const Edge> edges,
   // Members of each component, in item order (roots are the smallest members).
   std::vector<uint32_t> count(n, 0);
   for (size_t i = 0; i < n; ++i) ++count[sets.Find(static_cast<uint32_t>(i))];
-  const Graph g = BuildGraph(n, edges);
+  const Graph g = internal::BuildEdgeGraph(n, edges, /*sorted=*/false);
   Splitter splitter(g, rank, &label);
   splitter.cur_.resize(n);
   std::vector<std::vector<uint32_t>> members(n);

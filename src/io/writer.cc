@@ -523,10 +523,6 @@ TemporaryFile::~TemporaryFile() {
   UnregisterTemp(slot_);
 }
 
-absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolStandardInput() {
-  return SpoolInput("-", "standard input");
-}
-
 bool ReadableTwice(const std::string& input) {
   if (input == "-") return false;
   struct stat st;

@@ -151,8 +151,6 @@ class TemporaryFile {
   int slot_;
 };
 
-// Copies standard input to a temporary file, for runs that must read their input twice.
-absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolStandardInput();
 // Copies `path` ("-": standard input) to a temporary file; errors name `label`.
 absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolInput(const std::string& path,
                                                           const std::string& label);
