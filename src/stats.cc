@@ -178,8 +178,10 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Int("num_perm", static_cast<uint64_t>(options.num_perm));
     o.Int("bands", static_cast<uint64_t>(result.lsh.bands));
     o.Int("rows", static_cast<uint64_t>(result.lsh.rows));
+    o.Int("short_bands", static_cast<uint64_t>(result.lsh.short_bands));
     o.Int("title_bands", static_cast<uint64_t>(result.title_lsh.bands));
     o.Int("title_rows", static_cast<uint64_t>(result.title_lsh.rows));
+    o.Int("title_short_bands", static_cast<uint64_t>(result.title_lsh.short_bands));
     o.Str("shingle", options.shingle.ToString());
     o.Str("title_shingle", options.title_shingle.ToString());
     o.Str("shingle_seed", absl::StrCat("0x", absl::Hex(options.shingle_seed)));

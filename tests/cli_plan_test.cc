@@ -22,15 +22,23 @@ namespace {
 using namespace neardup_test;  // tests/testutil.h
 
 struct Banding {
-  int bands = 0, rows = 0;
+  int bands = 0, rows = 0, short_bands = 0;
 };
 
-// "  body:  threshold 0.80, char:5, 14 bands x 9 rows (...)" -> {14, 9}.
+// "  body:  threshold 0.70, char:5, 24 bands x 5 rows + 1 band x 4 rows (...)" -> {24, 5, 1};
+// the short bands have one row less than the full ones.
 Banding ParseBanding(const std::string& out, const std::string& field) {
-  const std::regex re("\\n  " + field + ":\\s+threshold [0-9.]+, [^,]+, ([0-9]+) bands x ([0-9]+) rows");
+  const std::regex re("\\n  " + field +
+                      ":\\s+threshold [0-9.]+, [^,]+, ([0-9]+) bands? x ([0-9]+) rows?"
+                      "(?: \\+ ([0-9]+) bands? x ([0-9]+) rows?)? \\(");
   std::smatch m;
   if (!std::regex_search(out, m, re)) return {};
-  return {std::stoi(m[1]), std::stoi(m[2])};
+  Banding b{std::stoi(m[1]), std::stoi(m[2]), 0};
+  if (m[3].matched) {
+    b.short_bands = std::stoi(m[3]);
+    if (std::stoi(m[4]) != b.rows - 1) return {};
+  }
+  return b;
 }
 
 // The S-curve rows "  0.30   0.000276    0.683233 ...": similarity -> {body, title}.
@@ -45,7 +53,10 @@ std::map<std::string, std::pair<double, double>> ParseCurve(const std::string& o
 }
 
 // The formula, written out here on purpose rather than taken from lsh.h.
-double Candidate(double s, Banding b) { return 1 - std::pow(1 - std::pow(s, b.rows), b.bands); }
+double Candidate(double s, Banding b) {
+  return 1 - std::pow(1 - std::pow(s, b.rows), b.bands) *
+                 std::pow(1 - std::pow(s, b.rows - 1), b.short_bands);
+}
 
 void ExpectCurveFollowsFormula(const std::string& out, Banding body, Banding title) {
   const auto curve = ParseCurve(out);
@@ -66,13 +77,17 @@ TEST(CliPlanTest, DefaultBandingAndItsSCurve) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Banding body = ParseBanding(r.out, "body");
   const Banding title = ParseBanding(r.out, "title");
-  // The README: at 128 permutations, 0.7 (the body default) -> 32x4 and 0.5 -> 42x3.
-  EXPECT_EQ(body.bands, 32);
-  EXPECT_EQ(body.rows, 4);
-  EXPECT_EQ(title.bands, 42);
-  EXPECT_EQ(title.rows, 3);
+  // The README: at 128 permutations, 0.7 (the body default) -> 24x5 + 1x4 and 0.5 -> 8x4 + 31x3.
+  EXPECT_EQ(body.bands, 24);
+  EXPECT_EQ(body.rows, 5);
+  EXPECT_EQ(body.short_bands, 1);
+  EXPECT_EQ(title.bands, 8);
+  EXPECT_EQ(title.rows, 4);
+  EXPECT_EQ(title.short_bands, 31);
   ExpectCurveFollowsFormula(r.out, body, title);
-  EXPECT_NE(r.out.find("0.70   0.999847"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0.70   0.990820"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("24 bands x 5 rows + 1 band x 4 rows (124 of 128 permutations)"),
+            std::string::npos) << r.out;
   EXPECT_NE(r.out.find("<- body threshold"), std::string::npos);
   EXPECT_NE(r.out.find("<- title threshold"), std::string::npos);
 }
@@ -82,10 +97,12 @@ TEST(CliPlanTest, ThresholdsAndGivenBandsChangeTheCurve) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   Banding body = ParseBanding(r.out, "body");
   Banding title = ParseBanding(r.out, "title");
-  EXPECT_EQ(body.bands, 32);  // README: 0.7 -> 32x4, 0.9 -> 12x10
-  EXPECT_EQ(body.rows, 4);
-  EXPECT_EQ(title.bands, 12);
-  EXPECT_EQ(title.rows, 10);
+  EXPECT_EQ(body.bands, 24);  // README: 0.7 -> 24x5 + 1x4, 0.9 -> 8x11 + 4x10
+  EXPECT_EQ(body.rows, 5);
+  EXPECT_EQ(body.short_bands, 1);
+  EXPECT_EQ(title.bands, 8);
+  EXPECT_EQ(title.rows, 11);
+  EXPECT_EQ(title.short_bands, 4);
   ExpectCurveFollowsFormula(r.out, body, title);
 
   r = RunNeardup("plan -n 1000 --bands 20 --rows 5 --title-bands 8 --title-rows 4 --num-perm 100");
@@ -94,6 +111,7 @@ TEST(CliPlanTest, ThresholdsAndGivenBandsChangeTheCurve) {
   title = ParseBanding(r.out, "title");
   EXPECT_EQ(body.bands, 20);
   EXPECT_EQ(body.rows, 5);
+  EXPECT_EQ(body.short_bands, 0);  // given bands are full bands only
   EXPECT_EQ(title.bands, 8);
   EXPECT_EQ(title.rows, 4);
   EXPECT_NE(r.out.find("100 of 100 permutations), as given"), std::string::npos) << r.out;

@@ -17,28 +17,49 @@
 namespace neardup {
 namespace {
 
-// A pair at exactly T = 0.8 must be a candidate with probability >= 0.99: r = 7 gives 0.986,
-// r = 6 with 21 bands 0.998.
-TEST(LshTest, ChoosesTwentyOneBandsOfSixRowsForThreshold08) {
+// A pair at exactly T = 0.8 must be a candidate with probability >= 0.99: 18 full bands of 7 rows
+// give 0.986, 14 of 7 plus 5 of 6 give 0.992 (full bands alone would need 21 x 6).
+TEST(LshTest, ChoosesSevenRowBandsPlusShortOnesForThreshold08) {
   const LshParams p = ChooseLshParams(0.8, 128);
-  EXPECT_EQ(p.bands, 21);
-  EXPECT_EQ(p.rows, 6);
+  EXPECT_EQ(p.bands, 14);
+  EXPECT_EQ(p.rows, 7);
+  EXPECT_EQ(p.short_bands, 5);
+  EXPECT_EQ(p.entries(), 128);
   EXPECT_GE(CandidateProbability(0.8, p), 0.99);
   EXPECT_LT(CandidateProbability(0.8, LshParams{18, 7}), 0.99);
+  EXPECT_LT(CandidateProbability(0.8, LshParams{14, 7, 4}), 0.99);
 }
 
-// The rule in lsh.h, applied by trying every (b, r): the oracle for ChooseLshParams.
+// The default threshold: 25 x 5 reaches only 0.98995, so full bands alone would take 32 x 4;
+// one short band of 4 rows is enough, with under a third of their false candidates at s = 0.3.
+TEST(LshTest, ChoosesFiveRowBandsPlusOneShortBandForThreshold07) {
+  const LshParams p = ChooseLshParams(0.7, 128);
+  EXPECT_EQ(p.bands, 24);
+  EXPECT_EQ(p.rows, 5);
+  EXPECT_EQ(p.short_bands, 1);
+  EXPECT_LT(CandidateProbability(0.7, LshParams{25, 5}), 0.99);
+  EXPECT_GE(CandidateProbability(0.7, p), 0.99);
+  EXPECT_LT(CandidateProbability(0.3, p), CandidateProbability(0.3, LshParams{32, 4}) / 3);
+}
+
+// The rule in lsh.h, applied by trying every (r, b, short bands): the oracle for ChooseLshParams.
 LshParams BruteForceChoice(double threshold, int num_perm) {
   const double s = LshRecallTarget(threshold);
-  LshParams best{0, 0};
+  LshParams best{0, 0, 0};
   for (int r = 1; r <= num_perm; ++r) {
-    for (int b = 1; b * r <= num_perm; ++b) {
-      const double p = 1 - std::pow(1 - std::pow(s, r), b);
-      if (p < kLshMinRecall) continue;
-      if (r > best.rows || (r == best.rows && b > best.bands)) best = {b, r};
+    for (int sb = 0; r >= 2 ? sb * (r - 1) <= num_perm : sb == 0; ++sb) {
+      for (int b = 1; b * r + sb * (r - 1) <= num_perm; ++b) {
+        const double p =
+            1 - std::pow(1 - std::pow(s, r), b) * std::pow(1 - std::pow(s, r - 1), sb);
+        if (p < kLshMinRecall) continue;
+        const bool better =
+            r > best.rows ||
+            (r == best.rows && (sb < best.short_bands || (sb == best.short_bands && b > best.bands)));
+        if (best.rows == 0 || better) best = {b, r, sb};
+      }
     }
   }
-  if (best.rows == 0) best = {num_perm, 1};
+  if (best.rows == 0) best = {num_perm, 1, 0};
   return best;
 }
 
@@ -70,8 +91,9 @@ TEST(LshTest, RecallConstraintHoldsForThresholdsFrom05To095) {
       const LshParams oracle = BruteForceChoice(t, num_perm);
       EXPECT_EQ(p.bands, oracle.bands);
       EXPECT_EQ(p.rows, oracle.rows);
+      EXPECT_EQ(p.short_bands, oracle.short_bands);
       if (num_perm == 128) {
-        std::cout << "T=" << t << " num_perm=128: b=" << p.bands << " r=" << p.rows
+        std::cout << "T=" << t << " num_perm=128: " << DescribeBanding(p)
                   << " P(T+0.05)=" << recall << " P(T)=" << CandidateProbability(t, p)
                   << " P(T-0.2)=" << CandidateProbability(t - 0.2, p) << "\n";
       }
@@ -99,6 +121,11 @@ TEST(LshTest, CandidateProbabilityFollowsTheSCurve) {
     EXPECT_NEAR(CandidateProbability(s, p), 1 - std::pow(1 - std::pow(s, 9), 14), 1e-12);
     EXPECT_LT(CandidateProbability(s, p), CandidateProbability(s + 0.05, p));
   }
+  const LshParams mixed{24, 5, 1};
+  for (double s = 0.05; s < 1; s += 0.05) {
+    EXPECT_NEAR(CandidateProbability(s, mixed),
+                1 - std::pow(1 - std::pow(s, 5), 24) * (1 - std::pow(s, 4)), 1e-12);
+  }
 }
 
 TEST(LshTest, ValidateRejectsNonPositiveOrTooManyPermutations) {
@@ -109,21 +136,41 @@ TEST(LshTest, ValidateRejectsNonPositiveOrTooManyPermutations) {
   EXPECT_FALSE(ValidateLshParams({-1, 8}, 128).ok());
   EXPECT_FALSE(ValidateLshParams({17, 8}, 128).ok());
   EXPECT_EQ(ValidateLshParams({17, 8}, 128).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(ValidateLshParams({24, 5, 2}, 128).ok());   // 120 + 8
+  EXPECT_FALSE(ValidateLshParams({24, 5, 3}, 128).ok());  // 120 + 12
+  EXPECT_FALSE(ValidateLshParams({24, 5, -1}, 128).ok());
+  EXPECT_FALSE(ValidateLshParams({4, 1, 1}, 128).ok());   // a band of no rows
+}
+
+TEST(LshTest, DescribesTheBanding) {
+  EXPECT_EQ(DescribeBanding({32, 4}), "32 bands x 4 rows");
+  EXPECT_EQ(DescribeBanding({24, 5, 1}), "24 bands x 5 rows + 1 band x 4 rows");
+  EXPECT_EQ(DescribeBanding({1, 2, 3}), "1 band x 2 rows + 3 bands x 1 row");
 }
 
 TEST(LshTest, BandKeyIsXxh3OfTheBandsLow12BitsSeededWithTheBandIndex) {
   const std::vector<uint16_t> low = {1, 2, 3, 4, 5, 6, 1, 2, 3};
   // Bits above the 12 kept ones do not matter.
   const std::vector<uint32_t> sig = {0x10001, 0x2F002, 0xFFFFF003, 4, 5, 6, 1, 2, 3};
-  EXPECT_EQ(BandKey(sig, 1, 3), internal::Hash64(low.data() + 3, 6, 1));
-  EXPECT_EQ(BandKey(sig, 0, 3), internal::Hash64(low.data(), 6, 0));
+  const LshParams three{3, 3};
+  EXPECT_EQ(BandKey(sig, three, 1), internal::Hash64(low.data() + 3, 6, 1));
+  EXPECT_EQ(BandKey(sig, three, 0), internal::Hash64(low.data(), 6, 0));
   // Equal content in different bands gives different keys: the seed separates bands.
-  EXPECT_NE(BandKey(sig, 0, 3), BandKey(sig, 2, 3));
-  // The packed form keys alike.
+  EXPECT_NE(BandKey(sig, three, 0), BandKey(sig, three, 2));
+  // Short bands follow the full ones: one band of 3 rows, then three of 2 (entries 3-4, 5-6,
+  // 7-8), each seeded with its index among all bands.
+  const LshParams mixed{1, 3, 3};
+  EXPECT_EQ(BandKey(sig, mixed, 0), internal::Hash64(low.data(), 6, 0));
+  EXPECT_EQ(BandKey(sig, mixed, 1), internal::Hash64(low.data() + 3, 4, 1));
+  EXPECT_EQ(BandKey(sig, mixed, 3), internal::Hash64(low.data() + 7, 4, 3));
+  // The packed form keys alike, at odd offsets too.
   std::vector<uint8_t> packed(PackedMinHashBytes(9));
   PackMinHash(sig.data(), 9, packed.data());
   for (int band = 0; band < 3; ++band) {
-    EXPECT_EQ(PackedBandKey(packed.data(), band, 3), BandKey(sig, band, 3)) << band;
+    EXPECT_EQ(PackedBandKey(packed.data(), three, band), BandKey(sig, three, band)) << band;
+  }
+  for (int band = 0; band < 4; ++band) {
+    EXPECT_EQ(PackedBandKey(packed.data(), mixed, band), BandKey(sig, mixed, band)) << band;
   }
 }
 
@@ -139,7 +186,7 @@ TEST(LshTest, PackedSignaturesGiveTheSamePairsAsTheirWideForm) {
     for (size_t d = 0; d < docs; ++d) {
       PackMinHash(wide.data() + d * num_perm, num_perm, packed.data() + d * stride);
     }
-    const LshParams params{3, 5};
+    for (const LshParams params : {LshParams{3, 5}, LshParams{1, 5, 2}}) {
     const auto a = FindCandidatePairs(absl::MakeConstSpan(wide), num_perm, docs, params, 1000,
                                       nullptr);
     const auto b = FindCandidatePairsPacked(absl::MakeConstSpan(packed), num_perm, docs, params,
@@ -150,6 +197,7 @@ TEST(LshTest, PackedSignaturesGiveTheSamePairsAsTheirWideForm) {
     EXPECT_TRUE(FindCandidatePairsPacked(absl::MakeConstSpan(packed.data(), packed.size() - 1),
                                          num_perm, docs, params, 1000, nullptr)
                     .empty());
+    }
   }
 }
 
@@ -178,10 +226,17 @@ std::vector<CandidatePair> BruteForceShareABand(const std::vector<uint32_t>& sig
   std::vector<CandidatePair> out;
   for (size_t a = 0; a < docs; ++a) {
     for (size_t b = a + 1; b < docs; ++b) {
-      for (int band = 0; band < p.bands; ++band) {
-        const uint32_t* x = &sigs[a * num_perm + band * p.rows];
-        const uint32_t* y = &sigs[b * num_perm + band * p.rows];
-        if (std::equal(x, x + p.rows, y)) {
+      // Full bands of p.rows entries, then short ones of p.rows - 1, written out here apart
+      // from LshParams' own band_begin/band_rows.
+      for (int band = 0; band < p.bands + p.short_bands; ++band) {
+        const int rows = band < p.bands ? p.rows : p.rows - 1;
+        const size_t begin = band < p.bands
+                                 ? static_cast<size_t>(band * p.rows)
+                                 : static_cast<size_t>(p.bands * p.rows +
+                                                       (band - p.bands) * (p.rows - 1));
+        const uint32_t* x = &sigs[a * num_perm + begin];
+        const uint32_t* y = &sigs[b * num_perm + begin];
+        if (std::equal(x, x + rows, y)) {
           out.push_back({static_cast<uint32_t>(a), static_cast<uint32_t>(b)});
           break;
         }
@@ -199,7 +254,8 @@ TEST(LshTest, CandidatesEqualBruteForceShareABandScan) {
     uint32_t alphabet;
   };
   for (const Case& c : {Case{400, 12, {4, 3}, 3}, Case{600, 20, {6, 3}, 4},
-                        Case{300, 128, {14, 9}, 2}, Case{500, 16, {3, 5}, 2}}) {
+                        Case{300, 128, {14, 9}, 2}, Case{500, 16, {3, 5}, 2},
+                        Case{500, 21, {2, 5, 2}, 3}, Case{400, 128, {14, 7, 5}, 2}}) {
     const auto sigs = RandomSignatures(c.docs, c.num_perm, c.alphabet, c.docs);
     BucketStats stats;
     const auto got = FindCandidatePairs(sigs, c.num_perm, c.docs, c.params, c.docs, &stats);

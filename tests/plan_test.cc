@@ -48,6 +48,8 @@ TEST(PlanTest, BandsAndSCurveAreTheRunsOwn) {
   const RunPlan plan = MakePlan(o, PlanCorpus{}, request);
   EXPECT_EQ(plan.body_lsh.bands, o.EffectiveLsh().bands);
   EXPECT_EQ(plan.body_lsh.rows, o.EffectiveLsh().rows);
+  EXPECT_EQ(plan.body_lsh.short_bands, o.EffectiveLsh().short_bands);
+  EXPECT_EQ(plan.body_lsh.short_bands, 1);  // 0.7: 24 x 5 + 1 x 4
   EXPECT_EQ(plan.title_lsh.bands, o.EffectiveTitleLsh().bands);
   ASSERT_EQ(plan.s_curve.size(), 14u);
   EXPECT_NEAR(plan.s_curve.front().similarity, 0.30, 1e-12);
@@ -55,7 +57,10 @@ TEST(PlanTest, BandsAndSCurveAreTheRunsOwn) {
   for (size_t i = 0; i < plan.s_curve.size(); ++i) {
     const PlanSCurvePoint& p = plan.s_curve[i];
     const LshParams b = plan.body_lsh;
-    EXPECT_NEAR(p.body, 1 - std::pow(1 - std::pow(p.similarity, b.rows), b.bands), 1e-12);
+    EXPECT_NEAR(p.body,
+                1 - std::pow(1 - std::pow(p.similarity, b.rows), b.bands) *
+                        std::pow(1 - std::pow(p.similarity, b.rows - 1), b.short_bands),
+                1e-12);
     if (i > 0) EXPECT_GE(p.body, plan.s_curve[i - 1].body);
   }
   // Other engines have no S-curve.

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -21,23 +22,47 @@ namespace neardup {
 
 double CandidateProbability(double similarity, const LshParams& params) {
   const double s = std::clamp(similarity, 0.0, 1.0);
-  // 1 - (1 - s^r)^b computed as -expm1(b * log1p(-s^r)): stays accurate when the result is close
-  // to 1, which is exactly the region the recall constraint looks at.
-  const double band_match = std::pow(s, params.rows);
-  if (band_match >= 1.0) return 1.0;
-  return -std::expm1(static_cast<double>(params.bands) * std::log1p(-band_match));
+  // 1 - prod (1 - s^r)^b computed as -expm1(sum b * log1p(-s^r)): stays accurate when the result
+  // is close to 1, which is exactly the region the recall constraint looks at.
+  double log_miss = 0.0;
+  for (const auto& [count, rows] : {std::pair<int, int>{params.bands, params.rows},
+                                    std::pair<int, int>{params.short_bands, params.rows - 1}}) {
+    if (count <= 0) continue;
+    const double band_match = std::pow(s, rows);
+    if (band_match >= 1.0) return 1.0;
+    log_miss += static_cast<double>(count) * std::log1p(-band_match);
+  }
+  return -std::expm1(log_miss);
 }
 
 LshParams ChooseLshParams(double threshold, int num_perm) {
   if (num_perm < 1) return LshParams{1, 1};
   const double target = LshRecallTarget(threshold);
-  // For a fixed r, P grows with b, so the largest b = floor(num_perm / r) is the only one worth
-  // testing; scanning r downwards makes the first hit the answer.
+  // Scanning r downwards makes the first r that reaches the target the answer. For that r, each
+  // short band added takes r - 1 entries away from the full bands; the first s (fewest short
+  // bands) that reaches the target wins, with as many full bands as still fit.
   for (int rows = num_perm; rows >= 1; --rows) {
-    const LshParams params{num_perm / rows, rows};
-    if (CandidateProbability(target, params) >= kLshMinRecall) return params;
+    for (int short_bands = 0; short_bands * (rows - 1) <= num_perm; ++short_bands) {
+      if (rows < 2 && short_bands > 0) break;
+      const int bands = (num_perm - short_bands * (rows - 1)) / rows;
+      if (bands < 1) break;
+      const LshParams params{bands, rows, short_bands};
+      if (CandidateProbability(target, params) >= kLshMinRecall) return params;
+    }
   }
   return LshParams{num_perm, 1};
+}
+
+std::string DescribeBanding(const LshParams& params) {
+  std::string out = absl::StrFormat("%d band%s x %d row%s", params.bands,
+                                    params.bands == 1 ? "" : "s", params.rows,
+                                    params.rows == 1 ? "" : "s");
+  if (params.short_bands > 0) {
+    absl::StrAppendFormat(&out, " + %d band%s x %d row%s", params.short_bands,
+                          params.short_bands == 1 ? "" : "s", params.rows - 1,
+                          params.rows == 2 ? "" : "s");
+  }
+  return out;
 }
 
 absl::Status ValidateLshParams(const LshParams& params, int num_perm) {
@@ -45,28 +70,38 @@ absl::Status ValidateLshParams(const LshParams& params, int num_perm) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "LSH bands and rows must be >= 1 (got bands=%d, rows=%d)", params.bands, params.rows));
   }
-  if (static_cast<int64_t>(params.bands) * params.rows > num_perm) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("LSH bands * rows = %d * %d exceeds num_perm = %d", params.bands,
-                        params.rows, num_perm));
+  if (params.short_bands < 0 || (params.short_bands > 0 && params.rows < 2)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "LSH short bands must be >= 0, and need rows >= 2 (got short bands=%d, rows=%d)",
+        params.short_bands, params.rows));
+  }
+  if (params.entries() > num_perm) {
+    if (params.short_bands == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("LSH bands * rows = %d * %d exceeds num_perm = %d", params.bands,
+                          params.rows, num_perm));
+    }
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "LSH bands * rows + short bands * (rows - 1) = %d * %d + %d * %d exceeds num_perm = %d",
+        params.bands, params.rows, params.short_bands, params.rows - 1, num_perm));
   }
   return absl::OkStatus();
 }
 
-uint64_t BandKey(absl::Span<const uint32_t> signature, int band, int rows) {
-  const size_t begin = static_cast<size_t>(band) * static_cast<size_t>(rows);
+uint64_t BandKey(absl::Span<const uint32_t> signature, const LshParams& params, int band) {
+  const size_t begin = static_cast<size_t>(params.band_begin(band));
   uint16_t low[kMaxRows];
-  const size_t n = std::min(static_cast<size_t>(rows), kMaxRows);
+  const size_t n = std::min(static_cast<size_t>(params.band_rows(band)), kMaxRows);
   for (size_t i = 0; i < n; ++i) {
     low[i] = static_cast<uint16_t>(signature[begin + i] & kStoredMinHashMask);
   }
   return internal::Hash64(low, n * sizeof(uint16_t), static_cast<uint64_t>(band));
 }
 
-uint64_t PackedBandKey(const uint8_t* packed, int band, int rows) {
-  const int begin = band * rows;
+uint64_t PackedBandKey(const uint8_t* packed, const LshParams& params, int band) {
+  const int begin = params.band_begin(band);
   uint16_t low[kMaxRows];
-  const int n = std::min(rows, static_cast<int>(kMaxRows));
+  const int n = std::min(params.band_rows(band), static_cast<int>(kMaxRows));
   // Two entries per three-byte group (minhash.h): an odd first entry alone, then whole groups.
   int k = 0, i = begin;
   if ((i & 1) != 0 && k < n) low[k++] = PackedMinHashEntry(packed, i++);
@@ -99,11 +134,12 @@ absl::StatusOr<std::vector<CandidatePair>> FindPairs(KeyOf key, size_t num_docs,
                                                      const LshParams& params, size_t max_bucket,
                                                      const SpillOptions& spill,
                                                      BucketStats* stats) {
-  std::vector<BandResult> bands(static_cast<size_t>(params.bands));
+  const int total_bands = params.total_bands();
+  std::vector<BandResult> bands(static_cast<size_t>(total_bands));
   const uint64_t band_bytes = static_cast<uint64_t>(num_docs) * sizeof(KeyedDoc);
   const uint64_t side_by_side = std::min<uint64_t>(
       static_cast<uint64_t>(std::max(1, tbb::this_task_arena::max_concurrency())),
-      static_cast<uint64_t>(params.bands));
+      static_cast<uint64_t>(total_bands));
   const bool limited = spill.memory_limit > 0;
   const bool parallel_bands = !limited || band_bytes * side_by_side <= spill.memory_limit;
   const size_t budget = limited ? static_cast<size_t>(std::min<uint64_t>(spill.memory_limit, SIZE_MAX))
@@ -129,9 +165,9 @@ absl::StatusOr<std::vector<CandidatePair>> FindPairs(KeyOf key, size_t num_docs,
     if (!out.status.ok()) std::vector<CandidatePair>().swap(out.pairs);
   };
   if (parallel_bands) {
-    tbb::parallel_for(0, params.bands, run_band);
+    tbb::parallel_for(0, total_bands, run_band);
   } else {
-    for (int band = 0; band < params.bands; ++band) {
+    for (int band = 0; band < total_bands; ++band) {
       run_band(band);
       if (!bands[static_cast<size_t>(band)].status.ok()) break;
     }
@@ -167,8 +203,7 @@ absl::StatusOr<std::vector<CandidatePair>> FindPairs(KeyOf key, size_t num_docs,
 // Invalid arguments give no pairs: callers validate with ValidateLshParams first.
 bool Usable(size_t entries, size_t needed, int num_perm, size_t num_docs,
             const LshParams& params) {
-  return num_docs >= 2 && num_perm >= 1 && params.bands >= 1 && params.rows >= 1 &&
-         static_cast<int64_t>(params.bands) * params.rows <= num_perm && entries >= needed &&
+  return num_docs >= 2 && ValidateLshParams(params, num_perm).ok() && entries >= needed &&
          num_docs <= UINT32_MAX;
 }
 
@@ -183,7 +218,7 @@ std::vector<CandidatePair> FindCandidatePairs(absl::Span<const uint32_t> signatu
   // Without a memory limit nothing is written, so nothing can fail.
   return *FindPairs(
       [&](size_t d, int band) {
-        return BandKey(signatures.subspan(d * stride, stride), band, params.rows);
+        return BandKey(signatures.subspan(d * stride, stride), params, band);
       },
       num_docs, params, max_bucket, SpillOptions{}, stats);
 }
@@ -198,7 +233,7 @@ absl::StatusOr<std::vector<CandidatePair>> FindCandidatePairsPacked(
     return std::vector<CandidatePair>{};
   }
   return FindPairs(
-      [&](size_t d, int band) { return PackedBandKey(packed.data() + d * stride, band, params.rows); },
+      [&](size_t d, int band) { return PackedBandKey(packed.data() + d * stride, params, band); },
       num_docs, params, max_bucket, spill, stats);
 }
 

@@ -83,7 +83,7 @@ void PrintCorpus(const RunPlan& plan) {
 
 void PrintSCurve(const PipelineOptions& o, const RunPlan& plan) {
   std::cout << "\nS-curve: probability that a pair of Jaccard similarity s becomes a candidate, "
-               "1-(1-s^rows)^bands\n";
+               "1-(1-s^rows)^bands, times (1-s^(rows-1))^short_bands with short bands\n";
   std::cout << "  s    ";
   for (const char* name : {"body", "title"}) std::cout << absl::StrFormat("  %-10s", name);
   std::cout << "\n";
@@ -110,12 +110,12 @@ void PrintCandidates(const PipelineOptions& o, const RunPlan& plan) {
   const LshParams& title = plan.title_lsh;
   if (o.algo == Algorithm::kMinHash) {
     std::cout << absl::StrFormat(
-        "  body:  threshold %.2f, %s, %d bands x %d rows (%d of %d permutations)%s\n", body_t,
-        o.shingle.ToString(), body.bands, body.rows, body.bands * body.rows, o.num_perm,
+        "  body:  threshold %.2f, %s, %s (%d of %d permutations)%s\n", body_t,
+        o.shingle.ToString(), DescribeBanding(body), body.entries(), o.num_perm,
         o.lsh ? ", as given" : "");
     std::cout << absl::StrFormat(
-        "  title: threshold %.2f, %s, %d bands x %d rows (%d of %d permutations)%s\n", title_t,
-        o.title_shingle.ToString(), title.bands, title.rows, title.bands * title.rows, o.num_perm,
+        "  title: threshold %.2f, %s, %s (%d of %d permutations)%s\n", title_t,
+        o.title_shingle.ToString(), DescribeBanding(title), title.entries(), o.num_perm,
         o.title_lsh ? ", as given" : "");
     std::cout << absl::StrFormat(
         "  chosen so that a pair at the threshold is a candidate with probability >= %.2f "

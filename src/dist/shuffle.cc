@@ -299,9 +299,9 @@ std::vector<Edge> DistributedEdges(const PipelineOptions& options, const SlotSto
     const LshParams lsh = f == 0 ? options.EffectiveTitleLsh() : options.EffectiveLsh();
     // Bands per round, so that one rank sends at most about kRoundBytes of keys per round.
     const int per_round = static_cast<int>(std::clamp<uint64_t>(
-        kRoundBytes / (most * sizeof(KeyRec)), 1, static_cast<uint64_t>(lsh.bands)));
-    for (int b0 = 0; b0 < lsh.bands; b0 += per_round) {
-      const int b1 = std::min(lsh.bands, b0 + per_round);
+        kRoundBytes / (most * sizeof(KeyRec)), 1, static_cast<uint64_t>(lsh.total_bands())));
+    for (int b0 = 0; b0 < lsh.total_bands(); b0 += per_round) {
+      const int b1 = std::min(lsh.total_bands(), b0 + per_round);
       const size_t nb = static_cast<size_t>(b1 - b0);
       std::vector<KeyRec> keys(slots.size() * nb);
       tbb::parallel_for(tbb::blocked_range<size_t>(0, slots.size(), 1024),
@@ -309,7 +309,7 @@ std::vector<Edge> DistributedEdges(const PipelineOptions& options, const SlotSto
         for (size_t i = r.begin(); i != r.end(); ++i) {
           const absl::Span<const uint32_t> sig(store.Signature(f, slots[i]), np);
           for (int b = b0; b < b1; ++b) {
-            keys[i * nb + static_cast<size_t>(b - b0)] = {BandKey(sig, b, lsh.rows),
+            keys[i * nb + static_cast<size_t>(b - b0)] = {BandKey(sig, lsh, b),
                                                           static_cast<uint32_t>(b), slots[i]};
           }
         }

@@ -262,8 +262,7 @@ absl::StatusOr<ReportData> CollectReportData(const PipelineOptions& options,
   } else {
     data.parameters.insert(data.parameters.begin() + 6,
                            {{"permutations", absl::StrCat(options.num_perm)},
-                            {"LSH bands x rows",
-                             absl::StrCat(result.lsh.bands, " x ", result.lsh.rows)}});
+                            {"LSH bands x rows", DescribeBanding(result.lsh)}});
   }
   std::vector<MemberRef> refs =
       SelectClusters(result.representative, result.similarity, settings, &data);

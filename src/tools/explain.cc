@@ -62,8 +62,8 @@ void MeasureField(const PipelineOptions& options, int field, const std::string& 
   hasher.Sign(sb, absl::MakeSpan(gb));
   out->estimate = EstimateJaccard(ga, gb);
   out->lsh = field == 0 ? options.EffectiveTitleLsh() : options.EffectiveLsh();
-  for (int band = 0; band < out->lsh.bands; ++band) {
-    if (BandKey(ga, band, out->lsh.rows) == BandKey(gb, band, out->lsh.rows)) {
+  for (int band = 0; band < out->lsh.total_bands(); ++band) {
+    if (BandKey(ga, out->lsh, band) == BandKey(gb, out->lsh, band)) {
       out->shared_bands.push_back(band);
     }
   }
@@ -94,8 +94,8 @@ std::string DescribeField(const char* name, const FieldExplanation& f,
                         Num(f.containment), SimilarityMeasureName(measure), Num(sim),
                         sim >= f.threshold ? "passes" : "fails", Num(f.threshold));
   if (f.estimate >= 0) {
-    absl::StrAppendFormat(&out, "    MinHash estimate %s; LSH %d bands x %d rows: ", Num(f.estimate),
-                          f.lsh.bands, f.lsh.rows);
+    absl::StrAppendFormat(&out, "    MinHash estimate %s; LSH %s: ", Num(f.estimate),
+                          DescribeBanding(f.lsh));
     if (f.shared_bands.empty()) {
       out += "no band shared, so this field never made them a candidate\n";
     } else {
@@ -258,7 +258,8 @@ std::string ExplanationJson(const PairExplanation& e) {
                     ",\"threshold\":", Num(f.threshold));
     if (f.estimate >= 0) {
       absl::StrAppend(&out, ",\"estimate\":", Num(f.estimate), ",\"bands\":", f.lsh.bands,
-                      ",\"rows\":", f.lsh.rows, ",\"shared_bands\":[",
+                      ",\"rows\":", f.lsh.rows, ",\"short_bands\":", f.lsh.short_bands,
+                      ",\"shared_bands\":[",
                       absl::StrJoin(f.shared_bands, ","), "]");
     }
     out += "}";

@@ -267,7 +267,7 @@ RunPlan MakePlan(const PipelineOptions& options, const PlanCorpus& corpus,
     plan.simhash_layout = ChooseSimHashLayout(o.max_hamming);
   }
 
-  plan.bands_at_once = std::min(plan.threads, std::max(plan.body_lsh.bands, plan.title_lsh.bands));
+  plan.bands_at_once = std::min(plan.threads, std::max(plan.body_lsh.total_bands(), plan.title_lsh.total_bands()));
   // lsh.h SpillOptions: bands side by side only while that many bands' keys fit the limit; a
   // band that alone does not fit is sorted in runs on disk.
   plan.band_bytes = 16 * c.documents * std::max(c.title_share, c.body_share);

@@ -1,10 +1,11 @@
 // lsh.h: banded locality-sensitive hashing over MinHash signatures.
 //
-// A signature of num_perm entries is cut into `bands` bands of `rows` consecutive entries
-// (entries past bands*rows are not banded, but verification still uses them). Two documents are a
-// candidate pair when they agree on every entry of at least one band; for Jaccard s this happens
-// with probability P(s) = 1 - (1 - s^rows)^bands (the S-curve). A candidate may still be
-// dissimilar (verify.h decides); a pair that shares no band is never reported.
+// A signature of num_perm entries is cut into `bands` bands of `rows` consecutive entries, then
+// `short_bands` bands of rows - 1 entries (entries past those are not banded, but verification
+// still uses them). Two documents are a candidate pair when they agree on every entry of at least
+// one band; for Jaccard s this happens with probability
+// P(s) = 1 - (1 - s^rows)^bands * (1 - s^(rows-1))^short_bands (the S-curve). A candidate may
+// still be dissimilar (verify.h decides); a pair that shares no band is never reported.
 //
 // Bucketing is sort-based over flat arrays: for each band, (band key, document) pairs are sorted
 // and runs of equal keys are the buckets. Results do not depend on thread count or scheduling.
@@ -21,8 +22,20 @@
 namespace neardup {
 
 struct LshParams {
-  int bands = 0;
+  int bands = 0;        // bands of `rows` entries each, first
   int rows = 0;
+  int short_bands = 0;  // then bands of rows - 1 entries each (needs rows >= 2)
+
+  int total_bands() const { return bands + short_bands; }
+  // The entries of band `band` (0 <= band < total_bands()) are [band_begin, band_begin + band_rows).
+  int band_rows(int band) const { return band < bands ? rows : rows - 1; }
+  int band_begin(int band) const {
+    return band < bands ? band * rows : bands * rows + (band - bands) * (rows - 1);
+  }
+  // Signature entries the bands use.
+  int64_t entries() const {
+    return static_cast<int64_t>(bands) * rows + static_cast<int64_t>(short_bands) * (rows - 1);
+  }
 };
 
 // The recall target used to pick bands and rows: a pair whose Jaccard is exactly the threshold
@@ -41,26 +54,35 @@ inline double LshRecallTarget(double threshold) {
   return target < halfway ? target : halfway;
 }
 
-// Chooses (bands, rows) for `threshold` in (0, 1] and `num_perm` >= 1: among all (b, r) with
-// b * r <= num_perm and P(LshRecallTarget(threshold)) >= kLshMinRecall, the one with the
-// largest r (fewest false candidates), then the largest b (more recall). If no pair qualifies
-// (too few permutations), r = 1, b = num_perm. Deterministic.
+// "24 bands x 5 rows", or "24 bands x 5 rows + 1 band x 4 rows" with short bands.
+std::string DescribeBanding(const LshParams& params);
+
+// Chooses the banding for `threshold` in (0, 1] and `num_perm` >= 1 so that
+// P(LshRecallTarget(threshold)) >= kLshMinRecall: the largest r (fewest false candidates) for
+// which some b bands of r rows plus s short bands of r - 1 rows fit in num_perm and reach the
+// target; for that r, the fewest short bands s, each costing as many false candidates as several
+// full bands, then the most full bands b = floor((num_perm - s(r-1)) / r). Where full bands alone
+// reach the target (s = 0) this is the plain rule (largest r, then largest b). Example: T 0.7 at
+// 128 entries gives 24 x 5 + 1 x 4 (P(0.7) = 0.991), where full bands alone need 32 x 4 and
+// produce about seven times the candidates. If nothing qualifies (too few permutations), r = 1,
+// b = num_perm. Deterministic.
 LshParams ChooseLshParams(double threshold, int num_perm);
 
-// Checks user-given bands and rows: both >= 1 and bands * rows <= num_perm.
+// Checks a banding: bands and rows >= 1, short_bands >= 0 (and then rows >= 2), and every band
+// within num_perm entries.
 absl::Status ValidateLshParams(const LshParams& params, int num_perm);
 
-// P(s) = 1 - (1 - s^rows)^bands.
+// P(s) = 1 - (1 - s^rows)^bands * (1 - s^(rows-1))^short_bands.
 double CandidateProbability(double similarity, const LshParams& params);
 
-// The key of band `band` of `signature`: XXH3-64 of the low 12 bits of the band's `rows` entries
-// (each as a uint16_t, its bytes in host order) with seed = band index. Signatures are stored with
-// 12 bits an entry (minhash.h, packed), and keying full 32-bit values on the kept bits gives the
-// same buckets either way. `rows` <= kMaxRows.
+// The key of band `band` (0 <= band < params.total_bands()) of `signature`: XXH3-64 of the low 12
+// bits of the band's entries (each as a uint16_t, its bytes in host order) with seed = band index.
+// Signatures are stored with 12 bits an entry (minhash.h, packed), and keying full 32-bit values
+// on the kept bits gives the same buckets either way. Rows beyond kMaxRows are not keyed.
 inline constexpr size_t kMaxRows = 1024;
-uint64_t BandKey(absl::Span<const uint32_t> signature, int band, int rows);
+uint64_t BandKey(absl::Span<const uint32_t> signature, const LshParams& params, int band);
 // The same key for a signature packed by PackMinHash.
-uint64_t PackedBandKey(const uint8_t* packed, int band, int rows);
+uint64_t PackedBandKey(const uint8_t* packed, const LshParams& params, int band);
 
 // A candidate pair of document indices, a < b.
 struct CandidatePair {
