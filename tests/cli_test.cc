@@ -110,7 +110,7 @@ TEST(CliTest, ReadsStandardInput) {
 // CRLF line ends and two inputs in the way, at --verify exact and auto.
 TEST(CliTest, ExactVerificationReadsRecordsByPlaceAndByReplayAlike) {
   const std::string corpus = Temp("places.synth.jsonl");
-  ASSERT_EQ(RunNeardup("synth -n 3000 --chains 30 --seed 9 -q -o " + corpus).exit_code, 0);
+  ASSERT_EQ(RunNeardup("synth -n 1500 --chains 20 --seed 9 -q -o " + corpus).exit_code, 0);
   const std::vector<std::string> lines = Lines(ReadFile(corpus));
   const std::string a = Temp("places.a.jsonl"), b = Temp("places.b.jsonl");
   {
@@ -154,12 +154,12 @@ TEST(CliTest, ExactVerificationReadsRecordsByPlaceAndByReplayAlike) {
 // failed at verification.)
 TEST(CliTest, InputsReadableOnceAreSpooledAndClusterLikeTheFile) {
   const std::string corpus = Temp("once.synth.jsonl");
-  ASSERT_EQ(RunNeardup("synth -n 3000 --chains 30 --seed 9 -q -o " + corpus).exit_code, 0);
+  ASSERT_EQ(RunNeardup("synth -n 1200 --chains 12 --seed 9 -q -o " + corpus).exit_code, 0);
   const std::string ref = Temp("once.ref"), kept_ref = Temp("once.kept.ref");
   ASSERT_EQ(RunNeardup("cluster " + corpus + " --verify exact -q -o " + ref).exit_code, 0);
   ASSERT_EQ(RunNeardup("dedup " + corpus + " -q -o " + kept_ref).exit_code, 0);
   const std::string expected = ReadFile(ref);
-  ASSERT_EQ(Lines(expected).size(), 3000u);
+  ASSERT_EQ(Lines(expected).size(), 1200u);
   const std::string fifo = Temp("once.fifo"), out = Temp("once.out"), err = Temp("once.err");
   std::remove(fifo.c_str());
   ASSERT_EQ(std::system(("mkfifo " + fifo).c_str()), 0);
