@@ -485,6 +485,9 @@ TEST(CliTest, BandKeysSpilledToDiskUnderMemoryLimitGiveTheSameClusters) {
   EXPECT_EQ(Field(ReadFile(sa), "spilled_runs"), "0");
   EXPECT_NE(Field(limited_stats, "spilled_runs"), "0") << limited_stats;
   EXPECT_NE(Field(limited_stats, "spilled_runs"), "");
+  // The exact checks' shingle sets, too, were loaded in windows (into one reused buffer).
+  EXPECT_EQ(Field(ReadFile(sa), "verify_passes"), "1");
+  EXPECT_GT(std::stoi(Field(limited_stats, "verify_passes")), 1) << limited_stats;
   EXPECT_EQ(::rmdir(dir.c_str()), 0) << "spill files were left in " << dir;
   // A --temp-dir that is not there is a usage error, named before any work.
   r = RunNeardup("cluster " + corpus + " -q --temp-dir " + dir + "/missing -o " + b);

@@ -67,7 +67,8 @@ struct RunCounts {
   uint64_t shingles_removed = 0;
   uint64_t candidate_pairs = 0;   // distinct LSH candidate pairs
   uint64_t verified_edges = 0;
-  uint64_t verify_passes = 0;     // exact verification: passes over the inputs (0 without)
+  uint64_t verify_passes = 0;     // exact verification: loads of shingle sets (windows; each a
+                                  // pass over the inputs where records are replayed; 0 without)
   uint64_t exact_checks = 0;      // candidate pairs whose sets were compared exactly
   uint64_t clusters = 0;          // including singletons
   uint64_t components_split = 0;  // medoid clustering: components that failed its check

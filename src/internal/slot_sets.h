@@ -30,7 +30,7 @@ class SlotSets {
       row_of_slot_[s] = static_cast<uint32_t>(base_.size() - 1);
       base_.push_back(base_.back() + bound(s));
     }
-    values_.Clear();
+    values_.Truncate();  // a window after the first reuses the pages the first one touched
     values_.Grow(base_.back());
     title_size_.assign(slots.size(), 0);
     body_size_.assign(slots.size(), 0);

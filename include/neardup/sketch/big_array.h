@@ -76,6 +76,8 @@ class BigArray {
   void Clear() {
     Release();
   }
+  // Empties the array but keeps its memory mapped: refilling it faults in no fresh pages.
+  void Truncate() { size_ = 0; }
 
  private:
   static constexpr size_t kHugePage = size_t{2} << 20;
