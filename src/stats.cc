@@ -158,6 +158,7 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
       o.Int("core_documents", c.anchored.core_items);
       o.Int("core_groups", c.anchored.core_groups);
       o.Int("core_group_members", c.anchored.core_group_members);
+      o.Int("core_rings", c.anchored.rings);
       o.Int("stars", c.anchored.stars);
       o.Int("lone_anchors_joined", c.anchored.lone_joined);
     }

@@ -63,9 +63,16 @@ std::vector<uint32_t> Oracle(size_t n, const std::vector<Edge>& edges,
     }
     return best;
   };
-  const std::vector<uint32_t> cores_only = label;
-  for (uint32_t u = 0; u < n; ++u) {
-    if (!core[u]) label[u] = most(u, cores_only);
+  // Rings: round after round, every unlabelled item with a labelled neighbour takes the label it
+  // has the most edges to, judged from the labels before the round, until a round changes nothing.
+  for (bool changed = true; changed;) {
+    changed = false;
+    const std::vector<uint32_t> before_round = label;
+    for (uint32_t u = 0; u < n; ++u) {
+      if (before_round[u] != kNone) continue;
+      label[u] = most(u, before_round);
+      changed |= label[u] != kNone;
+    }
   }
   std::vector<uint32_t> order = IdentityRanks(n);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return rank[a] < rank[b]; });
@@ -163,6 +170,33 @@ TEST(AnchoredTest, LargeGroupsOfVariantsStayWhole) {
   const std::vector<uint32_t> stars = Anchored(n, edges, rank, 0);
   std::set<uint32_t> clusters(stars.begin(), stars.end());
   EXPECT_GT(clusters.size(), 1u);
+}
+
+// Members two and three edges out from a core (variants of variants, as in citations) join its
+// group ring by ring, so the component stays whole; an item between two groups joins the one it
+// has more edges to, at the round it is reached.
+TEST(AnchoredTest, GroupsGrowInRingsToTheWholeComponent) {
+  const uint32_t n = 26;
+  std::vector<Edge> edges;
+  for (uint32_t v = 1; v <= 12; ++v) edges.push_back(E(0, v));  // 0: the one core
+  edges.push_back(E(1, 13));   // ring 2
+  edges.push_back(E(2, 15));   // ring 2
+  edges.push_back(E(13, 14));  // ring 3, with two edges into the group
+  edges.push_back(E(14, 15));
+  for (uint32_t v = 17; v <= 25; ++v) edges.push_back(E(16, v));  // 16: 10 neighbours, no core
+  edges.push_back(E(14, 16));  // 16 is reached at ring 4 through 14 and joins, then its own
+  AnchoredStats stats;
+  const std::vector<uint32_t> label = Anchored(n, edges, IdentityRanks(n), kDefaultCoreDegree,
+                                               &stats);
+  for (uint32_t i = 0; i < n; ++i) EXPECT_EQ(label[i], 0u) << i;
+  EXPECT_EQ(stats.core_items, 1u);
+  EXPECT_EQ(stats.core_group_members, n);
+  EXPECT_EQ(stats.rings, 5u);  // 1-12; 13 and 15; 14; 16; 17-25
+  // Without the bridge 14-16, 16 and its neighbours are a component with no core: a star.
+  edges.pop_back();
+  const std::vector<uint32_t> apart = Anchored(n, edges, IdentityRanks(n));
+  for (uint32_t i = 16; i < n; ++i) EXPECT_EQ(apart[i], 16u) << i;
+  for (uint32_t i = 0; i < 16; ++i) EXPECT_EQ(apart[i], 0u) << i;
 }
 
 // Two cliques of 15 joined by a single edge: every member is a core, but the two ends of the

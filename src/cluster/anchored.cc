@@ -3,7 +3,10 @@
 // Three steps over the edge graph, each deterministic:
 //   1. Cores: items with at least `core_degree` neighbours. Two adjacent cores are joined when
 //      they also share a neighbour (so two dense groups touching through one edge stay apart).
-//      Items with an edge to a core join the core group they have the most edges to.
+//      Then the groups grow in rings, breadth first: in each round every unlabelled item with an
+//      edge to a group member joins the group it has the most edges to, all judged from the
+//      labels before the round. A component with a core is thus kept whole (shared out among its
+//      core groups, each item to the nearest).
 //   2. Stars: the other items, in rank order: an unassigned item anchors a star and takes its
 //      unassigned neighbours.
 //   3. Lone anchors (a star of one that has edges) join the cluster they have the most edges to.
@@ -107,18 +110,31 @@ std::vector<uint32_t> AnchoredClusters(size_t n, absl::Span<const Edge> edges,
     assigned[u] = l;
     local.core_groups += l == u;
   }
-  // Items with an edge to a core: the group they have the most edges to. Counted from the cores'
-  // labels alone (`assigned` holds only cores here), so the order of this loop does not matter.
+  // Rings: the unlabelled neighbours of the last round's new members (the cores, first) each
+  // join the group they have the most edges to. Every decision of a round is taken before any is
+  // applied, and candidates are sorted, so neither the loop order nor threads matter; each item
+  // is decided once, so the rounds cost O(edges) together.
   Tally tally(n);
-  std::vector<uint32_t> border(n, kNone);
+  std::vector<uint32_t> frontier;
   for (size_t u = 0; u < n; ++u) {
-    if (core[u]) continue;
-    border[u] = tally.Best(g, static_cast<uint32_t>(u), assigned, rank);
+    if (core[u]) frontier.push_back(static_cast<uint32_t>(u));
   }
-  for (size_t u = 0; u < n; ++u) {
-    if (border[u] == kNone) continue;
-    assigned[u] = border[u];
-    ++local.core_group_members;
+  std::vector<uint32_t> next, decided;
+  while (!frontier.empty()) {
+    next.clear();
+    for (uint32_t f : frontier) {
+      for (uint64_t k = g.begin[f]; k < g.begin[f + 1]; ++k) {
+        if (assigned[g.next[k]] == kNone) next.push_back(g.next[k]);
+      }
+    }
+    std::sort(next.begin(), next.end());
+    next.erase(std::unique(next.begin(), next.end()), next.end());
+    decided.resize(next.size());
+    for (size_t i = 0; i < next.size(); ++i) decided[i] = tally.Best(g, next[i], assigned, rank);
+    for (size_t i = 0; i < next.size(); ++i) assigned[next[i]] = decided[i];
+    local.core_group_members += next.size();
+    if (!next.empty()) ++local.rings;
+    frontier.swap(next);
   }
   local.core_group_members += local.core_items;
 

@@ -74,11 +74,13 @@ enum class ClusterMode {
   kCenter,
   // Cores and anchored stars (the default; AnchoredClusters). An item with at least
   // `core_degree` neighbours is a core. Adjacent cores that also share a neighbour are one group,
-  // and every item with an edge to a core joins the group it has the most edges to (ties: the
-  // group whose best-ranked core ranks better): large
+  // and the groups grow breadth first: in each round every item with an edge to a group member
+  // joins the group it has the most edges to (ties: the group whose best-ranked core ranks
+  // better), until nothing is left to join. So a connected component with a core stays whole,
+  // as with kComponents (shared out among its core groups, each member to the nearest): large
   // clusters of genuine variants (one article re-posted by dozens of outlets, a paper cited in
-  // dozens of ways) are such groups and stay whole, as with kComponents, however sparse their
-  // outer members. Every other item is clustered by anchored stars: in the order of the keep
+  // dozens of ways) are such groups, however sparse their outer members. Every other component
+  // (no member with `core_degree` near-duplicates) is cut into anchored stars: in the order of the keep
   // policy, an unassigned item (the one dedup would keep) anchors a star and takes its
   // unassigned neighbours, so every member is within the threshold of its anchor; an anchor
   // left alone (its neighbours all taken) joins the cluster it has the most edges to (ties: the
@@ -140,6 +142,8 @@ struct AnchoredStats {
   uint64_t core_items = 0;          // items with >= core_degree neighbours
   uint64_t core_groups = 0;         // groups of cores (each one cluster)
   uint64_t core_group_members = 0;  // cores and the items that joined them
+  uint64_t rings = 0;               // rounds of growth from the cores (the farthest member's
+                                    // distance in edges from its group's cores)
   uint64_t stars = 0;               // anchored stars of two or more
   uint64_t lone_joined = 0;         // lone anchors that joined a cluster
 };
