@@ -284,15 +284,16 @@ struct Outcome {
   std::string message;
 };
 
-// Runs neardup with a file size limit of `limit` bytes (RLIMIT_FSIZE; SIGXFSZ ignored, so a
-// write past it fails with EFBIG instead of killing the process). Needs no privilege.
-Outcome RunWithFileSizeLimit(const std::vector<std::string>& args, rlim_t limit,
-                             const std::string& err) {
+// Runs neardup with `resource` (RLIMIT_FSIZE, RLIMIT_AS) limited to `limit` bytes. Under a file
+// size limit SIGXFSZ is ignored, so a write past it fails with EFBIG instead of killing the
+// process, unless `default_xfsz`: then neardup must ignore it itself. Needs no privilege.
+Outcome RunWithLimit(int resource, const std::vector<std::string>& args, rlim_t limit,
+                     const std::string& err, bool default_xfsz = false) {
   pid_t pid = fork();
   if (pid == 0) {
-    signal(SIGXFSZ, SIG_IGN);
+    signal(SIGXFSZ, default_xfsz ? SIG_DFL : SIG_IGN);
     struct rlimit rl = {limit, limit};
-    if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(126);
+    if (setrlimit(resource, &rl) != 0) _exit(126);
     if (!freopen(err.c_str(), "w", stderr)) _exit(126);
     std::vector<char*> argv = {const_cast<char*>(kBinary.c_str())};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -304,6 +305,11 @@ Outcome RunWithFileSizeLimit(const std::vector<std::string>& args, rlim_t limit,
   waitpid(pid, &o.status, 0);
   o.message = ReadFile(err);
   return o;
+}
+
+Outcome RunWithFileSizeLimit(const std::vector<std::string>& args, rlim_t limit,
+                             const std::string& err) {
+  return RunWithLimit(RLIMIT_FSIZE, args, limit, err);
 }
 
 // A field flag that names a field no record has was silently ignored (every body empty and
@@ -379,6 +385,54 @@ TEST(DiskFullTest, FileTooLargeWhileWritingFailsAndKeepsEarlierOutput) {
   EXPECT_EQ(ReadFile(stats), "earlier stats\n");
   EXPECT_EQ(Listing(dir), "clusters.jsonl\nstats.json\n");
 }
+
+// `ulimit -f` in a shell leaves SIGXFSZ at its default, which kills the process (exit 153) with
+// its temporary files left behind: neardup ignores the signal, so the write fails with EFBIG and
+// the run ends as on a full disk.
+TEST(DiskFullTest, FileSizeLimitWithTheSignalsDefaultFailsCleanly) {
+  const std::string dir = Dir() + "/xfsz";
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  const std::string in = Dir() + "/xfsz.jsonl";
+  WriteFile(in, Documents(20000, 20000));
+  const std::string out = dir + "/clusters.jsonl";
+  WriteFile(out, "earlier clusters\n");
+  const Outcome o = RunWithLimit(RLIMIT_FSIZE, {"cluster", in, "-o", out, "-q"}, 256 << 10,
+                                 Dir() + "/xfsz.err", /*default_xfsz=*/true);
+  ASSERT_TRUE(WIFEXITED(o.status)) << "killed by signal " << WTERMSIG(o.status);
+  EXPECT_EQ(WEXITSTATUS(o.status), 1) << o.message;
+  EXPECT_NE(o.message.find("cannot write " + out + ": File too large"), std::string::npos)
+      << o.message;
+  EXPECT_EQ(ReadFile(out), "earlier clusters\n");
+  EXPECT_EQ(Listing(dir), "clusters.jsonl\n");
+}
+
+// Out of memory (an address-space limit, a threshold so low that nearly every pair is a
+// candidate): an error naming the cause and what bounds memory, exit 1, earlier outputs kept and
+// no temporary file left, instead of an uncaught std::bad_alloc (abort, exit 134). Not under the
+// sanitizers, whose shadow memory cannot live within such a limit.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+TEST(DiskFullTest, OutOfMemoryFailsCleanly) {
+  const std::string dir = Dir() + "/oom";
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  const std::string in = Dir() + "/oom.jsonl";
+  ASSERT_EQ(RunNeardup("synth -n 3000 --seed 4 -q -o " + in).exit_code, 0);
+  const std::string out = dir + "/clusters.jsonl", stats = dir + "/stats.json";
+  WriteFile(out, "earlier clusters\n");
+  // The same run without the limit succeeds: it is the memory that fails it.
+  ASSERT_EQ(RunNeardup("cluster " + in + " -t 0.05 -j 2 -q -o " + dir + "/free.jsonl").exit_code,
+            0);
+  std::remove((dir + "/free.jsonl").c_str());
+  const Outcome o = RunWithLimit(
+      RLIMIT_AS, {"cluster", in, "-t", "0.05", "-j", "2", "-o", out, "--stats", stats, "-q"},
+      rlim_t{120} << 20, Dir() + "/oom.err");
+  ASSERT_TRUE(WIFEXITED(o.status)) << "killed by signal " << WTERMSIG(o.status);
+  EXPECT_EQ(WEXITSTATUS(o.status), 1) << o.message;
+  EXPECT_NE(o.message.find("neardup: error: out of memory; --memory-limit"), std::string::npos)
+      << o.message;
+  EXPECT_EQ(ReadFile(out), "earlier clusters\n");
+  EXPECT_EQ(Listing(dir), "clusters.jsonl\n");
+}
+#endif
 
 // The small outputs (kept, stats) fit, the large one (dropped) does not, and it fails only when
 // the outputs are committed at the end: none of them may be replaced, not even those that were

@@ -199,6 +199,27 @@ TEST(CliTest, InputsReadableOnceAreSpooledAndClusterLikeTheFile) {
   for (const std::string& f : {corpus, ref, kept_ref, fifo, out, err}) std::remove(f.c_str());
 }
 
+// Progress goes to a log only when asked (--progress): whole lines, one at each stage, never the
+// terminal's carriage returns; --quiet and --progress together are a usage error.
+TEST(CliTest, ProgressLinesForLogsOnlyWithTheFlag) {
+  const std::string out = Temp("progress.out");
+  Result r = RunNeardup("cluster " + kBoard + " --progress -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* stage : {"reading: ", "finding candidates (", "verifying candidates (",
+                            "clustering ("}) {
+    EXPECT_NE(r.err.find(std::string("neardup: ") + stage), std::string::npos) << stage << r.err;
+  }
+  EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("\033["), std::string::npos) << r.err;
+  r = RunNeardup("cluster " + kBoard + " -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("finding candidates"), std::string::npos) << r.err;
+  r = RunNeardup("cluster " + kBoard + " --progress -q -o " + out);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--progress and --quiet"), std::string::npos) << r.err;
+  std::remove(out.c_str());
+}
+
 TEST(CliTest, UsageErrorsExitTwoWithOneClearLine) {
   Result r = RunNeardup("cluster " + kBoard + " --threshold 1.5");
   EXPECT_EQ(r.exit_code, 2);

@@ -1,6 +1,8 @@
 // neardup's command line: builds the subcommands, turns flags into typed options (run_flags.h)
 // and hands them to the commands (run_command.h), which call the library. Maps a Status to an
 // exit code: 0 done, 1 the run failed, 2 bad usage. No algorithm lives here.
+#include <csignal>
+#include <new>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -48,7 +50,7 @@ int RunEval(const neardup::EvalFiles& files, bool json) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   // Joins the MPI job when mpirun/srun started the process (neardup/mpi.h); a no-op otherwise.
   neardup::mpi::Session mpi_session(&argc, &argv);
   CLI::App app{
@@ -192,4 +194,21 @@ int main(int argc, char** argv) {
   if (cluster->parsed()) return RunCluster(flags, cluster_out, cluster_report, command_line);
   if (dedup->parsed()) return RunDedup(flags, dedup_paths, dedup_report, command_line);
   return RunReport(flags, report_clusters, report_report, command_line);
+}
+
+// Out of memory and a file size limit end the run like any other failure: a message, exit 1, and
+// no temporary file left (the outputs' destructors remove them while the stack unwinds; an
+// uncaught exception would abort without unwinding).
+int main(int argc, char** argv) {
+  // With SIGXFSZ ignored, a write past `ulimit -f` fails with EFBIG and is reported as such
+  // (killed by the signal, the run would leave its temporary files).
+  std::signal(SIGXFSZ, SIG_IGN);
+  try {
+    return Main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    PrintError(absl::ResourceExhaustedError(
+        "out of memory; --memory-limit bounds the band keys and the exact checks' sets, a higher "
+        "--threshold makes fewer candidate pairs, and `neardup plan` estimates a run's memory"));
+    return kExitFailed;
+  }
 }

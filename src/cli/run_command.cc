@@ -50,14 +50,16 @@ namespace {
 
 constexpr int kMaxWarnings = 20;
 
-// A one-line progress display on stderr, redrawn at most every 0.2 s; only on a terminal. While
-// reading: percent and ETA when the total size is known (plain files; not standard input or
-// compressed files, whose record bytes differ from their size on disk), records, MB and
-// records/s; then the stage that runs.
+// Progress on stderr: on a terminal one line redrawn at most every 0.2 s; with --progress
+// elsewhere, a line every 5 s and one at each stage. While reading: percent and ETA when the
+// total size is known (plain files; not standard input or compressed files, whose record bytes
+// differ from their size on disk), records, MB and records/s; then the stage that runs.
 class Progress {
  public:
-  Progress(bool enabled, const std::vector<std::string>& inputs)
-      : enabled_(enabled), start_(std::chrono::steady_clock::now()) {
+  Progress(RunFlags::ProgressMode mode, const std::vector<std::string>& inputs)
+      : enabled_(mode != RunFlags::ProgressMode::kOff),
+        lines_(mode == RunFlags::ProgressMode::kLines),
+        start_(std::chrono::steady_clock::now()) {
     if (!enabled_) return;
     for (const std::string& in : inputs) {
       std::error_code ec;
@@ -73,10 +75,10 @@ class Progress {
   void Update(uint64_t records, uint64_t bytes) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(200)) return;
+    if (now - last_ < std::chrono::milliseconds(lines_ ? 5000 : 200)) return;
     last_ = now;
     const double secs = std::chrono::duration<double>(now - start_).count();
-    std::string line = "\rneardup: reading: ";
+    std::string line = lines_ ? "neardup: reading: " : "\rneardup: reading: ";
     if (total_bytes_ > 0 && bytes <= total_bytes_) {
       absl::StrAppendFormat(&line, "%.0f%%, ", 100.0 * bytes / total_bytes_);
     }
@@ -87,6 +89,10 @@ class Progress {
       absl::StrAppendFormat(&line, ", ETA %d:%02d", static_cast<int>(left) / 60,
                             static_cast<int>(left) % 60);
     }
+    if (lines_) {
+      std::cerr << line << std::endl;
+      return;
+    }
     std::cerr << line << "\033[K";
     shown_ = true;
   }
@@ -94,6 +100,11 @@ class Progress {
     if (!enabled_) return;
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (lines_) {
+      std::cerr << absl::StrFormat("neardup: %s (%.1f s so far)", std::string(stage), secs)
+                << std::endl;
+      return;
+    }
     std::cerr << absl::StrFormat("\rneardup: %s (%.1f s so far)\033[K", std::string(stage), secs);
     shown_ = true;
   }
@@ -104,6 +115,7 @@ class Progress {
 
  private:
   bool enabled_;
+  bool lines_;  // a log: whole lines, no redrawing
   bool shown_ = false;
   uint64_t total_bytes_ = 0;  // 0: unknown
   std::chrono::steady_clock::time_point start_;

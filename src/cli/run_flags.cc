@@ -242,6 +242,10 @@ void RunFlags::Add(CLI::App* app) {
       ->capture_default_str();
   app->add_flag("--strict", options.strict, "Fail (exit 1) at the first bad record");
   app->add_flag("--quiet,-q", quiet, "Print nothing but errors (no warnings, no progress)");
+  app->add_flag("--progress", progress_lines,
+                "Progress on stderr even when it is not a terminal (a log, nohup, a batch job): a "
+                "line every 5 s while reading and one when each stage starts. On a terminal "
+                "progress is shown anyway, redrawn in place");
 }
 
 
@@ -346,7 +350,13 @@ absl::Status RunFlags::Finalize() {
     }
   }
   options.keep_edges = !edges_path.empty();
-  progress = !quiet && isatty(STDERR_FILENO);
+  if (quiet && progress_lines) {
+    return absl::InvalidArgumentError("--progress and --quiet contradict each other: give one");
+  }
+  progress = quiet                      ? ProgressMode::kOff
+             : isatty(STDERR_FILENO)    ? ProgressMode::kTerminal
+             : progress_lines           ? ProgressMode::kLines
+                                        : ProgressMode::kOff;
   return options.Validate();
 }
 

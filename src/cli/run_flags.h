@@ -56,7 +56,11 @@ struct RunFlags {
   bool quiet = false;
   CLI::Option* threshold_option = nullptr;  // to tell a given --threshold from the default
   CLI::Option* field_options[3] = {nullptr, nullptr, nullptr};  // --id-field, --title-field, --text-field
-  bool progress = false;  // resolved in Finalize(): stderr is a terminal and not --quiet
+  bool progress_lines = false;  // --progress: lines every few seconds on a non-terminal too
+  // Resolved in Finalize(): kTerminal when stderr is a terminal, kLines with --progress
+  // elsewhere, kOff with --quiet.
+  enum class ProgressMode { kOff, kTerminal, kLines };
+  ProgressMode progress = ProgressMode::kOff;
 
   // After a run: fails when a field flag the user gave names a field that no record has (a
   // misspelt name, silently ignored before: every body empty, every id FILE:LINE), when no record

@@ -241,13 +241,16 @@ int TuneCommand::RunClusters() {
   callbacks.on_bad_record = [&](const BadRecord& bad) {
     warnings.Add("skipped record: " + bad.message);
   };
-  const bool progress = f.run.progress;
+  const RunFlags::ProgressMode progress = f.run.progress;
   auto report = SweepClusters(options, callbacks, [&](size_t setting, size_t total) {
-    if (progress) {
+    if (progress == RunFlags::ProgressMode::kTerminal) {
       std::cerr << absl::StrFormat("\rneardup: tune: setting %d of %d   ", setting + 1, total);
+    } else if (progress == RunFlags::ProgressMode::kLines) {
+      std::cerr << absl::StrFormat("neardup: tune: setting %d of %d", setting + 1, total)
+                << std::endl;
     }
   });
-  if (progress) std::cerr << "\r\033[K";
+  if (progress == RunFlags::ProgressMode::kTerminal) std::cerr << "\r\033[K";
   if (!report.ok()) {
     PrintError(report.status());
     return kExitFailed;
