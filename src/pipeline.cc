@@ -362,6 +362,10 @@ void Runner::Append(const Work& work) {
         bad.message = work.errors[i];
         bad.raw = work.batch.record(i);
         bad.oversized = work.batch.oversized(i);
+        bad.start = i < work.batch.starts.size() ? work.batch.starts[i]
+                    : i < work.bad_starts.size() ? work.bad_starts[i]
+                                                 : 0;
+        bad.length = bad.oversized ? work.batch.oversized_length[i] : bad.raw.size();
         callbacks_.on_bad_record(bad);
       }
       id_begin = work.id_ends[i];
@@ -789,6 +793,7 @@ void Runner::WriteShard(const Work& work) {
     if (work.good[i]) continue;
     out.PutString(work.errors[i]);
     out.PutString(work.batch.record(i));
+    out.Put<uint64_t>(i < work.batch.starts.size() ? work.batch.starts[i] : 0);
   }
   out.PutString(work.ids);
   out.PutArray(work.id_ends.data(), n);
@@ -884,10 +889,12 @@ bool Runner::ReadShardBatch(ShardReader* in, Work* work) {
   work->good.resize(n);
   in->GetArray(work->good.data(), n);
   work->errors.assign(n, std::string());
+  work->bad_starts.assign(n, 0);
   for (size_t i = 0; i < n && in->ok(); ++i) {
     if (!work->good[i]) {
       work->errors[i] = std::string(in->GetString());
       batch.data.append(in->GetString());
+      work->bad_starts[i] = in->Get<uint64_t>();
     }
     batch.offsets.push_back(batch.data.size());
   }

@@ -173,6 +173,31 @@ TEST(BadInputTest, RejectsHoldTheSkippedRecordsByteForByte) {
   EXPECT_EQ(ReadFile(rejects), bad1 + bad2);
 }
 
+// Records longer than --max-record-bytes are never held whole, yet --rejects gets them byte for
+// byte: copied from the input by offset (plain), or by decompressing up to them (gzip), among
+// the other rejects in input order; one is over 1 MiB (several pieces), one ends in CRLF, and the
+// last one has no line end (it gains one, as every reject does).
+TEST(BadInputTest, OversizedRecordsGoToRejectsWhole) {
+  const std::string big1 = "{\"id\":\"big1\",\"text\":\"" + std::string(3000, 'x') + "\"}\r\n";
+  std::string huge = "{\"id\":\"big2\",\"text\":\"";
+  for (int i = 0; huge.size() < (size_t{3} << 20); ++i) huge += "chunk " + std::to_string(i) + " ";
+  huge += "\"}\n";
+  const std::string bad = "not json\n";
+  const std::string last = "{\"id\":\"big3\",\"text\":\"" + std::string(2000, 'y') + "\"}";
+  const std::string plain = Dir() + "/oversized.jsonl";
+  WriteFile(plain, "{\"id\":\"a\",\"text\":\"fine\"}\n" + big1 + bad + huge +
+                       "{\"id\":\"b\",\"text\":\"fine too\"}\n" + last);
+  ASSERT_EQ(std::system(("gzip -kf " + plain).c_str()), 0);
+  for (const std::string in : {plain, plain + ".gz"}) {
+    const std::string rejects = Dir() + "/oversized.rejects";
+    const Result r = RunNeardup("cluster " + in + " --max-record-bytes 1000 --rejects " + rejects +
+                                " -q -o " + Dir() + "/oversized.clusters");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(ReadFile(rejects) == big1 + bad + huge + last + "\n") << in;
+    EXPECT_EQ(Lines(ReadFile(Dir() + "/oversized.clusters")).size(), 2u);
+  }
+}
+
 std::string Listing(const std::string& dir) {
   std::string listing;
   FILE* ls = popen(("LC_ALL=C ls -A " + dir).c_str(), "r");

@@ -142,11 +142,13 @@ head -n 50 "$data/part-aa" | gzip -c > "$data/part-gz.jsonl.gz"
   echo
   head -n 3 "$data/part-ab"  # repeated ids, exact duplicates
   echo '{"text": "no id here: the id is FILE:LINE"}'
+  # Longer than --max-record-bytes below: skipped, and copied whole into --rejects from rank 0.
+  printf '{"id": "huge", "text": "%s"}\n' "$(head -c 10000 /dev/zero | tr '\0' z)"
 } > "$data/mixed.jsonl"
 many=("$data/part-aa" "$data/empty.jsonl" "$data/part-ab" "$data/part-gz.jsonl.gz"
       "$data/mixed.jsonl" "$data/part-ac" "$data/part-ad" "$data/empty.jsonl" "$data/part-ae"
       "$data/part-af" "$data/part-ag")
-check many-files "2 3" --format jsonl --keep field-max:title -- "${many[@]}"
+check many-files "2 3" --format jsonl --keep field-max:title --max-record-bytes 4000 -- "${many[@]}"
 
 # More ranks than files; a text file (ids are FILE:LINE, so line numbers must match) with a BOM,
 # CRLF line ends and blank lines, split between ranks.

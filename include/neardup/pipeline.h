@@ -38,6 +38,10 @@ struct BadRecord {
   std::string message;
   std::string_view raw;         // the record's bytes as read; valid during the callback only
   bool oversized = false;       // longer than max_record_bytes: `raw` is only its first bytes
+  // Where the record is in its input as read (decompressed): its first byte's offset and its
+  // length in bytes (the true length of an oversized record), so that it can be copied out whole.
+  uint64_t start = 0;
+  uint64_t length = 0;
 };
 
 struct StageSeconds {

@@ -186,13 +186,20 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
   callbacks.on_bad_record = [&](const BadRecord& bad) {
     if (first_bad.empty()) first_bad = bad.message;
     warn("skipped record: " + bad.message);
-    // An oversized record was never read whole, so it cannot be written out whole either: the
-    // warning and the stats name it (file, line, length) and --rejects leaves it out.
-    if (rejects && rejects_status.ok() && !bad.oversized) {
-      rejects_status = rejects->Write(bad.raw);
-      if (rejects_status.ok() && (bad.raw.empty() || bad.raw.back() != '\n')) {
-        rejects_status = rejects->Write("\n");
+    if (rejects && rejects_status.ok()) {
+      // An oversized record was never read whole: it is copied from its input, piece by piece.
+      char last = bad.raw.empty() ? '\0' : bad.raw.back();
+      if (bad.oversized) {
+        rejects_status = CopyInputBytes(
+            options.inputs[static_cast<size_t>(bad.file_index)], bad.start, bad.length,
+            [&](std::string_view piece) {
+              if (!piece.empty()) last = piece.back();
+              return rejects->Write(piece);
+            });
+      } else {
+        rejects_status = rejects->Write(bad.raw);
       }
+      if (rejects_status.ok() && last != '\n') rejects_status = rejects->Write("\n");
     }
   };
   callbacks.on_duplicate_id = [&](const std::string& file, uint64_t line, const std::string& id,

@@ -95,6 +95,8 @@ struct Work {
   FieldWork fields[2];
   uint64_t utf8_repairs = 0;
   uint64_t has[3] = {0, 0, 0};  // good records with the id, title, text field (Document::has)
+  // From an MPI shard (whose batch has no starts): each bad record's byte offset; 0 otherwise.
+  std::vector<uint64_t> bad_starts;
 };
 
 struct ThreadState {

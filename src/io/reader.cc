@@ -387,6 +387,56 @@ Format GuessFormat(std::string_view path) {
   return Format::kJsonl;
 }
 
+absl::Status CopyInputBytes(const std::string& path, uint64_t start, uint64_t length,
+                            const std::function<absl::Status(std::string_view)>& write) {
+  constexpr size_t kPiece = size_t{1} << 20;
+  const uint64_t end = start + length;
+  const auto short_input = [&] {
+    return absl::DataLossError(absl::StrCat(
+        path, ": ends before byte ", end, ", where a record read earlier ended: it changed"));
+  };
+  ASSIGN_OR_RETURN(InputFacts facts, ProbeInput(path));
+  if (!facts.compressed) {
+    int fd;
+    do {
+      fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return absl::ErrnoToStatus(errno, path);
+    std::string buffer(static_cast<size_t>(std::min<uint64_t>(kPiece, length)), '\0');
+    absl::Status status;
+    for (uint64_t at = start; at < end && status.ok();) {
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), end - at));
+      const ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(at));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        status = absl::ErrnoToStatus(errno, absl::StrCat(path, ": read failed"));
+      } else if (n == 0) {
+        status = short_input();
+      } else {
+        status = write(std::string_view(buffer.data(), static_cast<size_t>(n)));
+        at += static_cast<uint64_t>(n);
+      }
+    }
+    ::close(fd);
+    return status;
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<LineReader> lines, LineReader::Open(path, kPiece));
+  std::string_view piece;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, lines->Next(&piece));
+    if (!more) return short_input();
+    const uint64_t at = lines->piece_offset();
+    if (at >= end) return short_input();
+    const uint64_t piece_end = at + piece.size();
+    if (piece_end <= start) continue;
+    const uint64_t from = std::max(at, start);
+    const uint64_t to = std::min(piece_end, end);
+    RETURN_IF_ERROR(write(piece.substr(static_cast<size_t>(from - at),
+                                       static_cast<size_t>(to - from))));
+    if (to == end) return absl::OkStatus();
+  }
+}
+
 absl::StatusOr<InputFacts> ProbeInput(const std::string& path) {
   int fd;
   do {

@@ -37,6 +37,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -125,6 +126,12 @@ struct InputFacts {
 };
 // Size and compression of `path` (a file, not "-"). Fails like RecordReader::Open would.
 absl::StatusOr<InputFacts> ProbeInput(const std::string& path);
+// Streams bytes [start, start + length) of `path` as read (decompressed for gzip/zstd, at the
+// offsets RecordBatch::starts gives) to `write`, in pieces of at most 1 MiB, never holding more:
+// a plain file by offset, a compressed one by decompressing up to the range. Fails when the file
+// cannot be read or ends before the range does (it changed since it was read).
+absl::Status CopyInputBytes(const std::string& path, uint64_t start, uint64_t length,
+                            const std::function<absl::Status(std::string_view)>& write);
 // Number of LF bytes at offsets [begin, end) of `path` (clamped to its size): line numbers of a
 // share (ByteShare). Reads the range at memchr speed.
 absl::StatusOr<uint64_t> CountLineFeeds(const std::string& path, uint64_t begin, uint64_t end);
