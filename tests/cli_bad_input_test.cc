@@ -108,7 +108,7 @@ std::vector<Case> Cases() {
        "--max-bad", -1, -1, -1, -1},
       {"oversized_record_is_skipped_not_read_whole", "big.jsonl",
        good + "{\"id\":\"big\",\"text\":\"" + std::string(5000, 'x') + "\"}\n" + good,
-       "--max-record-bytes 1000", 0, "longer than --max-record-bytes", 3, 1, 0, 1, 0},
+       "--max-record-bytes 1000", 0, "longer than --max-record-bytes", 3, 1, 0, 1, 1},
       {"max_bad_within_the_limit_succeeds", "mb2.jsonl", "x\n" + good, "--max-bad 1", 0,
        "mb2.jsonl:1", 2, 1, 0, 0},
   };
