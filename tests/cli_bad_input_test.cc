@@ -387,6 +387,20 @@ TEST(BadInputTest, FieldNamesNoRecordHasAreRefused) {
                        "(jsonl for the first input)? The first: " + other + ":1: invalid JSON"),
             std::string::npos)
       << r.err;
+  EXPECT_NE(r.err.find("It looks like CSV: --format csv reads it"), std::string::npos) << r.err;
+  EXPECT_FALSE(Exists(out));
+  // A pretty-printed JSON array, and JSON Lines read as csv: the likely cause is named.
+  WriteFile(other, "[\n  {\n    \"id\": \"1\",\n    \"text\": \"hello\"\n  },\n  {\n    \"id\": \"2\"\n  }\n]\n");
+  r = RunNeardup("cluster " + other + " --format jsonl -q -o " + out);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("It looks like a JSON array: neardup reads JSON Lines"), std::string::npos)
+      << r.err;
+  WriteFile(other, "{\"id\": \"1\", \"text\": \"a\"}\n{\"id\": \"2\", \"text\": \"b, c, d\"}\n"
+                   "{\"id\": \"3\", \"title\": \"x\", \"text\": \"e\"}\n");
+  r = RunNeardup("cluster " + other + " --format csv -q -o " + out);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("It looks like JSON Lines: --format jsonl reads it"), std::string::npos)
+      << r.err;
   EXPECT_FALSE(Exists(out));
   for (const std::string& f : {in, out, other}) std::remove(f.c_str());
 }

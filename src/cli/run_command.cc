@@ -134,6 +134,27 @@ absl::Status WriteReport(const ReportData& data, const ReportFlags& report,
   return s;
 }
 
+// What the first bad record of a run in which every record was bad suggests about the format.
+std::string LikelyFormatMistake(Format format, std::string_view raw) {
+  if (raw.substr(0, 3) == "\xEF\xBB\xBF") raw.remove_prefix(3);
+  while (!raw.empty() && (raw[0] == ' ' || raw[0] == '\t' || raw[0] == '\r' || raw[0] == '\n')) {
+    raw.remove_prefix(1);
+  }
+  const auto starts = [&](char c) { return !raw.empty() && raw[0] == c; };
+  if (format == Format::kJsonl && starts('[')) {
+    return ". It looks like a JSON array: neardup reads JSON Lines, one object a line "
+           "(jq -c '.[]' FILE > FILE.jsonl converts it)";
+  }
+  if (format == Format::kJsonl && !starts('{') &&
+      raw.find(',') != std::string_view::npos) {
+    return ". It looks like CSV: --format csv reads it";
+  }
+  if (format == Format::kCsv && starts('{')) {
+    return ". It looks like JSON Lines: --format jsonl reads it";
+  }
+  return "";
+}
+
 struct Ran {
   RunResult result;
   std::vector<std::unique_ptr<TemporaryFile>> spooled;
@@ -182,9 +203,12 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
     }
   };
   RunCallbacks callbacks;
-  std::string first_bad;
+  std::string first_bad, first_bad_raw;
   callbacks.on_bad_record = [&](const BadRecord& bad) {
-    if (first_bad.empty()) first_bad = bad.message;
+    if (first_bad.empty()) {
+      first_bad = bad.message;
+      first_bad_raw = std::string(bad.raw.substr(0, 256));
+    }
     warn("skipped record: " + bad.message);
     if (rejects && rejects_status.ok()) {
       // An oversized record was never read whole: it is copied from its input, piece by piece.
@@ -223,7 +247,8 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
     PrintError(absl::InvalidArgumentError(absl::StrCat(
         "every record read was bad (", ran.result.counts.records_bad, "), so nothing was "
         "clustered: is --format right (", std::string(FormatName(options.FormatOf(0))),
-        " for the first input)? The first: ", first_bad)));
+        " for the first input)? The first: ", first_bad,
+        LikelyFormatMistake(options.FormatOf(0), first_bad_raw))));
     return kExitFailed;
   }
   if (absl::Status fields = flags.CheckFieldsSeen(ran.result); !fields.ok()) {
