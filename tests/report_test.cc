@@ -135,6 +135,24 @@ TEST(ReportHtmlEscapeTest, RepairsInvalidUtf8AndControlCharacters) {
   EXPECT_TRUE(IsValidUtf8(out));
   EXPECT_EQ(out.find('\0'), std::string::npos);
   EXPECT_EQ(out.find('\x01'), std::string::npos);
+  EXPECT_EQ(out, "a\uFFFD\u27E8U+0000\u27E9b\u27E8U+0001\u27E9");
+}
+
+// Bidirectional overrides, marks and isolates, and C1 controls, are shown by name in the HTML
+// and the Markdown: "photo \u202Egnp.exe" must not display as "photo exe.png".
+TEST(ReportHtmlEscapeTest, BidirectionalControlsAreShownByName) {
+  EXPECT_EQ(HtmlEscape("photo \u202Egnp.exe"), "photo \u27E8U+202E\u27E9gnp.exe");
+  EXPECT_EQ(HtmlEscape("\u2066x\u2069 \u200F\u061C\u0085"),
+            "\u27E8U+2066\u27E9x\u27E8U+2069\u27E9 \u27E8U+200F\u27E9\u27E8U+061C\u27E9"
+            "\u27E8U+0085\u27E9");
+  // Other format characters, Hangul and tab/line ends pass through.
+  EXPECT_EQ(HtmlEscape("\u200B\uD55C\t\n"), "\u200B\uD55C\t\n");
+  ReportData data = SampleData();
+  data.clusters[0].members[1].title = "photo \u202Egnp.exe";
+  for (const std::string& page : {RenderHtml(data), RenderMarkdown(data)}) {
+    EXPECT_EQ(page.find("\u202E"), std::string::npos);
+    EXPECT_NE(page.find("\u27E8U+202E\u27E9gnp.exe"), std::string::npos);
+  }
 }
 
 TEST(ReportRenderHtmlTest, CorpusTextIsEscapedEverywhere) {

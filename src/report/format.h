@@ -14,8 +14,9 @@ namespace neardup::report_internal {
 // Debian's absl::StrCat takes absl::string_view, which is not std::string_view here.
 inline std::string S(std::string_view s) { return std::string(s); }
 
-// Valid UTF-8 (invalid sequences become U+FFFD), C0 controls other than tab, LF and CR, and DEL,
-// replaced by U+FFFD.
+// Valid UTF-8 (invalid sequences become U+FFFD), with control characters (C0 other than tab, LF
+// and CR, DEL, C1) and bidirectional formatting characters (U+061C, U+200E-F, U+202A-E,
+// U+2066-9) shown by name, "⟨U+202E⟩", instead of acting on the text around them.
 std::string CleanText(std::string_view text);
 
 inline bool IsAsciiSpace(char c) {
