@@ -89,6 +89,37 @@ TEST(CliTest, DedupKeepsCsvHeaderAndRecordsByteForByte) {
   EXPECT_EQ(ReadFile(dropped), "id,title\r\n2,\"Hello, world\"\r\n");
 }
 
+// A last record without a line end stays without one in whichever output ends with it; one that
+// another record follows in its output (a second input) is given "\n" there. Inputs in different
+// formats cannot share the kept file: refused before any work.
+TEST(CliTest, DedupKeepsTheLastLineEndAsItWasAndOneFormat) {
+  const std::string a = Temp("noeol.a.jsonl"), b = Temp("noeol.b.jsonl");
+  const std::string kept = Temp("noeol.kept"), dropped = Temp("noeol.dropped");
+  WriteFile(a, "{\"id\":\"1\",\"text\":\"one story told here\"}\r\n"
+               "{\"id\":\"2\",\"text\":\"another story\"}");
+  WriteFile(b, "{\"id\":\"3\",\"text\":\"one story told here\"}");
+  Result r = RunNeardup("dedup " + a + " -q -o " + kept);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(kept), ReadFile(a));
+  r = RunNeardup("dedup " + a + " " + b + " -q -o " + kept + " --dropped " + dropped);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(kept), ReadFile(a));
+  EXPECT_EQ(ReadFile(dropped), ReadFile(b));
+  r = RunNeardup("dedup " + b + " " + a + " -q -o " + kept);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(kept), ReadFile(b) + "\n" + "{\"id\":\"2\",\"text\":\"another story\"}");
+  const std::string csv = Temp("noeol.csv");
+  WriteFile(csv, "id,text\n4,a csv record\n");
+  std::remove(kept.c_str());
+  r = RunNeardup("dedup " + a + " " + csv + " -q -o " + kept);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("its inputs must share one format: " + a + " is jsonl, " + csv + " is csv"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::ifstream(kept).good());
+  for (const std::string& f : {a, b, kept, dropped, csv}) std::remove(f.c_str());
+}
+
 TEST(CliTest, ReadsStandardInput) {
   const std::string in = Temp("stdin.txt");
   std::ofstream(in) << "the same line of text here\nthe same line of text here\nsomething else\n";

@@ -338,6 +338,19 @@ int RunCluster(RunFlags& flags, const std::string& output, const ReportFlags& re
 
 int RunDedup(RunFlags& flags, const DedupPaths& paths, const ReportFlags& report,
              const std::string& command_line) {
+  // The kept and dropped files hold records as they were read, so every input must be in one
+  // format (a csv header in a .jsonl output, or JSON lines under a csv header, is neither).
+  const PipelineOptions& o = flags.options;
+  for (size_t i = 1; i < o.inputs.size(); ++i) {
+    if (o.FormatOf(i) != o.FormatOf(0)) {
+      PrintError(absl::InvalidArgumentError(absl::StrCat(
+          "dedup writes records as they were read, so its inputs must share one format: ",
+          o.LabelOf(0), " is ", std::string(FormatName(o.FormatOf(0))), ", ", o.LabelOf(i), " is ",
+          std::string(FormatName(o.FormatOf(i))), " (run dedup on each format apart, or give "
+          "--format)")));
+      return kExitUsage;
+    }
+  }
   return RunAndWrite(
       flags, "dedup", report, command_line,
       [&](const PipelineOptions& options, const RunResult& result,

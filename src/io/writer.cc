@@ -495,13 +495,18 @@ absl::Status WriteDedup(const PipelineOptions& options, const RunResult& result,
     }
     return absl::OkStatus();
   };
+  // Records are written as they were read, line ends included. One without a line end (the
+  // last of its input) gets "\n" only when another record follows it in the same output.
+  bool owes_newline[2] = {false, false};  // kept, dropped
   auto visit = [&](const ReplayedRecord& record) -> absl::StatusOr<bool> {
     const size_t doc = record.document;
     const uint32_t rep = result.representative[doc];
     AtomicFile* target = rep == doc ? kept : dropped;
     if (target != nullptr) {
+      bool& owes = owes_newline[rep == doc ? 0 : 1];
+      if (owes) RETURN_IF_ERROR(target->Write("\n"));
       RETURN_IF_ERROR(target->Write(record.raw));
-      if (record.raw.empty() || record.raw.back() != '\n') RETURN_IF_ERROR(target->Write("\n"));
+      owes = record.raw.empty() || record.raw.back() != '\n';
     }
     if (rep != doc && dropped_map != nullptr) {
       line.assign("{\"id\":");
