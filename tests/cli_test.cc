@@ -90,8 +90,8 @@ TEST(CliTest, DedupKeepsCsvHeaderAndRecordsByteForByte) {
 }
 
 // A last record without a line end stays without one in whichever output ends with it; one that
-// another record follows in its output (a second input) is given "\n" there. Inputs in different
-// formats cannot share the kept file: refused before any work.
+// another record follows in its output (a second input) is given "\n" there. A csv input and one
+// in another format cannot share the kept file: refused before any work.
 TEST(CliTest, DedupKeepsTheLastLineEndAsItWasAndOneFormat) {
   const std::string a = Temp("noeol.a.jsonl"), b = Temp("noeol.b.jsonl");
   const std::string kept = Temp("noeol.kept"), dropped = Temp("noeol.dropped");
@@ -113,7 +113,8 @@ TEST(CliTest, DedupKeepsTheLastLineEndAsItWasAndOneFormat) {
   std::remove(kept.c_str());
   r = RunNeardup("dedup " + a + " " + csv + " -q -o " + kept);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("its inputs must share one format: " + a + " is jsonl, " + csv + " is csv"),
+  EXPECT_NE(r.err.find("a csv input cannot share its outputs with another format: " + a +
+                       " is jsonl, " + csv + " is csv"),
             std::string::npos)
       << r.err;
   EXPECT_FALSE(std::ifstream(kept).good());

@@ -338,13 +338,16 @@ int RunCluster(RunFlags& flags, const std::string& output, const ReportFlags& re
 
 int RunDedup(RunFlags& flags, const DedupPaths& paths, const ReportFlags& report,
              const std::string& command_line) {
-  // The kept and dropped files hold records as they were read, so every input must be in one
-  // format (a csv header in a .jsonl output, or JSON lines under a csv header, is neither).
+  // The kept and dropped files hold records as they were read: csv cannot share them with
+  // another format (a csv header inside a .jsonl output, JSON lines under a csv header). JSON
+  // Lines and text are both one record a line, with no header, and may.
   const PipelineOptions& o = flags.options;
   for (size_t i = 1; i < o.inputs.size(); ++i) {
-    if (o.FormatOf(i) != o.FormatOf(0)) {
+    if (o.FormatOf(i) != o.FormatOf(0) &&
+        (o.FormatOf(i) == Format::kCsv || o.FormatOf(0) == Format::kCsv)) {
       PrintError(absl::InvalidArgumentError(absl::StrCat(
-          "dedup writes records as they were read, so its inputs must share one format: ",
+          "dedup writes records as they were read, so a csv input cannot share its outputs with "
+          "another format: ",
           o.LabelOf(0), " is ", std::string(FormatName(o.FormatOf(0))), ", ", o.LabelOf(i), " is ",
           std::string(FormatName(o.FormatOf(i))), " (run dedup on each format apart, or give "
           "--format)")));
