@@ -12,6 +12,7 @@
 #include <chrono>
 #include <climits>
 #include <csignal>
+#include <pthread.h>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -285,10 +286,18 @@ absl::Status CommitAll(const std::vector<std::unique_ptr<AtomicFile>>& files) {
   for (const auto& f : files) {
     if (f != nullptr) RETURN_IF_ERROR(f->Finish());
   }
+  // The renames take microseconds; Ctrl-C, SIGTERM or SIGHUP arriving among them waits until all
+  // are done (then the run ends as it would have), so that the outputs are all new or all old.
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, sig);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  absl::Status status;
   for (const auto& f : files) {
-    if (f != nullptr) RETURN_IF_ERROR(f->Commit());
+    if (f != nullptr && status.ok()) status = f->Commit();
   }
-  return absl::OkStatus();
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return status;
 }
 
 absl::Status CheckOutputPath(const std::string& path, std::string_view flag_view) {

@@ -7,7 +7,9 @@
 // removes its temporary file. Every write(2), fsync(2), close(2) and rename(2) result is checked:
 // a full disk (ENOSPC), a file size limit (EFBIG) or an I/O error fails with a message naming the
 // target. A run with several outputs commits them with CommitAll(), which writes all of them out
-// before it renames any, so a write failure in one leaves all earlier outputs as they were.
+// before it renames any, so a write failure in one leaves all earlier outputs as they were, and
+// holds SIGINT, SIGTERM and SIGHUP back while it renames, so a signal cannot leave some outputs
+// new and others old (only SIGKILL or a crash between two renames can).
 //
 // What the target is decides how it is written:
 //   a new file         created with the mode the umask gives (0666 & ~umask), as `>` would;
