@@ -78,6 +78,14 @@ absl::StatusOr<uint64_t> ParseByteSize(const std::string& text, const std::strin
 }
 
 void RunFlags::Add(CLI::App* app) {
+  AddInputFlags(app);
+  AddEngineFlags(app);
+  AddMatchFlags(app);
+  AddRunFlags(app);
+}
+
+// Inputs: files, format, fields, normalization and its tables.
+void RunFlags::AddInputFlags(CLI::App* app) {
   app->add_option("inputs", options.inputs,
                   "Input files (JSONL, CSV, TSV or text; .gz and .zst are read transparently); "
                   "- reads standard input")
@@ -111,6 +119,10 @@ void RunFlags::Add(CLI::App* app) {
   app->add_option("--tag-file", options.tag_files,
                   "Extra headline tags to strip, one per line (e.g. 속보); repeatable")
       ->check(CLI::ExistingFile);
+}
+
+// The engine and the memory it may use.
+void RunFlags::AddEngineFlags(CLI::App* app) {
   app->add_option("--algo", algo,
                   "Engine: minhash (MinHash + LSH, the default), simhash (64-bit SimHash, "
                   "permuted tables, --max-hamming), exact (exact Jaccard, prefix-filtered "
@@ -133,6 +145,10 @@ void RunFlags::Add(CLI::App* app) {
   app->add_option("--temp-dir", options.temp_dir,
                   "Directory for spilled band keys (unnamed files, gone when the run ends; 12 "
                   "bytes a document per band being sorted). Default: $TMPDIR, else /tmp");
+}
+
+// What makes two documents near-duplicates, and how they cluster.
+void RunFlags::AddMatchFlags(CLI::App* app) {
   app->add_option("--match", match,
                   "How title and body decide a pair: auto (every field both documents have "
                   "must pass), title, body, both, either")
@@ -226,6 +242,10 @@ void RunFlags::Add(CLI::App* app) {
                       "(distinct texts) is a core; higher keeps more chains apart, lower keeps "
                       "smaller groups of variants whole")
           ->capture_default_str();
+}
+
+// Threads, side outputs, bad records and messages.
+void RunFlags::AddRunFlags(CLI::App* app) {
   app->add_option("--threads,-j", options.threads, "Worker threads; 0 = all cores")
       ->capture_default_str();
   app->add_option("--stats", stats_path, "Write run statistics (JSON) to this file");

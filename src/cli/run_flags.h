@@ -77,6 +77,13 @@ struct RunFlags {
   // against the inputs and `more_inputs` (as the cluster file of `report`).
   absl::Status CheckOutputs(std::vector<NamedOutput> outputs,
                             const std::vector<std::string>& more_inputs = {}) const;
+
+ private:
+  // Add's four groups, in the order --help lists them.
+  void AddInputFlags(CLI::App* app);
+  void AddEngineFlags(CLI::App* app);
+  void AddMatchFlags(CLI::App* app);
+  void AddRunFlags(CLI::App* app);
 };
 
 }  // namespace neardup::cli
