@@ -220,6 +220,42 @@ TEST_F(OutputsTest, LongestFileNamesWork) {
   EXPECT_TRUE(Temps().empty());
 }
 
+// A run killed with SIGKILL leaves its temporary files; they carry host and pid in their names,
+// and the next run into the directory (or spooling into $TMPDIR) removes those of dead processes
+// on this host, and only those: a live process's, another host's and names of another form stay.
+TEST_F(OutputsTest, StaleTemporaryFilesOfDeadRunsAreRemoved) {
+  const std::string tag = neardup::TemporaryOwnerTag();  // HOST-PID of this test process
+  const std::string host = tag.substr(0, tag.rfind('-'));
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  waitpid(child, nullptr, 0);  // a pid whose process is gone
+  const std::string dead = host + "-" + std::to_string(child);
+  const std::string stale = ".out.jsonl.neardup-tmp-" + dead + "-Ab3dEf";
+  const std::vector<std::string> kept = {
+      ".out.jsonl.neardup-tmp-" + tag + "-Ab3dEf",                     // a live process
+      ".out.jsonl.neardup-tmp-other_host-" + std::to_string(child) + "-Ab3dEf",  // another host
+      ".out.jsonl.neardup-tmp-Ab3dEf",                                  // no owner in the name
+      "neardup-tmp-" + dead + "-Ab3dEf"};                               // not hidden: not ours
+  for (const std::string& name : kept) WriteFile(Path(name), "x");
+  WriteFile(Path(stale), "a dead run's half-written output");
+  Result r = RunIn(dir_.path(), "cluster in.jsonl -o out.jsonl -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(Path("out.jsonl")), expected_);
+  EXPECT_FALSE(std::ifstream(Path(stale)).good());
+  for (const std::string& name : kept) EXPECT_TRUE(std::ifstream(Path(name)).good()) << name;
+  // A spool file of a dead run in $TMPDIR goes the same way when a run spools standard input.
+  const std::string tmp = Path("tmp");
+  ASSERT_EQ(::mkdir(tmp.c_str(), 0700), 0);
+  const std::string spool = tmp + "/neardup-input-" + dead + "-Zz9yX8";
+  WriteFile(spool, "spooled");
+  r = RunIn(dir_.path(), "cluster - -o out2.jsonl -q < in.jsonl", "TMPDIR='" + tmp + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(Path("out2.jsonl")), expected_);
+  EXPECT_FALSE(std::ifstream(spool).good());
+  EXPECT_TRUE(Listing(tmp).empty());
+}
+
 // Standard input and output may be one socket (inetd, some remote shells): no clash, since a
 // socket holds no data that writing destroys.
 TEST_F(OutputsTest, StandardInputAndOutputOnOneSocketAreNoClash) {

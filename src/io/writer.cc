@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +17,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <set>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "internal/json.h"
@@ -75,6 +79,26 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Whether `name` is a temporary file of this host's neardup runs whose process is gone: after
+// `marker` comes HOST-PID-XXXXXX.
+bool StaleTemporaryName(std::string_view name, std::string_view marker, std::string_view host) {
+  const size_t at = name.find(marker);
+  if (at == std::string_view::npos) return false;
+  std::string_view rest = name.substr(at + marker.size());  // HOST-PID-XXXXXX
+  if (rest.size() < 9 || rest[rest.size() - 7] != '-') return false;
+  rest.remove_suffix(7);
+  const size_t dash = rest.rfind('-');
+  if (dash == std::string_view::npos || rest.substr(0, dash) != host) return false;
+  const std::string_view digits = rest.substr(dash + 1);
+  if (digits.empty() || digits.size() > 10 ||
+      digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return false;
+  }
+  const long pid = std::strtol(std::string(digits).c_str(), nullptr, 10);
+  if (pid <= 0 || pid > INT_MAX || pid == ::getpid()) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
 absl::Status ErrnoError(const char* what, const std::string& path) {
   return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
@@ -97,10 +121,11 @@ std::string FollowSymlinks(const std::string& path) {
 }
 
 // The part of a file name the temporary file's name repeats: short enough that
-// ".NAME.neardup-tmp-XXXXXX" fits NAME_MAX (255 bytes) for any legal NAME.
+// ".NAME.neardup-tmp-OWNER-XXXXXX" fits NAME_MAX (255 bytes) for any legal NAME.
 std::string TempStem(const std::string& base) {
-  constexpr size_t kMaxStem = 255 - std::char_traits<char>::length("..neardup-tmp-XXXXXX");
-  return base.size() <= kMaxStem ? base : base.substr(0, kMaxStem);
+  const size_t max_stem = 255 - std::char_traits<char>::length("..neardup-tmp--XXXXXX") -
+                          TemporaryOwnerTag().size();
+  return base.size() <= max_stem ? base : base.substr(0, max_stem);
 }
 
 // Six characters for a temporary file's name, different for each call and process.
@@ -189,8 +214,9 @@ absl::StatusOr<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string
   }
   // The temporary file is created with mode 0666, so the kernel applies the umask, as it would
   // to a new file; an existing file's owner and mode carry over to its replacement.
+  RemoveStaleTemporaryFiles(DirName(target));
   const std::string prefix = absl::StrCat(DirName(target), "/.", TempStem(BaseName(target)),
-                                          ".neardup-tmp-");
+                                          ".neardup-tmp-", TemporaryOwnerTag(), "-");
   std::string temp;
   int fd = -1;
   for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
@@ -557,7 +583,9 @@ absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolInput(const std::string& inp
       if (fd != STDIN_FILENO) ::close(fd);
     }
   } in_closer{in};
-  std::string path = absl::StrCat(internal::TemporaryDirectory(), "/neardup-input-XXXXXX");
+  RemoveStaleTemporaryFiles(internal::TemporaryDirectory());
+  std::string path = absl::StrCat(internal::TemporaryDirectory(), "/neardup-input-",
+                                  TemporaryOwnerTag(), "-XXXXXX");
   int fd = ::mkstemp(path.data());
   if (fd < 0) return ErrnoError(absl::StrCat("cannot create a temporary file for ", label, ":").c_str(), path);
   // Owns the file from here: every error return below removes it.
@@ -587,6 +615,45 @@ absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolInput(const std::string& inp
   }
   if (::close(fd) != 0) return ErrnoError(absl::StrCat("cannot spool ", label, " to").c_str(), path);
   return file;
+}
+
+std::string TemporaryOwnerTag() {
+  static const std::string tag = [] {
+    char host[256] = {0};
+    if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') std::strcpy(host, "host");
+    std::string h(host, std::min<size_t>(std::strlen(host), 32));
+    for (char& c : h) {
+      const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        c == '.';
+      if (!keep) c = '_';
+    }
+    return absl::StrCat(h, "-", ::getpid());
+  }();
+  return tag;
+}
+
+size_t RemoveStaleTemporaryFiles(const std::string& dir) {
+  static std::mutex mu;
+  static std::set<std::string> seen;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!seen.insert(dir).second) return 0;
+  }
+  const std::string tag = TemporaryOwnerTag();
+  const std::string host = tag.substr(0, tag.rfind('-'));
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return 0;
+  size_t removed = 0;
+  while (const struct dirent* e = ::readdir(d)) {
+    const std::string_view name = e->d_name;
+    const bool ours = (name.size() > 1 && name[0] == '.' &&
+                       StaleTemporaryName(name, ".neardup-tmp-", host)) ||
+                      (name.substr(0, 14) == "neardup-input-" &&
+                       StaleTemporaryName(name, "neardup-input-", host));
+    if (ours && ::unlinkat(::dirfd(d), e->d_name, 0) == 0) ++removed;
+  }
+  ::closedir(d);
+  return removed;
 }
 
 }  // namespace neardup

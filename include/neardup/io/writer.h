@@ -161,4 +161,15 @@ absl::StatusOr<std::unique_ptr<TemporaryFile>> SpoolInput(const std::string& pat
 // it first. A path that does not exist is "readable twice" here: opening it reports the error.
 bool ReadableTwice(const std::string& path);
 
+// Temporary files carry their owner in their names, ".NAME.neardup-tmp-HOST-PID-XXXXXX" beside an
+// output and "neardup-input-HOST-PID-XXXXXX" in $TMPDIR, so that one left by a run killed with
+// SIGKILL (or a crash) can be told from a live run's. HOST is this machine's name (characters
+// other than letters, digits and '.' as '_', at most 32), PID the process's.
+std::string TemporaryOwnerTag();
+// Removes the temporary files in `dir` of neardup runs on this host whose process no longer
+// exists; a live process's, another host's and names of another form are left alone. Each
+// directory is looked at once per process (outputs call it for theirs, spooling for $TMPDIR).
+// Returns how many files it removed.
+size_t RemoveStaleTemporaryFiles(const std::string& dir);
+
 }  // namespace neardup
