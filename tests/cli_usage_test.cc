@@ -152,6 +152,16 @@ TEST_F(UsageTest, HelpCommandPrintsTheHelp) {
   ExpectUsageError("help clustr", "unknown command 'clustr'; did you mean 'cluster'?");
 }
 
+// Alias and tag tables are read whole: one that never ends (/dev/zero) or is far too long is
+// refused with its name instead of being read without bound.
+TEST_F(UsageTest, EndlessAliasOrTagFileIsRefused) {
+  for (const std::string flag : {"--alias-file", "--tag-file"}) {
+    ExpectUsageError("cluster in.jsonl -o out -q " + flag + " /dev/zero",
+                     "/dev/zero: longer than 64 MB, too long for a table of aliases or tags (one "
+                     "entry a line)");
+  }
+}
+
 TEST_F(UsageTest, MemoryLimitTakesEverySpellingOfASize) {
   for (const std::string size :
        {"2G", "2GB", "2GiB", "2g", "2gb", "512M", "512MB", "512MiB", "1000000", "1.5G"}) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -209,13 +210,27 @@ void NewsRules::RebuildAliasIndex() {
 
 namespace {
 
+// Alias and tag tables are read whole, so they are bounded: a table past this size is refused
+// (a device such as /dev/zero, or a corpus given by mistake, would be read without end).
+constexpr size_t kMaxTableBytes = size_t{64} << 20;
+
 absl::Status ReadWholeFile(const std::string& path, std::string* text) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  text->clear();
+  char buffer[1 << 16];
+  while (in) {
+    in.read(buffer, sizeof(buffer));
+    text->append(buffer, static_cast<size_t>(in.gcount()));
+    if (text->size() > kMaxTableBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": longer than ", kMaxTableBytes >> 20,
+          " MB, too long for a table of aliases or tags (one entry a line)"));
+    }
+  }
   if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path));
-  *text = buffer.str();
   return absl::OkStatus();
 }
 
