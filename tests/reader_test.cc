@@ -172,6 +172,25 @@ TEST(RecordReaderTest, CsvUnterminatedQuoteRunsToEndAndFailsToParse) {
   EXPECT_TRUE(Contains(s.message(), "u.csv:3: unterminated quoted field")) << s;
 }
 
+// RFC 4180: a quoted field ends at its closing quote. Text after it is an error naming the field
+// (the record is skipped, not read as a guess), and it merges no rows; a doubled quote is a quote.
+TEST(RecordReaderTest, CsvTextAfterAClosingQuoteIsAnErrorAndMergesNothing) {
+  const std::string path = TempPath("afterquote.csv");
+  WriteFile(path, "id,text\n1,\"abc\"def\n2,plain\n3,\"q\"\"uoted\"\n");
+  Records r = ReadAll(path, Format::kCsv);
+  ASSERT_EQ(r.raw.size(), 3u);
+  EXPECT_EQ(r.lines, (std::vector<uint64_t>{2, 3, 4}));
+  RecordParser parser(Format::kCsv, {}, "q.csv", r.columns);
+  Document doc;
+  absl::Status s = parser.Parse(r.raw[0], r.lines[0], &doc);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(s.message(), "q.csv:2: text after the closing quote of field 2")) << s;
+  ASSERT_TRUE(parser.Parse(r.raw[1], r.lines[1], &doc).ok());
+  EXPECT_EQ(doc.body, "plain");
+  ASSERT_TRUE(parser.Parse(r.raw[2], r.lines[2], &doc).ok());
+  EXPECT_EQ(doc.body, "q\"uoted");
+}
+
 TEST(RecordReaderTest, EmptyCsvHasNoHeaderAndNoRecords) {
   const std::string path = TempPath("empty.csv");
   WriteFile(path, "");

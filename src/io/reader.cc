@@ -79,8 +79,10 @@ CsvState ScanCsv(std::string_view bytes, CsvState state) {
 }
 
 // Splits one CSV record (its final line end already removed) into fields[0, *count). The strings
-// in `fields` are reused across calls. Lenient like most readers: a quote inside an unquoted field
-// and text after a closing quote are kept as content; only an unterminated quote is an error.
+// in `fields` are reused across calls. A quote inside an unquoted field is kept as content, as
+// most readers do; text after a closing quote (`"abc"def`) breaks RFC 4180 and is an error, like
+// an unterminated quote: where such a field was meant to end is a guess, so the record is
+// skipped (and kept by --rejects) rather than read as some other text.
 absl::Status SplitCsv(std::string_view record, std::vector<std::string>* fields, size_t* count) {
   size_t n = 0;
   auto next_field = [&]() -> std::string* {
@@ -132,8 +134,11 @@ absl::Status SplitCsv(std::string_view record, std::vector<std::string>* fields,
           field = next_field();
           state = CsvState::kFieldStart;
         } else {
-          field->push_back(c);
-          state = CsvState::kUnquoted;
+          *count = n;
+          return absl::InvalidArgumentError(absl::StrCat(
+              "text after the closing quote of field ", n,
+              " (RFC 4180: a quoted field ends at its closing quote, and a quote inside it is "
+              "written twice)"));
         }
         break;
     }
