@@ -194,6 +194,25 @@ TEST(EvaluateFilesTest, ErrorsNameFileAndLine) {
   ExpectError(ok_pred, "\n\n{\"id\": \"b\"} x\n", "terr.jsonl:3: ");
 }
 
+// Scores over nothing mean nothing: no id in both files (another corpus, another id field) and
+// no truth record with the label field (a misspelt --truth-field) are errors, not 1.0 or 0.0.
+TEST(EvaluateFilesTest, NoCommonIdOrNoLabelAtAllIsAnError) {
+  const std::string pred = "{\"id\": \"a\", \"cluster\": \"a\"}\n{\"id\": \"b\", \"cluster\": \"a\"}\n";
+  ExpectError(pred, "{\"id\": \"x\", \"g\": 1}\n{\"id\": \"y\", \"g\": 1}\n",
+              "eval_test_perr.jsonl is in ");
+  ExpectError(pred, "{\"id\": \"a\", \"story\": 1}\n{\"id\": \"b\", \"story\": 1}\n",
+              "terr.jsonl: no record has the label field \"g\" (2 read): is --truth-field right?");
+  // A truth that covers part of the cluster file still scores, and says how much it matched.
+  const std::string p = WriteTemp("ppart.jsonl", pred);
+  const std::string t = WriteTemp("tpart.jsonl", "{\"id\": \"a\", \"g\": 1}\n");
+  const absl::StatusOr<EvalResult> r = EvaluateFiles({p, t, "g"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->n, 1u);
+  EXPECT_EQ(r->predicted_records, 2u);
+  EXPECT_EQ(r->truth_records, 1u);
+  EXPECT_EQ(r->truth_labelled, 1u);
+}
+
 TEST(EvaluateFilesTest, MissingFileIsNotFound) {
   const std::string truth = WriteTemp("t4.jsonl", "");
   const absl::StatusOr<EvalResult> r =

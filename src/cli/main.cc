@@ -32,6 +32,15 @@ int RunEval(const neardup::EvalFiles& files, bool json) {
     PrintError(r.status());
     return kExitFailed;
   }
+  // Scores over part of the records are said so, loudly: another corpus or a partial truth.
+  if (r->n < r->predicted_records || r->n < r->truth_records) {
+    std::cerr << absl::StrFormat(
+        "neardup: warning: scored on the %d records in both files: %d of the %d ids of the "
+        "cluster file %s are not in the truth file, and %d of the %d ids of the truth file %s "
+        "are not in the cluster file\n",
+        r->n, r->predicted_records - r->n, r->predicted_records, files.predicted_path,
+        r->truth_records - r->n, r->truth_records, files.truth_path);
+  }
   if (json) {
     std::cout << absl::StrFormat(
         "{\"pair_precision\": %.6f, \"pair_recall\": %.6f, \"pair_f1\": %.6f, \"ari\": %.6f, "

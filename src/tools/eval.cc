@@ -239,6 +239,13 @@ absl::StatusOr<EvalResult> EvaluateFiles(const EvalFiles& files) {
   std::vector<uint64_t> p;
   std::vector<uint64_t> t;
   uint64_t next_truth = 0;
+  uint64_t labelled = 0;
+  for (const Record& r : truth) labelled += r.has_label;
+  if (!truth.empty() && labelled == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        files.truth_path, ": no record has the label field \"", files.truth_field,
+        "\" (", truth.size(), " read): is --truth-field right?"));
+  }
   for (const Record& rec : predicted) {
     auto it = truth_by_id.find(rec.id);
     if (it == truth_by_id.end()) continue;
@@ -252,7 +259,17 @@ absl::StatusOr<EvalResult> EvaluateFiles(const EvalFiles& files) {
       t.push_back(next_truth++);
     }
   }
-  return EvaluateClustering(p, t);
+  if (p.empty() && !predicted.empty() && !truth.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no id of ", files.predicted_path, " is in ", files.truth_path, " (", predicted.size(),
+        " and ", truth.size(), " records; the truth's ids from field \"", files.id_field,
+        "\"): are they the same corpus, and is --id-field right?"));
+  }
+  EvalResult result = EvaluateClustering(p, t);
+  result.predicted_records = predicted.size();
+  result.truth_records = truth.size();
+  result.truth_labelled = labelled;
+  return result;
 }
 
 }  // namespace neardup

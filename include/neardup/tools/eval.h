@@ -24,6 +24,10 @@ struct EvalResult {
   uint64_t true_pairs = 0;       // pairs together in the truth
   uint64_t predicted_pairs = 0;  // pairs together in the prediction
   uint64_t common_pairs = 0;     // pairs together in both
+  // EvaluateFiles only: records in each file (n of them matched) and truth records with a label.
+  uint64_t predicted_records = 0;
+  uint64_t truth_records = 0;
+  uint64_t truth_labelled = 0;
 };
 
 // `predicted[i]` and `truth[i]` are arbitrary cluster labels of record i (equal length).
@@ -37,7 +41,9 @@ struct EvalFiles {
   std::string id_field = "id";
 };
 
-// Reads both files and evaluates over the ids present in both. Errors name file and line.
+// Reads both files and evaluates over the ids present in both. Errors name file and line. Fails
+// (InvalidArgument) when no id is in both files (another corpus, or another id field) or when no
+// truth record has `truth_field` (a misspelt field): scores over nothing would mean nothing.
 absl::StatusOr<EvalResult> EvaluateFiles(const EvalFiles& files);
 
 }  // namespace neardup
