@@ -461,7 +461,18 @@ TEST(CollectReportDataFromClustersTest, MissingTextsAndMalformedLines) {
   EXPECT_FALSE(data->clusters[0].members[1].text_found);
   EXPECT_EQ(data->clusters[0].members[1].id, "zz");
   EXPECT_EQ(data->members_without_text, 1u);
+  EXPECT_EQ(data->clusters_lines_unmatched, 2u);  // zz and s: the caller warns
   EXPECT_NE(RenderHtml(*data).find("text not found"), std::string::npos);
+
+  // Inputs that hold none of the ids (another corpus): an error, not a page of missing texts.
+  const std::string other = TempPath("other.jsonl");
+  WriteFile(other, JsonLine("b1", "다른 제목", "다른 본문"));
+  data = CollectReportDataFromClusters(clusters, Options({other}), FixedSettings());
+  ASSERT_FALSE(data.ok());
+  EXPECT_NE(std::string(data.status().message()).find("none of the 3 ids of " + clusters +
+                                                      " is in the inputs (1 records read)"),
+            std::string::npos)
+      << data.status();
 
   WriteFile(clusters, "{\"id\":\"a1\",\"cluster\":\"a1\"}\nnot json\n");
   data = CollectReportDataFromClusters(clusters, options, FixedSettings());

@@ -386,6 +386,11 @@ int RunReport(RunFlags& flags, const std::string& clusters_path, const ReportFla
   settings.max_clusters = report.max_clusters;
   settings.command_line = command_line;
   auto data = CollectReportDataFromClusters(clusters_path, options, settings);
+  if (data.ok() && data->clusters_lines_unmatched > 0 && !flags.quiet) {
+    std::cerr << "neardup: warning: " << data->clusters_lines_unmatched << " of the "
+              << data->documents << " ids of " << clusters_path
+              << " are not in the inputs; the report shows their members as \"text not found\"\n";
+  }
   std::vector<std::unique_ptr<AtomicFile>> files;
   absl::Status s = data.ok() ? WriteReport(*data, report, &files) : data.status();
   if (s.ok()) s = files.back()->Commit();

@@ -466,7 +466,7 @@ absl::StatusOr<ReportData> CollectReportDataFromClusters(const std::string& clus
   std::string scratch, scratch2;
   RecordBatch batch;
   Document parsed;
-  uint64_t records = 0, bad = 0;
+  uint64_t records = 0, bad = 0, matched = 0;
   absl::flat_hash_set<std::string> assigned;  // ids given out so far, as the run gives them
   absl::flat_hash_map<std::string, uint32_t> duplicate_id_counts;
   for (size_t i = 0; i < input_options.inputs.size(); ++i) {
@@ -498,6 +498,7 @@ absl::StatusOr<ReportData> CollectReportDataFromClusters(const std::string& clus
         }
         auto it = next_line.find(std::string_view(parsed.id));
         if (it == next_line.end() || it->second == UINT32_MAX) continue;  // not in the file
+        ++matched;
         const uint32_t line = it->second;
         it->second = same_id_next[line];
         const uint32_t rep = file.representative[line];
@@ -516,6 +517,12 @@ absl::StatusOr<ReportData> CollectReportDataFromClusters(const std::string& clus
   }
   data.records_read = records;
   data.bad_records = bad;
+  data.clusters_lines_unmatched = lines - matched;
+  if (lines > 0 && matched == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "none of the ", lines, " ids of ", clusters_path, " is in the inputs (", records,
+        " records read): are these the inputs it was made from, with the same --id-field?"));
+  }
   // Ids and "not found" for the members whose text never came.
   for (size_t i = 0; i < refs.size(); ++i) {
     ReportMember& member = data.clusters[refs[i].cluster].members[refs[i].member];

@@ -90,6 +90,8 @@ struct ReportData {
   std::string clusters_file;        // the clusters file read (CollectReportDataFromClusters), or ""
   uint64_t records_read = 0;
   uint64_t bad_records = 0;
+  // CollectReportDataFromClusters: lines of the clusters file whose id no input record had.
+  uint64_t clusters_lines_unmatched = 0;
   uint64_t documents = 0;
   uint64_t exact_duplicates = 0;  // documents whose normalized text equals an earlier one's
   uint64_t near_duplicates = 0;   // documents - clusters - exact_duplicates
