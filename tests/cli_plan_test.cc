@@ -118,6 +118,15 @@ TEST(CliPlanTest, ThresholdsAndGivenBandsChangeTheCurve) {
   ExpectCurveFollowsFormula(r.out, body, title);
 }
 
+// A device never ends its record (/dev/zero) and has no size to scale a sample by: refused, as
+// standard input is, instead of being read without bound.
+TEST(CliPlanTest, DevicesAreNotSampled) {
+  const Result r = RunNeardup("plan /dev/zero");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("plan: /dev/zero is not a regular file"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("give --documents and --bytes"), std::string::npos) << r.err;
+}
+
 TEST(CliPlanTest, SmallInputIsCountedExactly) {
   const Result r = RunNeardup("plan " + kSource + "/data/samples/seed-board.jsonl");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -2,6 +2,8 @@
 // goes. Reads the first records of each input; hashes nothing else.
 #include "neardup/tools/plan.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -186,6 +188,14 @@ absl::StatusOr<PlanCorpus> SamplePlanCorpus(const PipelineOptions& options,
     if (path == "-") {
       return absl::InvalidArgumentError(
           "plan: standard input cannot be sampled; give --documents and --bytes");
+    }
+    // A device or FIFO has no size to scale a sample by, and one such as /dev/zero never ends a
+    // record: it would be read without bound.
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "plan: ", path, " is not a regular file (a device, FIFO or pipe has no size to scale a "
+          "sample by); give --documents and --bytes"));
     }
     ASSIGN_OR_RETURN(InputFacts facts, ProbeInput(path));
     Sample s;
