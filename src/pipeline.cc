@@ -196,11 +196,14 @@ void Runner::Process(Work* work) {
       continue;
     }
     work->good[i] = 1;
-    for (int k = 0; k < 3; ++k) work->has[k] += (ts.doc.has >> k) & 1;
+    // An empty title or text is a missing one (as for --keep's field below).
+    work->has[0] += ts.doc.has & Document::kHasId ? 1 : 0;
+    work->has[1] += (ts.doc.has & Document::kHasTitle) && !ts.doc.title.empty() ? 1 : 0;
+    work->has[2] += (ts.doc.has & Document::kHasText) && !ts.doc.body.empty() ? 1 : 0;
     work->ids += ts.doc.id;
     work->id_ends[i] = static_cast<uint32_t>(work->ids.size());
     work->lengths[i] = ts.doc.title.size() + ts.doc.body.size();
-    if (!options_.fields.keep.empty() && ts.doc.has_keep_value) {
+    if (!options_.fields.keep.empty() && ts.doc.has_keep_value && !ts.doc.keep_value.empty()) {
       work->keep_values[i] = std::move(ts.doc.keep_value);
       work->has_keep[i] = 1;
     }

@@ -119,6 +119,11 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Int("dropped", c.documents - c.clusters);
     o.Int("utf8_repairs", c.utf8_repairs);
     o.Int("duplicate_ids", c.duplicate_ids);
+    // Good records with each field (a title or text that is empty counts as missing).
+    o.Int("with_id", c.records_with_field[0]);
+    o.Int("with_title", c.records_with_field[1]);
+    o.Int("with_text", c.records_with_field[2]);
+    if (!options.fields.keep.empty()) o.Int("with_keep_field", c.records_with_field[3]);
     o.Close();
   }
   root.Key("candidates");

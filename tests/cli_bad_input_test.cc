@@ -405,6 +405,35 @@ TEST(BadInputTest, FieldNamesNoRecordHasAreRefused) {
   for (const std::string& f : {in, out, other}) std::remove(f.c_str());
 }
 
+// An empty value is a missing one: `--keep earliest:date` does not keep the record whose date is
+// "" (it sorted first), a named field that some records lack or leave empty is warned about once
+// with the count, and --stats counts the records with each field.
+TEST(BadInputTest, EmptyValuesAreMissingValues) {
+  const std::string in = Temp("empty-values.jsonl"), out = Temp("empty-values.out");
+  const std::string stats = Temp("empty-values.stats");
+  const std::string text = "the same article body, copied by three outlets word for word";
+  WriteFile(in, "{\"id\": \"a\", \"date\": \"\", \"title\": \"\", \"text\": \"" + text + "\"}\n"
+                "{\"id\": \"b\", \"date\": \"2019-01-05\", \"text\": \"" + text + "\"}\n"
+                "{\"id\": \"c\", \"date\": \"2019-01-02\", \"title\": \"t\", \"text\": \"" + text +
+                    "\"}\n");
+  Result r = RunNeardup("cluster " + in + " --keep earliest:date --title-field title -o " + out +
+                        " --stats " + stats);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string& line : Lines(ReadFile(out))) EXPECT_EQ(Field(line, "cluster"), "c");
+  EXPECT_NE(r.err.find("warning: --title-field \"title\": 2 of 3 records lack it or have it empty"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("warning: --keep earliest:date: 1 of 3 records lack \"date\" or have it "
+                       "empty"),
+            std::string::npos)
+      << r.err;
+  const std::string s = ReadFile(stats);
+  EXPECT_EQ(StatInt(s, "with_title"), 1) << s;
+  EXPECT_EQ(StatInt(s, "with_text"), 3) << s;
+  EXPECT_EQ(StatInt(s, "with_keep_field"), 2) << s;
+  for (const std::string& f : {in, out, stats}) std::remove(f.c_str());
+}
+
 TEST(DiskFullTest, FileTooLargeWhileWritingFailsAndKeepsEarlierOutput) {
   const std::string dir = Dir() + "/efbig-cluster";
   ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);

@@ -58,8 +58,9 @@ struct RunCounts {
   uint64_t exact_duplicates = 0;  // documents whose normalized text equals an earlier one's
   uint64_t utf8_repairs = 0;      // invalid UTF-8 sequences replaced by U+FFFD
   uint64_t duplicate_ids = 0;     // documents whose id an earlier document had (renamed)
-  // Good records that have the id, title, text and --keep field (FieldNames), in that order: a
-  // field no record has is a misspelt flag (the CLI refuses it when the flag was given).
+  // Good records that have the id, title, text and --keep field (FieldNames), in that order, an
+  // empty title, text or --keep value counting as missing: a field no record has is a misspelt
+  // flag (the CLI refuses it when the flag was given).
   uint64_t records_with_field[4] = {0, 0, 0, 0};
   // Stop-shingles (options.max_shingle_df): documents in the sampling pass, count-min cells over
   // the limit per field (two per stop-shingle, shared cells counted once), and shingle

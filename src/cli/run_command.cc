@@ -255,6 +255,7 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
     PrintError(fields);
     return kExitFailed;
   }
+  for (const std::string& w : flags.FieldsPartlySeen(ran.result)) warn(w);
 
   const auto write_start = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<AtomicFile>> files;

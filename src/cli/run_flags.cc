@@ -390,6 +390,27 @@ absl::Status RunFlags::CheckOutputs(std::vector<NamedOutput> outputs,
   return neardup::CheckOutputs(outputs, inputs);
 }
 
+std::vector<std::string> RunFlags::FieldsPartlySeen(const RunResult& result) const {
+  std::vector<std::string> out;
+  const uint64_t documents = result.num_documents();
+  const uint64_t* seen = result.counts.records_with_field;
+  const char* flag[3] = {"--id-field", "--title-field", "--text-field"};
+  const std::string* name[3] = {&options.fields.id, &options.fields.title, &options.fields.text};
+  for (int k = 0; k < 3; ++k) {
+    if (field_options[k] == nullptr || field_options[k]->count() == 0) continue;
+    if (seen[k] == 0 || seen[k] >= documents) continue;
+    out.push_back(absl::StrCat(flag[k], " \"", *name[k], "\": ", documents - seen[k], " of ",
+                               documents, " records lack it or have it empty",
+                               k == 0 ? " (their ids are FILE:LINE)" : ""));
+  }
+  if (!options.fields.keep.empty() && seen[3] > 0 && seen[3] < documents) {
+    out.push_back(absl::StrCat("--keep ", keep, ": ", documents - seen[3], " of ", documents,
+                               " records lack \"", options.fields.keep,
+                               "\" or have it empty; they are kept only when no member has it"));
+  }
+  return out;
+}
+
 absl::Status RunFlags::CheckFieldsSeen(const RunResult& result) const {
   const uint64_t documents = result.num_documents();
   if (documents == 0) return absl::OkStatus();

@@ -66,6 +66,9 @@ struct RunFlags {
   // misspelt name, silently ignored before: every body empty, every id FILE:LINE), when no record
   // has the --keep field, or when no record has a title or a text field at all.
   absl::Status CheckFieldsSeen(const RunResult& result) const;
+  // Warnings for the field flags the user gave whose field some records lack (or have empty):
+  // one line per flag, with the count.
+  std::vector<std::string> FieldsPartlySeen(const RunResult& result) const;
 
   // Registers the flags on `app`.
   void Add(CLI::App* app);
