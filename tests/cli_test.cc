@@ -549,6 +549,23 @@ TEST(CliTest, BandKeysSpilledToDiskUnderMemoryLimitGiveTheSameClusters) {
   for (const std::string& f : {corpus, a, b, sa, sb}) std::remove(f.c_str());
 }
 
+// A threshold near 0 makes nearly every pair a candidate: under --memory-limit the run stops with
+// the figures once the pairs would pass it (or 64 MB), instead of growing without bound; nothing
+// is written. The same corpus at the default threshold runs within the same limit.
+TEST(CliTest, CandidatePairsStayWithinTheMemoryLimit) {
+  const std::string corpus = Temp("pairs-limit.jsonl"), out = Temp("pairs-limit.out");
+  ASSERT_EQ(RunNeardup("synth -n 6000 --seed 4 -q -o " + corpus).exit_code, 0);
+  Result r = RunNeardup("cluster " + corpus + " -t 0.05 --memory-limit 64M -q -o " + out);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("neardup: error: candidate pairs: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("past --memory-limit (64.0 MB"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::ifstream(out).good());
+  r = RunNeardup("cluster " + corpus + " --memory-limit 64M -q -o " + out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Lines(ReadFile(out)).size(), 6000u);
+  for (const std::string& f : {corpus, out}) std::remove(f.c_str());
+}
+
 // A long Korean news body made of numbered sentences: `from`..`to` of one article.
 std::string NewsBody(int from, int to, const std::string& topic) {
   std::string body;

@@ -1,6 +1,7 @@
 #include "neardup/candidates/lsh.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -145,7 +146,19 @@ absl::StatusOr<std::vector<CandidatePair>> FindPairs(KeyOf key, size_t num_docs,
   const size_t budget = limited ? static_cast<size_t>(std::min<uint64_t>(spill.memory_limit, SIZE_MAX))
                                 : SIZE_MAX;
 
+  // The pairs are held per band, then merged: about kPairHeldBytes each at the peak. Past the
+  // memory limit the run stops with the figure rather than grow without bound (a threshold near
+  // 0 makes nearly every pair a candidate).
+  // Below kPairFloorBytes pairs are never refused (a limit that small is for forcing the band
+  // keys to disk, as tests do; the pairs of such a run are a few MB).
+  constexpr uint64_t kPairHeldBytes = 2 * sizeof(CandidatePair);
+  constexpr uint64_t kPairFloorBytes = uint64_t{64} << 20;
+  const uint64_t pair_budget = std::max(spill.memory_limit, kPairFloorBytes);
+  std::atomic<uint64_t> emitted{0};
+  std::atomic<int> bands_done{0};
+  std::atomic<bool> over{false};
   auto run_band = [&](int band) {
+    if (limited && over.load()) return;
     BandResult& out = bands[static_cast<size_t>(band)];
     out.status = SortAndGroup(
         num_docs, budget, spill.temp_dir,
@@ -163,13 +176,24 @@ absl::StatusOr<std::vector<CandidatePair>> FindPairs(KeyOf key, size_t num_docs,
         },
         &out.spill);
     if (!out.status.ok()) std::vector<CandidatePair>().swap(out.pairs);
+    const uint64_t held = emitted.fetch_add(out.pairs.size()) + out.pairs.size();
+    const int done = bands_done.fetch_add(1) + 1;
+    if (limited && held * kPairHeldBytes > pair_budget && !over.exchange(true)) {
+      out.status = absl::ResourceExhaustedError(absl::StrFormat(
+          "candidate pairs: %d after %d of %d bands would take about %.1f MB, past --memory-limit "
+          "(%.1f MB, or 64 MB when lower); a higher --threshold (or --bands/--rows with more "
+          "rows) makes fewer, or raise --memory-limit",
+          held, done, total_bands, static_cast<double>(held * kPairHeldBytes) / (1 << 20),
+          static_cast<double>(spill.memory_limit) / (1 << 20)));
+    }
+    if (limited && over.load()) std::vector<CandidatePair>().swap(out.pairs);
   };
   if (parallel_bands) {
     tbb::parallel_for(0, total_bands, run_band);
   } else {
     for (int band = 0; band < total_bands; ++band) {
       run_band(band);
-      if (!bands[static_cast<size_t>(band)].status.ok()) break;
+      if (!bands[static_cast<size_t>(band)].status.ok() || over.load()) break;
     }
   }
   for (const BandResult& b : bands) {

@@ -110,7 +110,10 @@ struct BucketStats {
 // a (key, document) record of 16 bytes per document. Bands are bucketed side by side (as many as
 // there are threads) when that many bands' records fit in `memory_limit`; otherwise one band at
 // a time, and a band whose records alone exceed the limit is sorted in chunks that fit, written
-// as sorted runs to unnamed files in `temp_dir` and merged (band_sorter.h). 0: no limit.
+// as sorted runs to unnamed files in `temp_dir` and merged (band_sorter.h). The candidate pairs,
+// held per band and then merged (16 bytes a pair at the peak), may take at most the larger of the
+// limit and 64 MB: past it the search fails (ResourceExhausted, with the figures) instead of
+// growing without bound. 0: no limit.
 struct SpillOptions {
   uint64_t memory_limit = 0;
   std::string temp_dir;  // "" = $TMPDIR, else /tmp
