@@ -206,7 +206,7 @@ absl::Status Runner::LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets) 
   };
   // By place only while every input is still the file that was read (same device, inode, size
   // and modification time); a file touched or replaced since is replayed, as are all others.
-  bool by_place = places_ok_ && slot_start_.size() == slot_doc_.size();
+  bool by_place = ReadsByPlace();
   for (size_t i = 0; by_place && i < options_.inputs.size(); ++i) {
     FileStamp now;
     by_place = StampOf(i, &now) && now == file_stamps_[i];
@@ -328,7 +328,7 @@ absl::StatusOr<std::vector<PairVerdict>> Runner::ScoreExactly(
   for (uint32_t s : slots) total += bytes_of(s);
   uint64_t budget = std::max<uint64_t>(options_.memory_limit / 2, 1 << 20);
   // A window replayed is a pass over the inputs, a window read by place costs only its records.
-  if (places_ok_ && slot_start_.size() == slot_doc_.size()) {
+  if (ReadsByPlace()) {
     budget = std::min(budget, kPlaceWindowBytes);
   }
   if (!cached && total <= budget) {

@@ -1,5 +1,7 @@
 #include "cli/run_flags.h"
 
+#include <array>
+
 #include <algorithm>
 #include <unistd.h>
 
@@ -390,16 +392,21 @@ absl::Status RunFlags::CheckOutputs(std::vector<NamedOutput> outputs,
   return neardup::CheckOutputs(outputs, inputs);
 }
 
+std::array<RunFlags::FieldFlag, 3> RunFlags::FieldFlags() const {
+  auto given = [&](int k) { return field_options[k] != nullptr && field_options[k]->count() > 0; };
+  return {{{"--id-field", &options.fields.id, given(0)},
+           {"--title-field", &options.fields.title, given(1)},
+           {"--text-field", &options.fields.text, given(2)}}};
+}
+
 std::vector<std::string> RunFlags::FieldsPartlySeen(const RunResult& result) const {
   std::vector<std::string> out;
   const uint64_t documents = result.num_documents();
   const uint64_t* seen = result.counts.records_with_field;
-  const char* flag[3] = {"--id-field", "--title-field", "--text-field"};
-  const std::string* name[3] = {&options.fields.id, &options.fields.title, &options.fields.text};
+  const std::array<FieldFlag, 3> fields = FieldFlags();
   for (int k = 0; k < 3; ++k) {
-    if (field_options[k] == nullptr || field_options[k]->count() == 0) continue;
-    if (seen[k] == 0 || seen[k] >= documents) continue;
-    out.push_back(absl::StrCat(flag[k], " \"", *name[k], "\": ", documents - seen[k], " of ",
+    if (!fields[k].given || seen[k] == 0 || seen[k] >= documents) continue;
+    out.push_back(absl::StrCat(fields[k].flag, " \"", *fields[k].name, "\": ", documents - seen[k], " of ",
                                documents, " records lack it or have it empty",
                                k == 0 ? " (their ids are FILE:LINE)" : ""));
   }
@@ -415,12 +422,11 @@ absl::Status RunFlags::CheckFieldsSeen(const RunResult& result) const {
   const uint64_t documents = result.num_documents();
   if (documents == 0) return absl::OkStatus();
   const uint64_t* seen = result.counts.records_with_field;
-  const char* flag[3] = {"--id-field", "--title-field", "--text-field"};
-  const std::string* name[3] = {&options.fields.id, &options.fields.title, &options.fields.text};
+  const std::array<FieldFlag, 3> fields = FieldFlags();
   for (int k = 0; k < 3; ++k) {
-    if (field_options[k] == nullptr || field_options[k]->count() == 0 || seen[k] > 0) continue;
+    if (!fields[k].given || seen[k] > 0) continue;
     return absl::InvalidArgumentError(absl::StrCat(
-        flag[k], " \"", *name[k], "\": no record has this field (", documents,
+        fields[k].flag, " \"", *fields[k].name, "\": no record has this field (", documents,
         " read; names are case-sensitive); nothing was written"));
   }
   if (!options.fields.keep.empty() && seen[3] == 0) {

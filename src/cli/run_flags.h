@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,14 @@ struct RunFlags {
                             const std::vector<std::string>& more_inputs = {}) const;
 
  private:
+  // The id, title and text field flags (the order of records_with_field): flag name, the field
+  // it names, and whether the user gave it.
+  struct FieldFlag {
+    const char* flag;
+    const std::string* name;
+    bool given;
+  };
+  std::array<FieldFlag, 3> FieldFlags() const;
   // Add's four groups, in the order --help lists them.
   void AddInputFlags(CLI::App* app);
   void AddEngineFlags(CLI::App* app);

@@ -324,6 +324,9 @@ class Runner {
   // standard input or a compressed or csv/tsv file). File size and modification time at the
   // first read, by input, to tell a file that changed.
   bool places_ok_ = false;  // set by StampInputs; cleared by the append stage only
+  // Whether exact verification can read records back by place (every unique document's place
+  // kept); LoadSets still checks that the files did not change since.
+  bool ReadsByPlace() const { return places_ok_ && slot_start_.size() == slot_doc_.size(); }
   std::vector<uint64_t> slot_start_;
   std::vector<uint32_t> slot_length_;
   std::vector<uint16_t> slot_file_;

@@ -14,7 +14,7 @@ namespace {
 // Code points shown by name rather than acted on: C0 controls other than tab, LF and CR, DEL, C1
 // controls, and the bidirectional marks, embeddings, overrides and isolates (a title holding
 // U+202E would otherwise show "gnp.exe" as "exe.png").
-bool ShownByName(uint32_t cp) {
+bool ShownByName(char32_t cp) {
   return (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || (cp >= 0x7F && cp <= 0x9F) ||
          cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
          (cp >= 0x2066 && cp <= 0x2069);
@@ -28,14 +28,10 @@ std::string CleanText(std::string_view text) {
   std::string out;
   out.reserve(repaired.size());
   for (size_t i = 0; i < repaired.size();) {
-    const unsigned char c = static_cast<unsigned char>(repaired[i]);
-    const size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;  // valid UTF-8 here
-    uint32_t cp = n == 1 ? c : c & (0xFF >> (n + 1));
-    for (size_t k = 1; k < n && i + k < repaired.size(); ++k) {
-      cp = cp << 6 | (static_cast<unsigned char>(repaired[i + k]) & 0x3F);
-    }
+    size_t n = 1;
+    const char32_t cp = internal::DecodeUtf8(repaired, i, &n);  // valid UTF-8 here
     if (ShownByName(cp)) {
-      absl::StrAppendFormat(&out, "\u27E8U+%04X\u27E9", cp);  // ⟨U+202E⟩
+      absl::StrAppendFormat(&out, "\u27E8U+%04X\u27E9", static_cast<uint32_t>(cp));  // ⟨U+202E⟩
     } else {
       out.append(repaired, i, n);
     }
