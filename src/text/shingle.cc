@@ -29,15 +29,21 @@ inline size_t NextCodePoint(std::string_view text, size_t pos) {
   return std::min(text.size(), pos + CodePointLength(static_cast<unsigned char>(text[pos])));
 }
 
-void ShingleChars(std::string_view text, int k, uint64_t seed, std::vector<uint64_t>* out) {
-  // Window i is code points [i, i + k): find every code point's start once (a per-thread buffer,
-  // reused), then hash all windows in one call.
-  thread_local std::vector<size_t> starts;
-  if (starts.size() < text.size() + 1) starts.resize(text.size() + 1);
-  size_t* const s = starts.data();
-  size_t count = 0;
-  for (size_t pos = 0; pos < text.size(); pos = NextCodePoint(text, pos)) s[count++] = pos;
-  s[count] = text.size();
+// Whether s[0, count] (count code points, s[count] == text.size()) are the starts the walk of
+// NextCodePoint would find: every code point as long as its lead byte says. True for all valid
+// UTF-8; for anything else the caller walks instead.
+bool StartsAgreeWithWalk(std::string_view text, const size_t* s, size_t count) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  if (count == 0 || s[0] != 0) return false;
+  bool agree = true;
+  for (size_t i = 0; i < count; ++i) agree &= s[i + 1] - s[i] == CodePointLength(p[s[i]]);
+  return agree;
+}
+
+// Windows of k code points of `text`, whose code points start at s[0, count) (s[count] is the
+// end), hashed in one call.
+void HashCodePointWindows(std::string_view text, const size_t* s, size_t count, int k,
+                          uint64_t seed, std::vector<uint64_t>* out) {
   const size_t kk = static_cast<size_t>(k);
   if (count < kk) {  // shorter than one window: the whole text is the one shingle
     out->push_back(internal::Hash64(text, seed));
@@ -49,24 +55,66 @@ void ShingleChars(std::string_view text, int k, uint64_t seed, std::vector<uint6
   internal::HashWindows(text, s, windows, kk, seed, out->data() + first);
 }
 
+// The code point starts by the walk: any bytes at all.
+size_t WalkCodePoints(std::string_view text, size_t* s) {
+  size_t count = 0;
+  for (size_t pos = 0; pos < text.size(); pos = NextCodePoint(text, pos)) s[count++] = pos;
+  s[count] = text.size();
+  return count;
+}
+
+// A per-thread buffer of at least n + 1 code point starts, reused.
+size_t* StartsBuffer(size_t n) {
+  thread_local std::vector<size_t> starts;
+  if (starts.size() < n + 1) starts.resize(n + 1);
+  return starts.data();
+}
+
+void ShingleChars(std::string_view text, int k, uint64_t seed, std::vector<uint64_t>* out) {
+  // Window i is code points [i, i + k): find every code point's start once, then hash all
+  // windows in one call. The starts are the bytes that are not continuation bytes (a loop
+  // without branches), which is the walk's answer whenever the text is valid UTF-8.
+  size_t* const s = StartsBuffer(text.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  size_t count = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    s[count] = i;
+    count += (p[i] & 0xC0) != 0x80;
+  }
+  s[count] = text.size();
+  if (!StartsAgreeWithWalk(text, s, count)) count = WalkCodePoints(text, s);
+  HashCodePointWindows(text, s, count, k, seed, out);
+}
+
 inline bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D); }
 
 // Char windows over the non-space code points (ASCII white space is skipped).
 void ShingleCharsSkippingSpaces(std::string_view text, int k, uint64_t seed,
                                 std::vector<uint64_t>* out) {
   // Windows of k non-space code points hashed without their spaces are exactly the windows of
-  // the text with its spaces removed: remove them once (a per-thread buffer, reused), then hash
-  // contiguous windows with no per-shingle copying.
+  // the text with its spaces removed: remove them (into a per-thread buffer, reused) and find
+  // the code point starts in the same pass, then hash contiguous windows with no per-shingle
+  // copying.
   thread_local std::string compact;
   if (compact.size() < text.size()) compact.resize(text.size());
   char* const dst = compact.data();
+  size_t* const s = StartsBuffer(text.size());
   size_t n = 0;
+  size_t count = 0;
   for (char c : text) {
-    dst[n] = c;  // written always, kept only when not a space: no branch to mispredict
-    n += !IsAsciiSpace(static_cast<unsigned char>(c));
+    // Written always, kept only when not a space: no branch to mispredict.
+    const auto b = static_cast<unsigned char>(c);
+    const bool keep = !IsAsciiSpace(b);
+    dst[n] = c;
+    s[count] = n;
+    count += keep & ((b & 0xC0) != 0x80);
+    n += keep;
   }
   if (n == 0) return;  // no code point but spaces
-  ShingleChars(std::string_view(dst, n), k, seed, out);
+  s[count] = n;
+  const std::string_view kept(dst, n);
+  if (!StartsAgreeWithWalk(kept, s, count)) count = WalkCodePoints(kept, s);
+  HashCodePointWindows(kept, s, count, k, seed, out);
 }
 
 // Token boundaries: a token is a maximal run of bytes other than ' '.
