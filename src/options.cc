@@ -73,6 +73,20 @@ absl::Status PipelineOptions::Validate() const {
     return bad("--threshold must be in (0, 1], got ", threshold);
   }
   if (min_body_shingles < 1) return bad("--min-body-shingles must be >= 1");
+  if (!(story.threshold > 0 && story.threshold <= 1)) {
+    return bad("--story-threshold must be in (0, 1], got ", story.threshold);
+  }
+  if (!(story.title_weight >= 0 && story.title_weight <= 1)) {
+    return bad("--story-title-weight must be in [0, 1], got ", story.title_weight);
+  }
+  if (story.window_seconds < 0) {
+    return bad("--story-window must be 0 (no limit) or positive, got ", story.window_seconds, "s");
+  }
+  if (story.title_terms < 1 || story.title_terms > 1024 || story.body_terms < 1 ||
+      story.body_terms > 1024) {
+    return bad("story terms per field must be 1..1024");
+  }
+  if (story_sample < 1) return bad("the story sample must be at least 1 document");
   if (!(title_threshold > 0 && title_threshold <= 1) || std::isnan(title_threshold)) {
     return bad("--title-threshold must be in (0, 1], got ", title_threshold);
   }

@@ -98,7 +98,7 @@ bool Runner::ReadNext(Work* work) {
       return false;
     }
     if (*more && work->batch.size() > 0) {
-      if (sampling_ && next_ordinal_ >= options_.df_sample) return false;
+      if (sampling_ && next_ordinal_ >= SampleDocuments()) return false;
       work->file = file_;
       work->first_ordinal = next_ordinal_;
       next_ordinal_ += work->batch.size();
@@ -174,12 +174,22 @@ void Runner::Process(Work* work) {
   }
   work->exact.assign(n, internal::Hash128{});
   for (FieldWork& f : work->fields) f.Reset(n, options_.algo, num_perm_);
+  const bool stories = options_.stories && !sampling_;
+  if (stories) {
+    work->story_terms.clear();
+    work->story_ends.assign(n, 0);
+    work->times.assign(n, 0);
+    work->time_state.assign(n, 0);
+    work->undated_example.clear();
+    if (!ts.featurizer) ts.featurizer = std::make_unique<StoryFeaturizer>(&story_df_, options_.story);
+  }
   work->utf8_repairs = 0;
   for (uint64_t& h : work->has) h = 0;
 
   for (size_t i = 0; i < n; ++i) {
     // A record without a set (bad, or an empty field) ends where the previous one did.
     for (FieldWork& f : work->fields) f.token_ends[i] = f.tokens.size();
+    if (stories) work->story_ends[i] = static_cast<uint32_t>(work->story_terms.size());
     ts.doc.Clear();
     if (work->batch.oversized(i)) {
       work->errors[i] = absl::StrCat(file.label, ":", work->batch.line_numbers[i], ": record of ",
@@ -212,9 +222,17 @@ void Runner::Process(Work* work) {
     work->utf8_repairs += normalizer_.Normalize(ts.doc.body, TextField::kBody, &ts.body);
 
     if (sampling_) {
-      CountShingles(ts.title, options_.title_shingle, &ts.df[0], &ts);
-      CountShingles(ts.body, options_.shingle, &ts.df[1], &ts);
-      ++ts.sampled_documents;
+      // Whole batches, as the pass began with each: the stop-shingles count the first
+      // df_sample documents, the story terms the first story_sample.
+      if (options_.max_shingle_df < 1.0 && work->first_ordinal < options_.df_sample) {
+        CountShingles(ts.title, options_.title_shingle, &ts.df[0], &ts);
+        CountShingles(ts.body, options_.shingle, &ts.df[1], &ts);
+        ++ts.sampled_documents;
+      }
+      if (options_.stories && work->first_ordinal < options_.story_sample) {
+        ts.story_df.Add(ts.title, ts.body, options_.story.body_bigrams);
+        ++ts.story_sampled;
+      }
       continue;
     }
 
@@ -227,6 +245,21 @@ void Runner::Process(Work* work) {
     // Each field is sketched on its own (match.h); an empty field has no sketch.
     SketchField(ts.title, 0, i, &work->fields[0], &ts);
     SketchField(ts.body, 1, i, &work->fields[1], &ts);
+    if (stories) {
+      ts.featurizer->Featurize(ts.title, ts.body, &ts.story_terms);
+      work->story_terms.insert(work->story_terms.end(), ts.story_terms.begin(),
+                               ts.story_terms.end());
+      work->story_ends[i] = static_cast<uint32_t>(work->story_terms.size());
+      if (ts.doc.has_date_value && !ts.doc.date_value.empty()) {
+        const std::optional<int64_t> t = ParseStoryDate(ts.doc.date_value);
+        work->time_state[i] = t.has_value() ? 1 : 2;
+        if (t.has_value()) {
+          work->times[i] = *t;
+        } else if (work->undated_example.empty()) {
+          work->undated_example = ts.doc.date_value;
+        }
+      }
+    }
   }
 }
 
@@ -334,6 +367,16 @@ void Runner::Append(const Work& work) {
 
     const uint32_t new_slot = static_cast<uint32_t>(slot_doc_.size());
     auto [it, inserted] = exact_slots_.try_emplace(work.exact[i], new_slot);
+    if (options_.stories) {
+      const uint32_t begin = i == 0 ? 0 : work.story_ends[i - 1];
+      story_terms_.insert(story_terms_.end(), work.story_terms.begin() + begin,
+                          work.story_terms.begin() + work.story_ends[i]);
+      story_offsets_.push_back(story_terms_.size());
+      doc_time_.push_back(work.times[i]);
+      doc_has_time_.push_back(work.time_state[i] == 1);
+      result_.counts.dated_documents += work.time_state[i] != 0;
+      result_.counts.undated_documents += work.time_state[i] == 2;
+    }
     if (inserted) {
       slot_doc_.push_back(doc);
       if (places_ok_) {
@@ -361,6 +404,9 @@ void Runner::Append(const Work& work) {
     head_slot_.push_back(it->second);
   }
   result_.counts.utf8_repairs += work.utf8_repairs;
+  if (result_.counts.undated_example.empty() && !work.undated_example.empty()) {
+    result_.counts.undated_example = work.undated_example;
+  }
   for (int k = 0; k < 3; ++k) result_.counts.records_with_field[k] += work.has[k];
   if (!options_.fields.keep.empty()) {
     for (size_t i = 0; i < n; ++i) result_.counts.records_with_field[3] += work.good[i] && work.has_keep[i];
@@ -435,6 +481,9 @@ void Runner::FindStopShingles(size_t in_flight) {
   uint64_t documents = 0;
   std::vector<uint32_t> df[2];
   for (ThreadState& ts : thread_state_) {
+    story_df_.Merge(ts.story_df);  // sums: the same whichever thread counted what
+    ts.story_df = StoryDf();
+    result_.counts.story_sample_documents += ts.story_sampled;
     documents += ts.sampled_documents;
     for (int f = 0; f < 2; ++f) {
       if (ts.df[f].empty()) continue;
@@ -446,7 +495,9 @@ void Runner::FindStopShingles(size_t in_flight) {
       ts.df[f] = {};
     }
   }
+  story_df_.Finish();
   result_.counts.df_sample_documents = documents;
+  if (options_.max_shingle_df >= 1.0) return;  // sampled for the stories alone
   if (documents < kMinDfSample) return;  // too few documents to call anything boilerplate
   const double limit = options_.max_shingle_df * static_cast<double>(documents);
   if (!df[0].empty()) result_.counts.stop_cells_title = stop_shingles_[0].Build(df[0], limit);
@@ -540,7 +591,7 @@ absl::StatusOr<RunResult> Runner::Run() {
 
   // Stage 1: read -> parse, normalize, shingle, sign -> append.
   auto start = Clock::now();
-  if (options_.max_shingle_df < 1.0) FindStopShingles(in_flight_);
+  if (options_.max_shingle_df < 1.0 || options_.stories) FindStopShingles(in_flight_);
   if (!status_.ok()) return status_;
   StampInputs();
   RunReadPipeline(in_flight_);
@@ -580,7 +631,44 @@ absl::StatusOr<RunResult> Runner::Finish(uint64_t shingles_removed, double read_
   if (!clustered.ok()) return clustered;
   if (options_.keep_edges) CollectEdges(edges);
   result_.seconds.cluster = SecondsSince(start);
+  if (options_.stories) {
+    if (callbacks_.on_stage) callbacks_.on_stage("grouping stories");
+    start = Clock::now();
+    AssignDocumentStories();
+    result_.seconds.stories = SecondsSince(start);
+  }
   return std::move(result_);
+}
+
+void Runner::AssignDocumentStories() {
+  // One unit per near-duplicate cluster: its earliest document in input order, its earliest
+  // time, and its representative's terms.
+  const size_t n = documents();
+  constexpr uint32_t kNone = ~uint32_t{0};
+  std::vector<uint32_t> unit_of(n, kNone);
+  std::vector<StoryUnit> units;
+  for (size_t d = 0; d < n; ++d) {
+    const uint32_t rep = result_.representative[d];
+    if (unit_of[rep] == kNone) {
+      unit_of[rep] = static_cast<uint32_t>(units.size());
+      StoryUnit unit;
+      unit.first_document = static_cast<uint32_t>(d);
+      unit.terms = absl::MakeConstSpan(story_terms_.data() + story_offsets_[rep],
+                                       story_offsets_[rep + 1] - story_offsets_[rep]);
+      units.push_back(unit);
+    }
+    const uint32_t u = unit_of[rep];
+    unit_of[d] = u;
+    if (doc_has_time_[d] && (!units[u].time || doc_time_[d] < *units[u].time)) {
+      units[u].time = doc_time_[d];
+    }
+  }
+  const std::vector<uint32_t> story_of =
+      AssignStories(units, options_.story, &result_.counts.stories);
+  result_.story.resize(n);
+  for (size_t d = 0; d < n; ++d) result_.story[d] = units[story_of[unit_of[d]]].first_document;
+  std::vector<StoryTerm>().swap(story_terms_);
+  std::vector<uint64_t>().swap(story_offsets_);
 }
 
 void Runner::CollectEdges(const std::vector<Edge>& edges) {
@@ -721,7 +809,14 @@ absl::Status Runner::Cluster(const std::vector<Edge>& edges, const DistributedHo
 
 absl::StatusOr<RunResult> RunPipeline(const PipelineOptions& options,
                                       const RunCallbacks& callbacks) {
-  if (mpi::Size() > 1) return mpi::RunDistributedPipeline(options, callbacks);
+  if (mpi::Size() > 1) {
+    if (options.stories) {
+      return absl::UnimplementedError(
+          "--stories does not run under mpirun yet: run it in one process (it groups the "
+          "clusters of the whole input in one pass)");
+    }
+    return mpi::RunDistributedPipeline(options, callbacks);
+  }
   auto rules = options.BuildNewsRules();
   if (!rules.ok()) return rules.status();
   internal::Runner runner(options, callbacks, std::move(rules).value());

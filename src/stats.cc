@@ -170,6 +170,19 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Num("lowest_similarity", lowest_overall);  // of any member to its representative
     o.Close();
   }
+  if (options.stories) {
+    root.Key("stories");
+    JsonObject o(&out, 2);
+    o.Int("total", c.stories.stories);
+    o.Int("multi", c.stories.multi);
+    o.Int("largest_in_clusters", c.stories.largest);
+    o.Int("clusters_joined", c.stories.joined);
+    o.Int("cosines_computed", c.stories.candidates_scored);
+    o.Int("sampled_documents", c.story_sample_documents);
+    o.Int("dated_documents", c.dated_documents - c.undated_documents);
+    o.Int("unreadable_dates", c.undated_documents);
+    o.Close();
+  }
   root.Key("parameters");
   {
     JsonObject o(&out, 2);
@@ -203,6 +216,13 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Int("df_sample", options.df_sample);
     o.Str("keep", KeepPolicyName(options.keep));
     o.Str("cluster", ClusterModeName(options.cluster));
+    if (options.stories) {
+      o.Num("story_threshold", options.story.threshold);
+      o.Num("story_title_weight", options.story.title_weight);
+      o.Int("story_window_seconds", static_cast<uint64_t>(options.story.window_seconds));
+      o.Str("date_field", options.fields.date);
+      o.Int("story_sample", options.story_sample);
+    }
     if (options.cluster == ClusterMode::kAnchored) o.Int("core_degree", options.core_degree);
     o.Int("threads", static_cast<uint64_t>(extras.threads));
     o.Str("format", options.format == Format::kAuto ? "auto" : FormatName(options.format));
@@ -215,6 +235,7 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
     o.Num("candidates", result.seconds.candidates);
     o.Num("verify", result.seconds.verify);
     o.Num("cluster", result.seconds.cluster);
+    if (options.stories) o.Num("stories", result.seconds.stories);
     o.Num("write", extras.write_seconds);
     o.Num("total", extras.total_seconds);
     o.Close();

@@ -19,6 +19,9 @@ struct Document {
   // The FieldNames::keep field's value, when that field is asked for and present.
   std::string keep_value;
   bool has_keep_value = false;
+  // The FieldNames::date field's value, when that field is asked for and present.
+  std::string date_value;
+  bool has_date_value = false;
   // Which of the id, title and text fields the record has (kHasId, kHasTitle, kHasText): a key
   // with a non-null value (JSONL), a column of the header (csv/tsv).
   static constexpr uint8_t kHasId = 1, kHasTitle = 2, kHasText = 4;
@@ -31,6 +34,8 @@ struct Document {
     utf8_repairs = 0;
     keep_value.clear();
     has_keep_value = false;
+    date_value.clear();
+    has_date_value = false;
     has = 0;
   }
 };

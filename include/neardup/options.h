@@ -15,6 +15,7 @@
 #include "neardup/io/reader.h"
 #include "neardup/candidates/lsh.h"
 #include "neardup/cluster/match.h"
+#include "neardup/cluster/stories.h"
 #include "neardup/sketch/minhash.h"
 #include "neardup/text/news_rules.h"
 #include "neardup/text/normalize.h"
@@ -99,6 +100,16 @@ struct PipelineOptions {
   // kAnchored: documents with at least this many near-duplicates are cores (cluster.h). >= 2:
   // at 1 both ends of every edge are cores, and an isolated pair (no shared neighbour) stays apart.
   uint32_t core_degree = kDefaultCoreDegree;
+
+  // Stories (cluster/stories.h): with `stories`, the near-duplicate clusters are grouped into
+  // stories after clustering (RunResult::story); nothing else changes. Dates come from
+  // fields.date (ParseStoryDate); without it the window is the whole input. The term weights'
+  // document frequencies are counted over the first `story_sample` documents (whole batches),
+  // in the same first pass as the stop-shingles (standard input: not at all, and every term
+  // weighs its frequency alone). Default false; story_sample >= 1.
+  bool stories = false;
+  StoryOptions story;
+  uint64_t story_sample = 20000;
 
   // Bad records: skipped and counted; the run fails once more than `max_bad` were seen
   // (0 = no limit), or at the first one when `strict`.

@@ -49,6 +49,7 @@ struct StageSeconds {
   double candidates = 0;     // LSH bucketing
   double verify = 0;
   double cluster = 0;
+  double stories = 0;        // story terms' sample (counted in read_and_sign) aside: assignment
 };
 
 struct RunCounts {
@@ -80,6 +81,13 @@ struct RunCounts {
   AnchoredStats anchored;         // anchored clustering (cluster.h)
   uint64_t bytes_read = 0;        // raw record bytes
   BucketStats buckets;
+  // Stories (options.stories): documents whose term weights were sampled, documents with the
+  // date field and with a date that parses, and the assignment's figures (stories.h).
+  uint64_t story_sample_documents = 0;
+  uint64_t dated_documents = 0;     // the date field present and non-empty
+  uint64_t undated_documents = 0;   // of those, the date did not parse (shown with an example)
+  std::string undated_example;      // the first date that did not parse, in input order
+  StoryStats stories;
 };
 
 // One MPI rank's part of a distributed run (neardup/mpi.h), for the stats' "ranks" section.
@@ -130,6 +138,9 @@ struct RunResult {
   std::vector<uint64_t> id_offsets;    // id of d is id_bytes[id_offsets[d], id_offsets[d + 1])
   std::vector<uint32_t> representative;  // document index of d's cluster representative
   std::vector<float> similarity;         // estimated Jaccard of d and its representative
+  // With options.stories: the document index of the first document of d's story (stories.h);
+  // empty otherwise.
+  std::vector<uint32_t> story;
   // Record ordinals (over all records) that were bad, ascending.
   std::vector<uint64_t> bad_record_ordinals;
   // With PipelineOptions::keep_edges: every judged pair, sorted by (a, b); the same at any thread

@@ -98,6 +98,9 @@ int Main(int argc, char** argv) {
                     "Dropped records, in the input's format and order");
   dedup->add_option("--dropped-map", dedup_paths.dropped_map,
                     "JSONL: for each dropped record, the representative it duplicates");
+  dedup->add_option("--clusters", dedup_paths.clusters,
+                    "The cluster file (as cluster -o writes it: every record's cluster, and its "
+                    "story with --stories)");
   dedup_report.Add(dedup);
 
   neardup::EvalFiles eval_files;
@@ -108,6 +111,9 @@ int Main(int argc, char** argv) {
       ->required();
   eval->add_option("--truth", eval_files.truth_path, "JSONL with the true cluster labels")
       ->required();
+  eval->add_option("--predicted-field", eval_files.predicted_field,
+                   "Field of the cluster file to score: cluster, or story (from --stories)")
+      ->capture_default_str();
   eval->add_option("--truth-field", eval_files.truth_field, "Field holding the true label")
       ->required();
   eval->add_option("--id-field", eval_files.id_field, "Id field of the truth file")
@@ -188,6 +194,12 @@ int Main(int argc, char** argv) {
     outputs.push_back({"--output", dedup_paths.kept});
     outputs.push_back({"--dropped", dedup_paths.dropped});
     outputs.push_back({"--dropped-map", dedup_paths.dropped_map});
+    outputs.push_back({"--clusters", dedup_paths.clusters});
+    if (s.ok() && flags.options.stories && dedup_paths.clusters.empty()) {
+      s = absl::InvalidArgumentError(
+          "dedup --stories: the stories go into the cluster file; add --clusters FILE (the "
+          "kept records do not change)");
+    }
   }
   if (report->parsed()) {
     outputs.push_back({"--output", report_report.path});

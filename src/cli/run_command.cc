@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "internal/status_macros.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -368,7 +369,12 @@ int RunDedup(RunFlags& flags, const DedupPaths& paths, const ReportFlags& report
           files->push_back(std::move(out).value());
           slots[i] = files->back().get();
         }
-        return WriteDedup(options, result, slots[0], slots[1], slots[2]);
+        RETURN_IF_ERROR(WriteDedup(options, result, slots[0], slots[1], slots[2]));
+        if (paths.clusters.empty()) return absl::OkStatus();
+        auto clusters = AtomicFile::Create(paths.clusters);
+        if (!clusters.ok()) return clusters.status();
+        files->push_back(std::move(clusters).value());
+        return WriteClusters(result, files->back().get());
       });
 }
 

@@ -24,6 +24,7 @@ struct DedupPaths {
   std::string kept;
   std::string dropped;
   std::string dropped_map;
+  std::string clusters;  // the cluster file, as `cluster -o` writes it
 };
 
 // Inputs that cannot be read twice (standard input, pipes, FIFOs, devices such as /dev/stdin or

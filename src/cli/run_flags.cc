@@ -83,6 +83,7 @@ void RunFlags::Add(CLI::App* app) {
   AddInputFlags(app);
   AddEngineFlags(app);
   AddMatchFlags(app);
+  AddStoryFlags(app);
   AddRunFlags(app);
 }
 
@@ -246,6 +247,55 @@ void RunFlags::AddMatchFlags(CLI::App* app) {
           ->capture_default_str();
 }
 
+// The story level above near-duplicates (cluster/stories.h).
+void RunFlags::AddStoryFlags(CLI::App* app) {
+  app->add_flag("--stories", options.stories,
+                "Also group the near-duplicate clusters into stories (the same event reported "
+                "in different words): every line of the cluster file gains \"story\", the id "
+                "of the story's first document (dedup: in --clusters). TF-IDF of the words of "
+                "title and body and the character bigrams inside title words, compared by "
+                "cosine, in one pass in time order");
+  story_options[0] =
+      app->add_option("--story-threshold", options.story.threshold,
+                      "--stories: the cosine a cluster needs with a story's centroid and with "
+                      "its first document to join it; higher makes smaller, surer stories")
+          ->capture_default_str();
+  story_options[1] =
+      app->add_option("--story-window", story_window,
+                      "--stories: only documents within this time of a story's first document "
+                      "join it (72h, 3d, 90m, 3600s; 0 = no limit); needs --date-field")
+          ->capture_default_str();
+  story_options[2] = app->add_option(
+      "--date-field", options.fields.date,
+      "--stories: the field with each document's date or time (ISO 8601, 2025.02.04, "
+      "2025-02-04 09:07, epoch seconds); without it the whole input is one window, in input "
+      "order");
+  story_options[3] =
+      app->add_option("--story-title-weight", options.story.title_weight,
+                      "--stories: the title's share of a document's vector when it has a body "
+                      "too (0-1)")
+          ->capture_default_str();
+}
+
+absl::StatusOr<int64_t> ParseDuration(const std::string& text, const std::string& flag) {
+  const auto bad = [&]() {
+    return absl::InvalidArgumentError(flag + " must be a duration such as 72h, 3d, 90m, 3600s "
+                                      "or 0, got \"" + text + "\"");
+  };
+  if (text.empty()) return bad();
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 12) return bad();
+  const int64_t n = std::stoll(text.substr(0, digits));
+  const std::string unit = text.substr(digits);
+  if (unit.empty() || unit == "s") return n;
+  if (unit == "m") return n * 60;
+  if (unit == "h") return n * 3600;
+  if (unit == "d") return n * 86400;
+  if (unit == "w") return n * 7 * 86400;
+  return bad();
+}
+
 // Threads, side outputs, bad records and messages.
 void RunFlags::AddRunFlags(CLI::App* app) {
   app->add_option("--threads,-j", options.threads, "Worker threads; 0 = all cores")
@@ -372,6 +422,21 @@ absl::Status RunFlags::Finalize() {
     }
   }
   options.keep_edges = !edges_path.empty();
+  auto window = ParseDuration(story_window, "--story-window");
+  if (!window.ok()) return window.status();
+  options.story.window_seconds = *window;
+  if (options.stories && story_options[1]->count() > 0 && options.fields.date.empty()) {
+    return absl::InvalidArgumentError(
+        "--story-window needs --date-field: without dates the whole input is one window");
+  }
+  if (!options.stories) {
+    for (CLI::Option* o : story_options) {
+      if (o != nullptr && o->count() > 0) {
+        return absl::InvalidArgumentError(o->get_name() + " applies to --stories only: add "
+                                          "--stories, or leave it out");
+      }
+    }
+  }
   if (quiet && progress_lines) {
     return absl::InvalidArgumentError("--progress and --quiet contradict each other: give one");
   }
@@ -410,6 +475,20 @@ std::vector<std::string> RunFlags::FieldsPartlySeen(const RunResult& result) con
                                documents, " records lack it or have it empty",
                                k == 0 ? " (their ids are FILE:LINE)" : ""));
   }
+  if (!options.fields.date.empty()) {
+    const RunCounts& c = result.counts;
+    if (c.dated_documents > 0 && c.dated_documents < documents) {
+      out.push_back(absl::StrCat("--date-field \"", options.fields.date, "\": ",
+                                 documents - c.dated_documents, " of ", documents,
+                                 " records lack it or have it empty; they join stories "
+                                 "whatever their time and come last in the pass"));
+    }
+    if (c.undated_documents > 0) {
+      out.push_back(absl::StrCat("--date-field \"", options.fields.date, "\": ",
+                                 c.undated_documents, " dates could not be read (e.g. \"",
+                                 c.undated_example, "\"); those records count as undated"));
+    }
+  }
   if (!options.fields.keep.empty() && seen[3] > 0 && seen[3] < documents) {
     out.push_back(absl::StrCat("--keep ", keep, ": ", documents - seen[3], " of ", documents,
                                " records lack \"", options.fields.keep,
@@ -432,6 +511,11 @@ absl::Status RunFlags::CheckFieldsSeen(const RunResult& result) const {
   if (!options.fields.keep.empty() && seen[3] == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--keep ", keep, ": no record has a field \"", options.fields.keep, "\" (", documents,
+        " read; names are case-sensitive); nothing was written"));
+  }
+  if (!options.fields.date.empty() && result.counts.dated_documents == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--date-field \"", options.fields.date, "\": no record has this field (", documents,
         " read; names are case-sensitive); nothing was written"));
   }
   if (seen[1] == 0 && seen[2] == 0) {

@@ -29,6 +29,10 @@ absl::StatusOr<NormalizeOptions> ParseNormalizeSteps(const std::string& text);
 // GB = GiB = 2^30); `flag` names the option in errors. Refuses negative, zero and huge sizes.
 absl::StatusOr<uint64_t> ParseByteSize(const std::string& text, const std::string& flag);
 
+// "72h", "3d", "90m", "3600s", "3600" (seconds) or "0" (no limit) -> seconds; `flag` names the
+// option in errors.
+absl::StatusOr<int64_t> ParseDuration(const std::string& text, const std::string& flag);
+
 // Flags of `cluster` and `dedup`: strings first, typed by Finalize().
 struct RunFlags {
   PipelineOptions options;
@@ -54,6 +58,8 @@ struct RunFlags {
   std::string stats_path;
   std::string rejects_path;
   std::string edges_path;
+  std::string story_window = "72h";
+  CLI::Option* story_options[4] = {nullptr, nullptr, nullptr, nullptr};  // refused without --stories
   bool quiet = false;
   CLI::Option* threshold_option = nullptr;  // to tell a given --threshold from the default
   CLI::Option* field_options[3] = {nullptr, nullptr, nullptr};  // --id-field, --title-field, --text-field
@@ -95,6 +101,7 @@ struct RunFlags {
   void AddInputFlags(CLI::App* app);
   void AddEngineFlags(CLI::App* app);
   void AddMatchFlags(CLI::App* app);
+  void AddStoryFlags(CLI::App* app);
   void AddRunFlags(CLI::App* app);
 };
 

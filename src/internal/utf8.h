@@ -31,6 +31,10 @@ size_t Utf8CodePointLength(std::string_view text, size_t i);
 // `*length` is then 1 and the byte is >= 0x80.
 char32_t DecodeUtf8(std::string_view text, size_t i, size_t* length);
 
+// Whether `c` is a letter, mark or digit (Unicode categories L*, M*, N*): what words are made
+// of. Spaces, punctuation and symbols are not.
+bool IsWordChar(char32_t c);
+
 // Appends the UTF-8 encoding of `cp` (at most U+10FFFF; surrogates are encoded as they are).
 void AppendUtf8(char32_t cp, std::string* out);
 

@@ -547,7 +547,7 @@ struct RecordParser::Impl {
   std::string label;
   std::vector<std::string> columns;
   // csv/tsv: column index of each field, or -1 when the header lacks it.
-  int id_col = -1, title_col = -1, text_col = -1, keep_col = -1;
+  int id_col = -1, title_col = -1, text_col = -1, keep_col = -1, date_col = -1;
 
   // Reused between records.
   simdjson::ondemand::parser json;
@@ -619,21 +619,30 @@ std::string RecordParser::Impl::ParseJson(std::string_view json_text, Document* 
     const bool is_title = key == fields.title;
     const bool is_text = key == fields.text;
     if (!is_id && !is_title && !is_text) {
-      if (fields.keep.empty() || key != fields.keep) continue;  // the iterator skips the value
+      const bool is_keep = !fields.keep.empty() && key == fields.keep;
+      const bool is_date = !fields.date.empty() && key == fields.date;
+      if (!is_keep && !is_date) continue;  // the iterator skips the value
       simdjson::ondemand::value value = field.value();
       if ((*err = value.type().get(type))) return Invalid(*err);
+      std::string* target = is_keep ? &doc->keep_value : &doc->date_value;
       if (type == json_type::string) {
-        std::string reason = TakeString(value, fields.keep, &doc->keep_value, err);
+        std::string reason = TakeString(value, key == fields.keep ? fields.keep : fields.date,
+                                        target, err);
         if (!reason.empty()) return reason;
-        doc->has_keep_value = true;
       } else if (type == json_type::number) {
         std::string_view token = value.raw_json_token();
         while (!token.empty() && (token.back() == ' ' || token.back() == '\t' ||
                                   token.back() == '\r' || token.back() == '\n')) {
           token.remove_suffix(1);
         }
-        doc->keep_value.assign(token);
-        doc->has_keep_value = true;
+        target->assign(token);
+      } else {
+        continue;
+      }
+      if (is_keep) doc->has_keep_value = true;
+      if (is_date) {
+        if (is_keep) doc->date_value = doc->keep_value;
+        doc->has_date_value = true;
       }
       continue;
     }
@@ -696,6 +705,10 @@ absl::Status RecordParser::Impl::ParseDelimited(std::string_view record, uint64_
     doc->keep_value = cells[keep_col];
     doc->has_keep_value = true;
   }
+  if (date_col >= 0) {
+    doc->date_value = cells[date_col];
+    doc->has_date_value = true;
+  }
   return absl::OkStatus();
 }
 
@@ -714,6 +727,7 @@ RecordParser::RecordParser(Format format, FieldNames fields, std::string file_la
   impl_->title_col = find(impl_->fields.title);
   impl_->text_col = find(impl_->fields.text);
   if (!impl_->fields.keep.empty()) impl_->keep_col = find(impl_->fields.keep);
+  if (!impl_->fields.date.empty()) impl_->date_col = find(impl_->fields.date);
 }
 
 RecordParser::~RecordParser() = default;

@@ -475,6 +475,10 @@ absl::Status WriteClusters(const RunResult& result, AtomicFile* out) {
     internal::AppendJsonNumber(&line, result.similarity[d]);
     absl::StrAppend(&line, ",\"cluster_size\":", size[rep], ",\"cluster_min_similarity\":");
     internal::AppendJsonNumber(&line, lowest[rep]);
+    if (!result.story.empty()) {
+      line.append(",\"story\":");
+      internal::AppendJsonString(&line, result.id(result.story[d]));
+    }
     line.append("}\n");
     RETURN_IF_ERROR(out->Write(line));
   }

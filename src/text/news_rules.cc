@@ -9,6 +9,7 @@
 
 #include <utf8proc.h>
 
+#include "internal/utf8.h"
 #include "absl/strings/str_cat.h"
 #include "neardup/text/normalize.h"
 #include "text/news_rules_internal.h"
@@ -51,22 +52,7 @@ inline size_t PrevCodePoint(std::string_view s, size_t pos) {
   return pos;
 }
 
-// Letters, marks and digits continue a token; anything else (space, punctuation, symbols) ends it.
-bool IsWordChar(char32_t c) {
-  if (c < 0x80) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-  }
-  switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME: case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
-      return true;
-    default:
-      return false;
-  }
-}
-
+using internal::IsWordChar;  // letters, marks and digits continue a token
 
 // Entries are matched against normalized text, so they are normalized the same way (without the
 // news steps, which would apply the rules to themselves).

@@ -223,8 +223,8 @@ absl::StatusOr<EvalResult> EvaluateFiles(const EvalFiles& files) {
   }
   std::vector<Record> predicted;
   std::vector<Record> truth;
-  RETURN_IF_ERROR(ReadJsonl(files.predicted_path, "id", "cluster", /*label_required=*/true,
-                            &predicted));
+  RETURN_IF_ERROR(ReadJsonl(files.predicted_path, "id", files.predicted_field,
+                            /*label_required=*/true, &predicted));
   RETURN_IF_ERROR(ReadJsonl(files.truth_path, files.id_field, files.truth_field,
                             /*label_required=*/false, &truth));
 

@@ -71,6 +71,9 @@ struct FieldNames {
   // An extra field read into Document::keep_value for --keep earliest:/latest:/field-max:
   // ("" = none). A string is taken as is, a number as its text; anything else counts as absent.
   std::string keep;
+  // An extra field read into Document::date_value for the story window ("" = none); taken as
+  // the keep field is.
+  std::string date;
 };
 
 // Raw records read from one file, back to back.

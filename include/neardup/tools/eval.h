@@ -39,6 +39,8 @@ struct EvalFiles {
   std::string truth_path;      // a JSONL file with "id" and `truth_field`
   std::string truth_field;     // the label field; a record without it is a singleton
   std::string id_field = "id";
+  // The predicted file's label field: "cluster", or "story" for the story level (--stories).
+  std::string predicted_field = "cluster";
 };
 
 // Reads both files and evaluates over the ids present in both. Errors name file and line. Fails
