@@ -17,7 +17,12 @@ constexpr uint64_t kWordSeed = 0x73746f7279773031;    // "storyw01"
 constexpr uint64_t kBigramSeed = 0x73746f7279623031;  // "storyb01"
 
 // Letters, marks and digits make words; everything else (spaces, punctuation, symbols) parts them.
-using internal::IsWordChar;
+// ASCII and Hangul syllables, nearly every character here, are decided inline.
+inline bool IsWordChar(char32_t c) {
+  if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  if (c >= 0xAC00 && c <= 0xD7A3) return true;
+  return internal::IsWordChar(c);
+}
 
 inline uint64_t Mix(uint64_t x) {  // SplitMix64's finalizer
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -144,6 +149,7 @@ void StoryFeaturizer::Field(std::string_view text, int field, int keep, float sc
     generation_ = 1;
   }
   const size_t mask = size - 1;
+  for (uint32_t key : keys_) df_->PrefetchIdf(key);  // a 1 MiB table: ask for all at once
   used_.clear();
   for (uint32_t key : keys_) {
     size_t i = (key * 0x9E3779B1u) & mask;

@@ -82,6 +82,9 @@ class StoryDf {
   void Finish();
   uint64_t documents() const { return documents_; }
   // ln((documents + 1) / (df + 1)) + 1, in steps of 1/16 (1 without any document).
+  void PrefetchIdf(uint32_t key) const {
+    if (!idf_.empty()) __builtin_prefetch(idf_.data() + (key >> (32 - kBits)));
+  }
   float Idf(uint32_t key) const {
     return idf_.empty() ? 1.0f : static_cast<float>(idf_[key >> (32 - kBits)]) * (1.0f / 16);
   }
