@@ -5,7 +5,8 @@
 # Under `mpirun -np 1, 2, 3` on the samples, a 200k-document synth corpus (minhash), simhash and
 # exact on smaller ones, and uneven inputs (one large file, many small files, an empty one, a
 # compressed one, CSV, text, more ranks than files, BOM and CRLF, bad records, repeated ids).
-# Then failures: a bad record under --strict on the last rank, a truncated .gz, standard input.
+# Then failures: a bad record under --strict on the last rank, a truncated .gz, standard input,
+# --stories (one process only, for now).
 # Registered in CMake (MpiTest.SameOutputsAsOneProcess) when MPI is found. About 2 min on 2 cores.
 set -euo pipefail
 neardup="$(realpath "$1")"
@@ -187,6 +188,9 @@ grep -q 'strict.jsonl:20001' "$work/fail/strict-last-rank/stderr.txt" ||
 head -c 2000 "$data/part-gz.jsonl.gz" > "$data/truncated.jsonl.gz"
 expect_failure truncated-gz 1 dedup "$data/mid.jsonl" "$data/truncated.jsonl.gz" -o kept.jsonl
 expect_failure stdin 2 cluster - -o clusters.jsonl < /dev/null
+expect_failure stories 2 cluster "$data/mid.jsonl" --stories -o clusters.jsonl
+grep -q -- '--stories does not run under mpirun' "$work/fail/stories/stderr.txt" ||
+  fail "stories: the message does not say why"
 
 if ((failures)); then
   echo "$failures failure(s)" >&2

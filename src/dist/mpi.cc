@@ -39,6 +39,11 @@ absl::Status CheckInputs(const PipelineOptions& options) {
           "standard input (\"-\") cannot be read by several MPI ranks; give files");
     }
   }
+  if (options.stories) {
+    return absl::InvalidArgumentError(
+        "--stories does not run under mpirun yet: run it in one process (it groups the "
+        "clusters of the whole input in one pass)");
+  }
   return absl::OkStatus();
 }
 
