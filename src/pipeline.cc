@@ -369,8 +369,7 @@ void Runner::Append(const Work& work) {
     auto [it, inserted] = exact_slots_.try_emplace(work.exact[i], new_slot);
     if (options_.stories) {
       const uint32_t begin = i == 0 ? 0 : work.story_ends[i - 1];
-      story_terms_.insert(story_terms_.end(), work.story_terms.begin() + begin,
-                          work.story_terms.begin() + work.story_ends[i]);
+      story_terms_.Append(work.story_terms.data() + begin, work.story_ends[i] - begin);
       story_offsets_.push_back(story_terms_.size());
       doc_time_.push_back(work.times[i]);
       doc_has_time_.push_back(work.time_state[i] == 1);
@@ -667,7 +666,7 @@ void Runner::AssignDocumentStories() {
       AssignStories(units, options_.story, &result_.counts.stories);
   result_.story.resize(n);
   for (size_t d = 0; d < n; ++d) result_.story[d] = units[story_of[unit_of[d]]].first_document;
-  std::vector<StoryTerm>().swap(story_terms_);
+  story_terms_ = BigArray<StoryTerm>();
   std::vector<uint64_t>().swap(story_offsets_);
 }
 

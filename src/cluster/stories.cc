@@ -353,7 +353,9 @@ struct Story {
   uint32_t first_unit = 0;
   std::optional<int64_t> first_time;
   uint32_t clusters = 0;
-  std::vector<StoryTerm> sum;  // sum of the members' vectors, sorted by key
+  // The sum of the members' vectors, sorted by key; empty while the story is its first cluster
+  // alone (most stories: the sum would be a copy of that cluster's vector).
+  std::vector<StoryTerm> sum;
   double sum_norm = 0.0;
   double first_norm = 0.0;
 };
@@ -461,11 +463,13 @@ std::vector<uint32_t> AssignStories(absl::Span<const StoryUnit> units,
       const Story& story = stories[s];
       ++st.candidates_scored;
       if (unit_norm <= 0.0 || story.sum_norm <= 0.0 || story.first_norm <= 0.0) continue;
-      const double to_centroid = Dot(unit.terms, story.sum) / (unit_norm * story.sum_norm);
-      if (to_centroid < threshold) continue;
-      const double to_first =
-          Dot(unit.terms, units[story.first_unit].terms) / (unit_norm * story.first_norm);
+      const absl::Span<const StoryTerm> first = units[story.first_unit].terms;
+      const double to_first = Dot(unit.terms, first) / (unit_norm * story.first_norm);
       if (to_first < threshold) continue;
+      const double to_centroid =
+          story.clusters == 1 ? to_first
+                              : Dot(unit.terms, story.sum) / (unit_norm * story.sum_norm);
+      if (to_centroid < threshold) continue;
       if (best < 0 || to_centroid > best_cos ||
           (to_centroid == best_cos && s < static_cast<uint32_t>(best))) {
         best = static_cast<int>(s);
@@ -496,8 +500,15 @@ std::vector<uint32_t> AssignStories(absl::Span<const StoryUnit> units,
       ring[ring_next[b]] = s;
       ring_next[b] = static_cast<uint8_t>((ring_next[b] + 1) % kRing);
     }
-    AddInto(unit.terms, &story.sum, &scratch);
-    story.sum_norm = Norm(story.sum);
+    if (story.clusters == 2) {  // the sum begins as the first cluster's vector
+      story.sum.assign(units[story.first_unit].terms.begin(), units[story.first_unit].terms.end());
+    }
+    if (story.clusters >= 2) {
+      AddInto(unit.terms, &story.sum, &scratch);
+      story.sum_norm = Norm(story.sum);
+    } else {
+      story.sum_norm = story.first_norm;
+    }
   }
   st.stories = stories.size();
   for (const Story& story : stories) {

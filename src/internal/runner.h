@@ -21,6 +21,7 @@
 #include "neardup/io/reader.h"
 #include "neardup/cluster/match.h"
 #include "neardup/cluster/stories.h"
+#include "neardup/sketch/big_array.h"
 #include "neardup/sketch/minhash.h"
 #include "neardup/dist/mpi.h"
 #include "neardup/text/normalize.h"
@@ -328,7 +329,7 @@ class Runner {
   // Stories: the sampled term counts (merged after the sampling pass), and per document its
   // terms (story_offsets_ bounds, with a leading 0) and time.
   StoryDf story_df_;
-  std::vector<StoryTerm> story_terms_;
+  BigArray<StoryTerm> story_terms_;  // about 450 MB at 1M documents: grown without copies
   std::vector<uint64_t> story_offsets_{0};
   std::vector<int64_t> doc_time_;
   std::vector<uint8_t> doc_has_time_;
