@@ -195,7 +195,15 @@ void StoryFeaturizer::Featurize(std::string_view title, std::string_view body,
   if (has_title && !has_body) tw = 1.0f;
   if (has_body && !has_title) bw = 1.0f;
   if (tw > 0) Field(title, 0, options_.title_terms, std::sqrt(tw), out);
-  if (bw > 0) Field(body, 1, options_.body_terms, std::sqrt(bw), out);
+  if (bw > 0) {
+    const size_t cap = options_.body_bytes;
+    if (cap > 0 && body.size() > cap) {  // the lede, cut at a code point
+      size_t end = cap;
+      while (end > 0 && (static_cast<unsigned char>(body[end]) & 0xC0) == 0x80) --end;
+      body = body.substr(0, end);
+    }
+    Field(body, 1, options_.body_terms, std::sqrt(bw), out);
+  }
   std::sort(out->begin(), out->end(),
             [](const StoryTerm& a, const StoryTerm& b) { return a.key < b.key; });
   double norm2 = 0.0;

@@ -52,6 +52,11 @@ struct StoryOptions {
   // threshold 0.15 against P 0.88 R 0.27 with bigrams at 0.2) at a quarter of the terms.
   // Titles always have them: a headline has too few words to match on words alone.
   bool body_bigrams = false;
+  // Only the body's first this many bytes (cut at a code point) make its terms: the lede, where
+  // news says what happened; 0 = the whole body. On ko-news-chronicle-2019 (against its event
+  // labels, catch-alls left out) 1000 bytes gave P 0.90 R 0.29 at threshold 0.15 against P 0.87
+  // R 0.30 with whole bodies, at a third of the work on a 2 KB document.
+  size_t body_bytes = 1000;
 };
 
 // One weighted term of a document's vector. `key` is a 32-bit hash of the term and its field.
