@@ -230,7 +230,7 @@ void Runner::Process(Work* work) {
         ++ts.sampled_documents;
       }
       if (options_.stories && work->first_ordinal < options_.story_sample) {
-        ts.story_df.Add(ts.title, ts.body, options_.story.body_bigrams);
+        ts.story_df.Add(ts.title, ts.body, options_.story);
         ++ts.story_sampled;
       }
       continue;

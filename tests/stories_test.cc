@@ -90,10 +90,20 @@ TEST(StoryFeaturizerTest, TitleAndBodyAreSeparateDimensions) {
   EXPECT_NEAR(StoryCosine(a, b), 0.5, 1e-5);
 }
 
+TEST(StoryFeaturizerTest, BodiesWeighTheirLedeOnly) {
+  EXPECT_EQ(StoryLede("가나다라", 0), "가나다라");
+  EXPECT_EQ(StoryLede("가나다라", 7), "가나");  // 7 bytes end inside 다: cut before it
+  EXPECT_EQ(StoryLede("가나다라", 6), "가나");
+  EXPECT_EQ(StoryLede("abc", 10), "abc");
+  // Past the lede, words change nothing.
+  const std::string lede(1000, 'a');
+  EXPECT_EQ(Vector("", lede + " 홍장원 증언"), Vector("", lede + " 올리브영 매장"));
+}
+
 TEST(StoryFeaturizerTest, RareTermsWeighMoreThanCommonOnes) {
   StoryDf df;
-  for (int i = 0; i < 50; ++i) df.Add(Norm("속보 오늘 " + std::to_string(i)), "", false);
-  df.Add(Norm("홍장원 증언"), "", false);
+  for (int i = 0; i < 50; ++i) df.Add(Norm("속보 오늘 " + std::to_string(i)), "", StoryOptions{});
+  df.Add(Norm("홍장원 증언"), "", StoryOptions{});
   df.Finish();
   EXPECT_EQ(df.documents(), 51u);
   // Sharing the rare word counts for more than sharing the common one.

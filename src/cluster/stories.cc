@@ -82,6 +82,13 @@ void TermKeys(std::string_view text, int field, bool bigrams, std::vector<uint32
 
 }  // namespace
 
+std::string_view StoryLede(std::string_view body, size_t bytes) {
+  if (bytes == 0 || body.size() <= bytes) return body;
+  size_t end = bytes;  // cut at a code point: back over continuation bytes
+  while (end > 0 && (static_cast<unsigned char>(body[end]) & 0xC0) == 0x80) --end;
+  return body.substr(0, end);
+}
+
 void StoryTermCounts(std::string_view normalized, int field, bool bigrams,
                      std::vector<std::pair<uint32_t, uint32_t>>* out) {
   thread_local std::vector<uint32_t> keys;
@@ -99,11 +106,12 @@ void StoryTermCounts(std::string_view normalized, int field, bool bigrams,
 
 StoryDf::StoryDf() = default;
 
-void StoryDf::Add(std::string_view title, std::string_view body, bool body_bigrams) {
+void StoryDf::Add(std::string_view title, std::string_view body, const StoryOptions& options) {
   if (counts_.empty()) counts_.assign(size_t{1} << kBits, 0);
   ++documents_;
+  body = StoryLede(body, options.body_bytes);  // the terms the featurizer will weigh
   for (int f = 0; f < 2; ++f) {
-    StoryTermCounts(f == 0 ? title : body, f, f == 0 || body_bigrams, &scratch_);
+    StoryTermCounts(f == 0 ? title : body, f, f == 0 || options.body_bigrams, &scratch_);
     for (const auto& [key, tf] : scratch_) ++counts_[key >> (32 - kBits)];
   }
 }
@@ -195,15 +203,7 @@ void StoryFeaturizer::Featurize(std::string_view title, std::string_view body,
   if (has_title && !has_body) tw = 1.0f;
   if (has_body && !has_title) bw = 1.0f;
   if (tw > 0) Field(title, 0, options_.title_terms, std::sqrt(tw), out);
-  if (bw > 0) {
-    const size_t cap = options_.body_bytes;
-    if (cap > 0 && body.size() > cap) {  // the lede, cut at a code point
-      size_t end = cap;
-      while (end > 0 && (static_cast<unsigned char>(body[end]) & 0xC0) == 0x80) --end;
-      body = body.substr(0, end);
-    }
-    Field(body, 1, options_.body_terms, std::sqrt(bw), out);
-  }
+  if (bw > 0) Field(StoryLede(body, options_.body_bytes), 1, options_.body_terms, std::sqrt(bw), out);
   std::sort(out->begin(), out->end(),
             [](const StoryTerm& a, const StoryTerm& b) { return a.key < b.key; });
   double norm2 = 0.0;

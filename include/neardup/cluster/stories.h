@@ -73,14 +73,18 @@ struct StoryTerm {
 void StoryTermCounts(std::string_view normalized, int field, bool bigrams,
                      std::vector<std::pair<uint32_t, uint32_t>>* out);
 
+// The first `bytes` of a normalized body, cut at a code point (all of it when bytes is 0).
+std::string_view StoryLede(std::string_view body, size_t bytes);
+
 // Document frequencies of the terms over a sample of documents, kept in a fixed table of
 // counters (a term's count may include other terms that share its cell: rare terms can only look
 // more common, never less). After Finish(), Idf() reads a table of 1 MiB, which stays in cache.
 class StoryDf {
  public:
   StoryDf();
-  // Counts one document's terms (normalized title and body; StoryOptions::body_bigrams).
-  void Add(std::string_view title, std::string_view body, bool body_bigrams);
+  // Counts one document's terms (normalized title and body) as StoryFeaturizer takes them under
+  // `options` (body_bytes, body_bigrams).
+  void Add(std::string_view title, std::string_view body, const StoryOptions& options);
   // Adds the other's counts to these (order-independent: sums).
   void Merge(const StoryDf& other);
   // Turns the counts into the idf table; call once, after the last Add or Merge.
