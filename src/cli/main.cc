@@ -147,6 +147,10 @@ int Main(int argc, char** argv) {
   report->add_option("--report-max-clusters", report_report.max_clusters,
                      "Clusters shown, largest first; the rest are counted")
       ->capture_default_str();
+  report->add_option("--report-fields", report_report.fields,
+                     "Input fields shown with each member, e.g. press,date,url (JSONL keys or "
+                     "csv/tsv columns)")
+      ->delimiter(',');
   report->add_flag("--quiet,-q", report_flags.quiet, "Print nothing but errors");
 
   TuneCommand tune(&app);

@@ -270,6 +270,7 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
   if (s.ok() && !report.path.empty()) {
     ReportSettings settings;
     settings.max_clusters = report.max_clusters;
+    settings.extra_fields = report.fields;
     settings.command_line = command_line;
     auto data = CollectReportData(options, ran.result, settings);
     s = data.ok() ? WriteReport(*data, report, &files) : data.status();
@@ -324,6 +325,10 @@ void ReportFlags::Add(CLI::App* app) {
   app->add_option("--report-max-clusters", max_clusters,
                   "Clusters shown in the report, largest first; the rest are counted")
       ->capture_default_str();
+  app->add_option("--report-fields", fields,
+                  "Input fields shown with each member of the report, e.g. press,date,url "
+                  "(JSONL keys or csv/tsv columns)")
+      ->delimiter(',');
 }
 
 int RunCluster(RunFlags& flags, const std::string& output, const ReportFlags& report,
@@ -391,6 +396,7 @@ int RunReport(RunFlags& flags, const std::string& clusters_path, const ReportFla
   }
   ReportSettings settings;
   settings.max_clusters = report.max_clusters;
+  settings.extra_fields = report.fields;
   settings.command_line = command_line;
   auto data = CollectReportDataFromClusters(clusters_path, options, settings);
   if (data.ok() && data->clusters_lines_unmatched > 0 && !flags.quiet) {

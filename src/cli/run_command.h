@@ -12,11 +12,12 @@
 
 namespace neardup::cli {
 
-// --report, --report-format, --report-max-clusters.
+// --report, --report-format, --report-max-clusters, --report-fields.
 struct ReportFlags {
   std::string path;
   std::string format = "html";
   size_t max_clusters = 1000;
+  std::vector<std::string> fields;  // ReportSettings::extra_fields
   void Add(CLI::App* app);
 };
 

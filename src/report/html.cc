@@ -185,11 +185,27 @@ void AppendDiffHtml(const std::vector<DiffSpan>& spans, std::string* out) {
   }
 }
 
-void AppendMemberRow(const ReportMember& rep, const ReportMember& m, std::string* out) {
+// The member's extra fields as labelled values ("press 연합뉴스 · date 2019-01-02").
+void AppendExtraFields(const std::vector<std::string>& names, const ReportMember& m,
+                       std::string* out) {
+  bool any = false;
+  for (size_t i = 0; i < names.size() && i < m.extra.size(); ++i) {
+    if (!m.extra[i]) continue;
+    absl::StrAppend(out, any ? "" : "<div class=\"fx\">", "<span class=\"fv\"><span class=\"fk\">",
+                    HtmlEscape(names[i]), "</span> ", HtmlEscape(*m.extra[i]), "</span>");
+    any = true;
+  }
+  if (any) out->append("</div>");
+}
+
+// One member's row. `alone`: the member is a cluster of its own (in a story), so it is not
+// called the representative.
+void AppendMemberRow(const std::vector<std::string>& fields, const ReportMember& rep,
+                     const ReportMember& m, bool alone, std::string* out) {
   absl::StrAppend(out, "<tr class=\"mem", m.representative ? " rep" : "", "\" data-sim=\"",
                   Number(m.similarity), "\"><td class=\"id\">", HtmlEscape(m.id));
   if (m.representative) {
-    absl::StrAppend(out, " <span class=\"badge\">representative</span>");
+    if (!alone) absl::StrAppend(out, " <span class=\"badge\">representative</span>");
   } else if (m.identical_to_representative) {
     absl::StrAppend(out, " <span class=\"badge same\">same text</span>");
   }
@@ -230,6 +246,7 @@ void AppendMemberRow(const ReportMember& rep, const ReportMember& m, std::string
     if (m.body_truncated) out->append("…");
     out->append("</div>");
   }
+  AppendExtraFields(fields, m, out);
   out->append("</td></tr>\n");
 }
 
@@ -259,6 +276,11 @@ void AppendSummary(const ReportData& data, const std::string& corpus_names, std:
        absl::StrCat(Thousands(data.multi_member_clusters), " with 2+ documents, ",
                     Thousands(data.singletons), " single"));
   card("Largest cluster", Thousands(data.largest_cluster), "documents");
+  if (data.has_stories) {
+    card("Stories", Thousands(data.stories_total),
+         absl::StrCat(Thousands(data.multi_cluster_stories), " of 2+ clusters, largest ",
+                      Plural(data.largest_story, "document", "documents")));
+  }
   absl::StrAppend(out, "</div>\n<table class=\"kv\">");
   auto row = [out](std::string_view key, const std::string& value_html) {
     absl::StrAppend(out, "<tr><th>", HtmlEscape(key), "</th><td>", value_html, "</td></tr>");
@@ -274,16 +296,37 @@ void AppendSummary(const ReportData& data, const std::string& corpus_names, std:
                     HtmlEscape(data.parameters[i].second), "</code>");
   }
   row("Parameters", params);
+  if (!data.extra_fields.empty()) {
+    std::string names;
+    for (size_t i = 0; i < data.extra_fields.size(); ++i) {
+      absl::StrAppend(&names, i ? " · " : "", "<code>", HtmlEscape(data.extra_fields[i]),
+                      "</code>");
+    }
+    row("Fields shown", names);
+  }
   row("Generated", HtmlEscape(data.generated_at));
   if (!data.command_line.empty()) {
     row("Command", absl::StrCat("<code>", HtmlEscape(data.command_line), "</code>"));
   }
-  absl::StrAppend(out, "</table></section>\n");
+  absl::StrAppend(out, "</table>");
+  if (!data.extra_fields_missing.empty()) {
+    std::string names;
+    for (size_t i = 0; i < data.extra_fields_missing.size(); ++i) {
+      absl::StrAppend(&names, i ? ", " : "", "<code>", HtmlEscape(data.extra_fields_missing[i]),
+                      "</code>");
+    }
+    absl::StrAppend(out,
+                    "<p class=\"note warn\" id=\"fields-missing\">Warning: no document shown has "
+                    "the ",
+                    data.extra_fields_missing.size() == 1 ? "field " : "fields ", names,
+                    " (--report-fields: a key of a JSONL record, a string or a number; a column "
+                    "of a csv/tsv header; text inputs have no fields).</p>");
+  }
+  absl::StrAppend(out, "</section>\n");
 }
 
-// The cluster list with its search tools, notes and one <details> per shown cluster.
-void AppendClusters(const ReportData& data, std::string* out) {
-  absl::StrAppend(out, "<section id=\"clusters\"><h2>Clusters, largest first</h2>\n");
+// The search box, the filters and the counts, above the stories and clusters.
+void AppendTools(const ReportData& data, std::string* out) {
   absl::StrAppend(
       out, "<div class=\"tools\"><input type=\"search\" id=\"q\" placeholder=\"Search titles, "
            "text or ids\" aria-label=\"Search\" autocomplete=\"off\">",
@@ -293,7 +336,19 @@ void AppendClusters(const ReportData& data, std::string* out) {
       "<button type=\"button\" id=\"expand\">Expand all</button>",
       "<button type=\"button\" id=\"collapse\">Collapse all</button>",
       "<span class=\"count\"><span id=\"shown\">", Thousands(data.clusters.size()),
-      "</span> of ", Thousands(data.clusters.size()), " clusters shown</span></div>\n");
+      "</span> of ", Thousands(data.clusters.size()), " clusters shown");
+  if (data.has_stories) {
+    absl::StrAppend(out, " · <span id=\"sshown\">", Thousands(data.stories.size()), "</span> of ",
+                    Thousands(data.stories.size()), " stories");
+  }
+  absl::StrAppend(out, "</span></div>\n");
+}
+
+// The cluster list with its notes, one <details> per shown cluster, and the search tools when the
+// page has no stories.
+void AppendClusters(const ReportData& data, std::string* out) {
+  absl::StrAppend(out, "<section id=\"clusters\"><h2>Clusters, largest first</h2>\n");
+  if (!data.has_stories) AppendTools(data, out);  // with stories, above the stories
   absl::StrAppend(out,
                   "<p class=\"legend\">Each cluster lists its representative first, then every "
                   "member with its similarity to the representative. In a member's title, "
@@ -328,7 +383,9 @@ void AppendClusters(const ReportData& data, std::string* out) {
     absl::StrAppend(out,
                     "<table class=\"m\"><thead><tr><th>id</th><th>similarity</th><th>title and "
                     "start of text</th></tr></thead><tbody>\n");
-    for (const ReportMember& m : cluster.members) AppendMemberRow(rep, m, out);
+    for (const ReportMember& m : cluster.members) {
+      AppendMemberRow(data.extra_fields, rep, m, false, out);
+    }
     absl::StrAppend(out, "</tbody></table>");
     if (cluster.members_left_out > 0) {
       absl::StrAppend(out, "<p class=\"more\">and ",
@@ -337,6 +394,76 @@ void AppendClusters(const ReportData& data, std::string* out) {
     }
     absl::StrAppend(out, "</details>\n");
   }
+}
+
+// One near-duplicate group of a story: a line about it, then its members as the cluster list
+// shows them.
+void AppendStoryGroup(const ReportData& data, const ReportCluster& cluster, size_t g,
+                      std::string* out) {
+  if (cluster.members.empty()) return;
+  const ReportMember& rep = cluster.members[0];
+  absl::StrAppend(out, "<div class=\"grp\"><p class=\"gh\"><span class=\"rank\">group ", g + 1,
+                  "</span><span class=\"size\">", Plural(cluster.size, "document", "documents"),
+                  "</span>");
+  if (cluster.size > 1) {
+    absl::StrAppend(out, "<span class=\"minsim\">min similarity ", Fixed2(cluster.min_similarity),
+                    "</span>");
+  }
+  absl::StrAppend(out, "</p><table class=\"m\"><tbody>\n");
+  for (const ReportMember& m : cluster.members) {
+    AppendMemberRow(data.extra_fields, rep, m, cluster.size == 1, out);
+  }
+  absl::StrAppend(out, "</tbody></table>");
+  if (cluster.members_left_out > 0) {
+    absl::StrAppend(out, "<p class=\"more\">and ",
+                    Plural(cluster.members_left_out, "more member", "more members"),
+                    " not shown</p>");
+  }
+  absl::StrAppend(out, "</div>\n");
+}
+
+// The stories of two or more clusters, one <details> each, most documents first.
+void AppendStories(const ReportData& data, std::string* out) {
+  absl::StrAppend(out, "<section id=\"stories\"><h2>Stories, most documents first</h2>\n");
+  absl::StrAppend(out,
+                  "<p class=\"legend\">A story groups the near-duplicate clusters that report one "
+                  "event; each is headed by its first document. Listed here are the ",
+                  Plural(data.multi_cluster_stories, "story", "stories"),
+                  " of two or more groups; a story of one group is that cluster, in the list "
+                  "below.</p>\n");
+  if (data.stories_left_out > 0) {
+    absl::StrAppend(out, "<p class=\"note\" id=\"stories-left-out\">",
+                    Plural(data.stories_left_out, "smaller story", "smaller stories"),
+                    " not shown (the report shows the ", Thousands(data.stories.size()),
+                    " largest; raise --report-max-clusters to see more).</p>\n");
+  }
+  absl::StrAppend(out, "<p class=\"note gone\" id=\"snone\">No story matches.</p>\n");
+  if (data.stories.empty()) {
+    absl::StrAppend(out, "<p>No story joins two or more near-duplicate groups.</p>\n");
+  }
+  for (size_t s = 0; s < data.stories.size(); ++s) {
+    const ReportStory& story = data.stories[s];
+    const std::string headline = RepHeadline(story.first);
+    absl::StrAppend(out, "<details class=\"st\" id=\"s", s + 1, "\" data-size=\"", story.documents,
+                    "\" data-story=\"", HtmlEscape(story.first.id), "\"><summary>",
+                    "<span class=\"rank\">#", s + 1, "</span><span class=\"size\">",
+                    Plural(story.documents, "document", "documents"),
+                    "</span><span class=\"minsim\">",
+                    Plural(story.clusters_total, "group", "groups"), "</span><span class=\"rt\">",
+                    HtmlEscape(headline.empty() ? story.first.id : headline),
+                    "</span></summary>\n");
+    for (size_t g = 0; g < story.clusters.size(); ++g) {
+      AppendStoryGroup(data, story.clusters[g], g, out);
+    }
+    if (story.clusters_left_out > 0) {
+      absl::StrAppend(out, "<p class=\"more\">and ",
+                      Plural(story.clusters_left_out, "more group", "more groups"), " (",
+                      Plural(story.documents_left_out, "document", "documents"),
+                      ") not shown</p>");
+    }
+    absl::StrAppend(out, "</details>\n");
+  }
+  absl::StrAppend(out, "</section>\n");
 }
 
 }  // namespace
@@ -367,6 +494,10 @@ std::string RenderHtml(const ReportData& data) {
                            "estimated Jaccard similarity", SimilarityBars(data), "sim"),
                   "</div></section>\n");
 
+  if (data.has_stories) {
+    AppendTools(data, &out);
+    AppendStories(data, &out);
+  }
   AppendClusters(data, &out);
   absl::StrAppend(&out, "</section>\n<footer>Made by neardup. Similarities are MinHash estimates "
                         "of the Jaccard similarity of the documents' shingle sets.</footer>\n");

@@ -7,7 +7,8 @@
 
 namespace neardup::report_internal {
 
-// The page's script: search by text or id, filters by size and similarity, expand/collapse.
+// The page's script: search by text or id, filters by size and similarity, expand/collapse, over
+// the clusters (details.cl) and, when the page has them, the stories (details.st).
 // It only reads textContent and toggles classes: corpus text never becomes markup.
 inline constexpr std::string_view kScript = R"JS(
 (function () {
@@ -17,28 +18,67 @@ inline constexpr std::string_view kScript = R"JS(
   var minSim = document.getElementById('minsim');
   var minSimOut = document.getElementById('minsimv');
   var shownOut = document.getElementById('shown');
+  var sShownOut = document.getElementById('sshown');
   var clusters = Array.prototype.slice.call(document.querySelectorAll('details.cl'));
   var rowsOf = clusters.map(function (c) { return c.querySelectorAll('tr.mem'); });
-  var index = null;
+  var stories = Array.prototype.slice.call(document.querySelectorAll('details.st'));
+  var storyRowsOf = stories.map(function (s) { return s.querySelectorAll('tr.mem'); });
+  var index = null, storyIndex = null;
   function norm(s) {
     s = s.toLowerCase();
     return s.normalize ? s.normalize('NFKC') : s;
   }
-  // What a member row is searched by: its id, title and body, not the badges, the similarity
-  // or the text marked as only in the representative (<del>).
+  // What a member row is searched by: its id, title, body and extra field values, not the
+  // badges, the field names, the similarity or the text marked as only in the representative
+  // (<del>).
   function ownText(node) {
     if (node.nodeType === 3) return node.nodeValue;
-    if (node.nodeName === 'DEL' || (node.classList && node.classList.contains('badge'))) return '';
+    if (node.nodeName === 'DEL' || (node.classList && (node.classList.contains('badge') ||
+                                                       node.classList.contains('fk')))) {
+      return '';
+    }
     var s = '';
     for (var c = node.firstChild; c; c = c.nextSibling) s += ownText(c);
     return s;
   }
-  function buildIndex() {
-    index = rowsOf.map(function (rows) {
+  function buildIndex(rowLists) {
+    return rowLists.map(function (rows) {
       return Array.prototype.map.call(rows, function (r) {
         return norm(ownText(r.cells[0]) + '\n' + ownText(r.cells[2]));
       });
     });
+  }
+  // Hides the rows below the similarity and marks the rows that hold the term; returns whether
+  // any row did.
+  function markRows(rows, rowIndex, term, sim) {
+    var hit = false;
+    for (var j = 0; j < rows.length; j++) {
+      var r = rows[j];
+      var rep = r.classList.contains('rep');
+      r.classList.toggle('off', !(rep || +r.getAttribute('data-sim') >= sim));
+      var h = !!term && rowIndex[j].indexOf(term) >= 0;
+      r.classList.toggle('hit', h);
+      if (h) hit = true;
+    }
+    return hit;
+  }
+  // Stories stay listed whatever the similarity (a story's groups may all be single documents).
+  function applyStories(term, size, sim) {
+    if (term && !storyIndex) storyIndex = buildIndex(storyRowsOf);
+    var shown = 0, opened = 0;
+    for (var i = 0; i < stories.length; i++) {
+      var s = stories[i];
+      var hit = markRows(storyRowsOf[i], storyIndex ? storyIndex[i] : [], term, sim);
+      var show = +s.getAttribute('data-size') >= size && (!term || hit);
+      s.classList.toggle('gone', !show);
+      if (show) {
+        shown++;
+        if (term && opened < 25) { s.open = true; opened++; }
+      }
+    }
+    if (sShownOut) sShownOut.textContent = shown.toLocaleString('en-US');
+    var none = document.getElementById('snone');
+    if (none) none.classList.toggle('gone', shown > 0 || stories.length === 0);
   }
   var timer = 0;
   function apply() {
@@ -47,7 +87,7 @@ inline constexpr std::string_view kScript = R"JS(
     var size = parseInt(minSize.value, 10) || 0;
     var sim = parseFloat(minSim.value) || 0;
     minSimOut.textContent = sim.toFixed(2);
-    if (term && !index) buildIndex();
+    if (term && !index) index = buildIndex(rowsOf);
     var shown = 0, opened = 0;
     for (var i = 0; i < clusters.length; i++) {
       var c = clusters[i], rows = rowsOf[i];
@@ -72,16 +112,18 @@ inline constexpr std::string_view kScript = R"JS(
     }
     shownOut.textContent = shown.toLocaleString('en-US');
     document.getElementById('none').classList.toggle('gone', shown > 0);
+    applyStories(term, size, sim);
   }
   function later() { if (timer) clearTimeout(timer); timer = setTimeout(apply, 120); }
   q.addEventListener('input', later);
   minSize.addEventListener('input', later);
   minSim.addEventListener('input', later);
+  var blocks = clusters.concat(stories);
   document.getElementById('expand').addEventListener('click', function () {
-    clusters.forEach(function (c) { if (!c.classList.contains('gone')) c.open = true; });
+    blocks.forEach(function (c) { if (!c.classList.contains('gone')) c.open = true; });
   });
   document.getElementById('collapse').addEventListener('click', function () {
-    clusters.forEach(function (c) { c.open = false; });
+    blocks.forEach(function (c) { c.open = false; });
   });
   document.documentElement.classList.add('js');
 })();
@@ -89,7 +131,8 @@ inline constexpr std::string_view kScript = R"JS(
 
 inline constexpr std::string_view kStyle = R"CSS(
 :root{--fg:#1c2128;--muted:#5d6873;--line:#dde2e7;--bg:#f5f6f8;--card:#fff;--acc:#1f5fbf;
---ins:#d3f3da;--insfg:#0a5a1f;--del:#fde2e1;--delfg:#9b1c1c;--hit:#fff3bf}
+--ins:#d3f3da;--insfg:#0a5a1f;--del:#fde2e1;--delfg:#9b1c1c;--hit:#fff3bf;
+--cjk:"Noto Sans CJK KR","Apple SD Gothic Neo","Malgun Gothic","Nanum Gothic",sans-serif}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);line-height:1.5;font-size:15px;
 font-family:"Noto Sans CJK KR","Noto Sans KR","Apple SD Gothic Neo","Malgun Gothic","Nanum Gothic",
@@ -120,10 +163,14 @@ gap:10px 18px;align-items:center;border-bottom:1px solid var(--line)}
 .tools button{font:inherit;padding:4px 10px;border:1px solid #b9c2cc;border-radius:6px;background:#fff;cursor:pointer}
 .count{color:var(--muted);white-space:nowrap}
 .note{background:#fff8e1;border:1px solid #f0d890;border-radius:8px;padding:8px 12px;margin:12px 0}
-details.cl{background:var(--card);border:1px solid var(--line);border-radius:8px;margin:8px 0}
-details.cl>summary{cursor:pointer;padding:9px 14px;display:flex;gap:14px;align-items:baseline;list-style-position:outside}
-details.cl>summary::-webkit-details-marker{color:var(--muted)}
-details.cl[open]>summary{border-bottom:1px solid var(--line)}
+details.cl,details.st{background:var(--card);border:1px solid var(--line);border-radius:8px;margin:8px 0}
+details.st{border-left:4px solid var(--acc)}
+details.cl>summary,details.st>summary{cursor:pointer;padding:9px 14px;display:flex;gap:14px;align-items:baseline;list-style-position:outside}
+details.cl>summary::-webkit-details-marker,details.st>summary::-webkit-details-marker{color:var(--muted)}
+details.cl[open]>summary,details.st[open]>summary{border-bottom:1px solid var(--line)}
+.grp+.grp{border-top:2px solid var(--line)}
+.gh{margin:0;padding:6px 14px;display:flex;gap:14px;align-items:baseline;background:#fafbfc;font-size:.9em}
+.gh .rank{min-width:4.5em}
 .rank{color:var(--muted);font-variant-numeric:tabular-nums;min-width:3em}
 .size{font-weight:700;white-space:nowrap}.minsim{color:var(--muted);white-space:nowrap;font-size:.9em}
 .rt{flex:1;min-width:0}
@@ -137,7 +184,7 @@ td.s{width:7.5em;white-space:nowrap;font-variant-numeric:tabular-nums}
 .why{display:block;font-size:.8em;color:#56606b;margin-top:2px}
 tr.rep{background:#f3f7fd}
 .badge{display:inline-block;font-size:.72em;padding:0 6px;border-radius:9px;background:#e1eafa;color:#1f4f9a;
-margin-left:4px;font-family:"Noto Sans CJK KR",sans-serif;white-space:nowrap}
+margin-left:4px;font-family:var(--cjk);white-space:nowrap}
 .badge.same{background:#e6f4ea;color:#1d6b35}.badge.miss{background:#fde2e1;color:#9b1c1c}
 .t{font-weight:600}.b{color:var(--muted);font-size:.88em;margin-top:2px}
 ins{background:var(--ins);color:var(--insfg);text-decoration:none;border-radius:2px}
@@ -145,7 +192,28 @@ del{background:var(--del);color:var(--delfg);text-decoration:line-through;border
 .more{color:var(--muted);font-size:.88em;padding:6px 14px;margin:0;border-top:1px solid var(--line)}
 tr.off{display:none}tr.hit td{background:var(--hit)}.gone{display:none}
 .legend{color:var(--muted);font-size:.85em}
+.note.warn{background:#fde2e1;border-color:#f1a9a7}
+.fx{display:flex;flex-wrap:wrap;gap:0 14px;margin-top:3px;font-size:.84em;font-family:var(--cjk)}
+.fk{color:var(--muted);font-size:.9em;margin-right:3px}
 footer{color:var(--muted);font-size:.82em;margin-top:30px}
+@media (max-width:600px){
+main{padding:14px 10px 40px}
+.tools{position:static}
+.cards{grid-template-columns:repeat(2,minmax(0,1fr))}
+table.kv,table.kv tbody,table.kv tr,table.kv th,table.kv td{display:block}
+table.kv th{white-space:normal;padding-bottom:0}table.kv td{border-top:0}
+.tools input[type=search]{flex:1 1 100%}
+details.cl>summary,details.st>summary,.gh{flex-wrap:wrap;gap:2px 10px;padding:8px 10px}
+.rt{flex:1 1 100%}
+table.m,table.m tbody,table.m tr,table.m td{display:block;width:auto}
+table.m thead{display:none}
+table.m tr{border-top:1px solid var(--line);padding:6px 10px}
+table.m tr.off{display:none}
+table.m td{border-top:0;padding:1px 0}
+tr.rep td.s{display:none}
+td.s .meter{display:inline-block;margin:0 0 0 8px;vertical-align:middle}
+td.s .why{display:inline;margin-left:8px}
+}
 )CSS";
 
 }  // namespace neardup::report_internal

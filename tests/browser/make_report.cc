@@ -2,9 +2,11 @@
 // so the browser test has a page before (and independently of) the CLI's --report flag.
 //
 //   make_report [--threshold T] [--shingle char:K] [--report-format html|md]
-//               [--max-clusters N] [--generated-at TEXT] -o OUT INPUT...
+//               [--max-clusters N] [--generated-at TEXT] [--stories] [--report-fields A,B]
+//               -o OUT INPUT...
 //
 // Prints the report's size in bytes to standard output. Exit status 0 done, 1 failed, 2 bad usage.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -19,8 +21,8 @@ namespace {
 int Usage(const std::string& why) {
   std::fprintf(stderr,
                "make_report: %s\nusage: make_report [--threshold T] [--shingle char:K] "
-               "[--report-format html|md] [--max-clusters N] [--generated-at TEXT] -o OUT "
-               "INPUT...\n",
+               "[--report-format html|md] [--max-clusters N] [--generated-at TEXT] [--stories] "
+               "[--report-fields A,B] -o OUT INPUT...\n",
                why.c_str());
   return 2;
 }
@@ -59,6 +61,16 @@ int main(int argc, char** argv) {
     } else if (arg == "--generated-at") {
       if (!(v = value())) return Usage("--generated-at needs a value");
       settings.generated_at = v;
+    } else if (arg == "--stories") {
+      options.stories = true;
+    } else if (arg == "--report-fields") {
+      if (!(v = value())) return Usage("--report-fields needs a value");
+      std::string list = v;
+      for (size_t start = 0; start <= list.size();) {
+        const size_t comma = std::min(list.find(',', start), list.size());
+        settings.extra_fields.push_back(list.substr(start, comma - start));
+        start = comma + 1;
+      }
     } else if (arg == "-o") {
       if (!(v = value())) return Usage("-o needs a value");
       out_path = v;

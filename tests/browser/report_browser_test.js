@@ -5,18 +5,26 @@
 //     with "대통령" marked as inserted;
 //   - a document whose title and id are markup shows them as text and adds no element;
 //   - typing in the search box narrows the visible clusters; the size and similarity filters work;
-//   - a screenshot of the page is saved.
+//   - a screenshot of the page is saved;
+//   - at a phone's width (420 px) nothing runs off the side of the page.
+// With STORIES.html (a report with --stories and --report-fields), also:
+//   - the stories come first, 47091's story holds 47091, 47090, 47086, 47083 and 47082, and
+//     47081's holds 47081 and 47077;
+//   - the extra fields show as text (a value that is markup adds no element), a field no
+//     document has is warned of;
+//   - search narrows the stories too; expand all opens them; no overflow at 420 px.
 //
-//   node report_browser_test.js REPORT.html SCREENSHOT.png PROFILE_DIR
+//   node report_browser_test.js REPORT.html SCREENSHOT.png PROFILE_DIR [STORIES.html OUT_DIR]
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [reportPath, screenshotPath, profileDir] = process.argv.slice(2);
-if (!reportPath || !screenshotPath || !profileDir) {
-  console.error('usage: node report_browser_test.js REPORT.html SCREENSHOT.png PROFILE_DIR');
+const [reportPath, screenshotPath, profileDir, storiesPath, outDir] = process.argv.slice(2);
+if (!reportPath || !screenshotPath || !profileDir || (storiesPath && !outDir)) {
+  console.error('usage: node report_browser_test.js REPORT.html SCREENSHOT.png PROFILE_DIR ' +
+                '[STORIES.html OUT_DIR]');
   process.exit(2);
 }
 
@@ -41,6 +49,80 @@ async function visibleClusters(page) {
     })));
 }
 
+// At a phone's width, with every block open: how far the page reaches past the window (0 when
+// nothing runs off the side), and a screenshot.
+async function phoneOverflow(page, shot) {
+  await page.setViewportSize({ width: 420, height: 900 });
+  await page.click('#expand');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const over = await page.evaluate(() =>
+    document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await page.screenshot({ path: shot, fullPage: false });
+  await page.click('#collapse');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  return over;
+}
+
+async function checkStories(page, url) {
+  await page.goto(url, { waitUntil: 'load' });
+  check(await page.evaluate(() => document.documentElement.classList.contains('js')),
+    'stories: the inline script ran (CSP hash matches)');
+  check(await page.evaluate(() => window.__pwned === undefined), 'stories: no injected script ran');
+  check(await page.evaluate(() => {
+    const s = document.getElementById('stories'), c = document.getElementById('clusters');
+    return !!s && !!c && (s.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+  }), 'stories: the stories section comes before the clusters');
+  const stories = await page.$$eval('details.st', (ss) => ss.map((s) => ({
+    story: s.getAttribute('data-story'),
+    docs: +s.getAttribute('data-size'),
+    ids: Array.from(s.querySelectorAll('td.id')).map((td) => td.firstChild.textContent.trim()),
+    headline: s.querySelector('summary .rt').textContent,
+  })));
+  check(stories.length >= 2 && stories.every((s, i) => i === 0 || stories[i - 1].docs >= s.docs),
+    'stories: several, most documents first', stories.map((s) => s.docs));
+  const same = (a, b) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+  const hong = stories.find((s) => s.story === '47091');
+  check(!!hong && same(hong.ids, ['47091', '47090', '47086', '47083', '47082']),
+    'stories: 47091, 47090, 47086, 47083 and 47082 are one story', hong);
+  const lee = stories.find((s) => s.story === '47081');
+  check(!!lee && same(lee.ids, ['47081', '47077']), 'stories: 47081 and 47077 are one story', lee);
+  check(!!hong && hong.headline.includes('홍장원'),
+    'stories: headed by the first document\'s title');
+
+  // Extra fields: labelled, markup shown as text, the missing one warned of.
+  check(await page.$$eval('.fk', (xs) => xs.some((x) => x.textContent === 'author')),
+    'fields: the author field is shown');
+  check(await page.evaluate(() => document.getElementById('injected-press') === null),
+    'fields: markup in a field value adds no element');
+  const press = await page.$$eval('.fv', (xs) => xs.map((x) => x.textContent));
+  check(press.some((t) => t.includes('<i id="injected-press">통신</i><script>')),
+    'fields: a markup value is shown as text');
+  check(await page.$$eval('script', (xs) => xs.length) === 1, 'fields: one <script> element');
+  const warning = await page.textContent('#fields-missing');
+  check(/nope/.test(warning) && !/author/.test(warning),
+    'fields: a field no document has is warned of', warning);
+
+  // Search narrows the stories; the count follows.
+  const total = stories.length;
+  await page.fill('#q', '47077');
+  await page.waitForTimeout(400);
+  const shown = await page.$$eval('details.st', (ss) =>
+    ss.filter((s) => s.getBoundingClientRect().height > 0)
+      .map((s) => s.getAttribute('data-story')));
+  check(shown.length === 1 && shown[0] === '47081', 'stories: search by id finds its story', shown);
+  check(await page.textContent('#sshown') === '1', 'stories: the count follows the search');
+  await page.fill('#q', '');
+  await page.waitForTimeout(400);
+  check(await page.$$eval('details.st:not(.gone)', (ss) => ss.length) === total,
+    'stories: clearing the search shows all again');
+  await page.click('#expand');
+  check(await page.$$eval('details.st', (ss) => ss.every((s) => s.open)),
+    'stories: expand all opens them');
+  await page.click('#collapse');
+  const over = await phoneOverflow(page, path.join(outDir, 'stories-report-420.png'));
+  check(over <= 0, 'stories: nothing runs off the side at 420 px', over);
+}
+
 async function main() {
   fs.rmSync(profileDir, { recursive: true, force: true });
   fs.mkdirSync(profileDir, { recursive: true });
@@ -55,9 +137,10 @@ async function main() {
   const requests = [];
   // Nothing may leave the file: every request other than the report itself is refused.
   const reportUrl = 'file://' + path.resolve(reportPath);
+  const storiesUrl = storiesPath ? 'file://' + path.resolve(storiesPath) : null;
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    if (url === reportUrl) return route.continue();
+    if (url === reportUrl || url === storiesUrl) return route.continue();
     requests.push(url);
     return route.abort();
   });
@@ -161,6 +244,11 @@ async function main() {
   await page.setViewportSize({ width: 1280, height: 2000 });
   await page.screenshot({ path: screenshotPath, fullPage: false });
   check(fs.statSync(screenshotPath).size > 10000, 'screenshot saved', screenshotPath);
+  if (outDir) {
+    const over = await phoneOverflow(page, path.join(outDir, 'sample-report-420.png'));
+    check(over <= 0, 'nothing runs off the side at 420 px', over);
+  }
+  if (storiesUrl) await checkStories(page, storiesUrl);
 
   check(requests.length === 0, 'no network request', requests);
   check(problems.length === 0, 'no script error or policy violation', problems);

@@ -16,6 +16,24 @@
 // counted. Memory therefore grows with what is shown plus a few bytes per input document (the same
 // per-document arrays the run itself keeps), never with the raw text.
 //
+// Stories (a run with --stories: RunResult::story, or a clusters file whose lines carry "story"):
+// the stories that join two or more near-duplicate clusters are listed too, in
+// ReportData::stories, most documents first (ties: the story whose first document comes first in
+// the input), at most `max_clusters` of them; the rest are counted in stories_left_out. A story of
+// one cluster is not listed: it is that cluster, which the cluster list shows already when it has
+// two or more documents. A listed story holds its near-duplicate clusters as ReportCluster
+// values, singletons included, largest first (ties: representative first in the input); its
+// shown clusters keep at most `max_members_per_story` members between them (each at least its
+// representative, at most `max_members_per_cluster`), and the clusters beyond that are counted in
+// ReportStory::clusters_left_out. A cluster belongs to the story of its representative. Story
+// clusters are copies: a cluster can be both in the cluster list and in a story.
+//
+// Extra fields (ReportSettings::extra_fields, the CLI's --report-fields): each shown member also
+// carries the values of these input fields, read as the run's reader reads a --keep field (JSONL:
+// a string as is, a number as its text, anything else absent; csv/tsv: the column of that name;
+// text inputs have none). A field that no shown member has is named in
+// ReportData::extra_fields_missing, and the renderers show it as a warning.
+//
 // The HTML page is one self-contained file: no network access (a Content-Security-Policy forbids
 // it, and the one inline script is allowed by its SHA-256 hash only, so text that slipped through
 // as markup still could not run), no external fonts, inline SVG charts drawn here. All corpus text
@@ -24,6 +42,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,6 +68,13 @@ struct ReportSettings {
   // ("2025-06-01 12:34:56 UTC") when it is empty. RenderHtml/RenderMarkdown never read a clock.
   std::string generated_at;
   std::string command_line;  // e.g. "neardup cluster a.jsonl --report r.html"; "" = not shown
+  // Members kept over all the shown clusters of one story (stories only); >= 1.
+  size_t max_members_per_story = 200;
+  // Input fields shown with every member besides id, title and body, in this order ("press",
+  // "date", "url"); repeated names are shown once. The CLI's --report-fields. Default none.
+  std::vector<std::string> extra_fields;
+  // Code points kept of each extra field's value (white space collapsed). >= 1.
+  size_t field_code_points = 200;
 };
 
 struct ReportMember {
@@ -69,6 +95,9 @@ struct ReportMember {
   // inputs given); title and body_start are then empty.
   bool text_found = true;
   uint64_t document_index = 0;  // position among the good records (or clusters-file lines)
+  // The values of ReportData::extra_fields, in that order; nullopt where the record lacks the
+  // field (or its text was not found). At most field_code_points each, valid UTF-8.
+  std::vector<std::optional<std::string>> extra;
 };
 
 struct ReportCluster {
@@ -77,6 +106,21 @@ struct ReportCluster {
   uint64_t size = 0;              // all members, including those left out
   uint64_t members_left_out = 0;  // size - members.size()
   float min_similarity = 1;       // over all members, left-out ones included
+};
+
+// A story that joins two or more near-duplicate clusters (see "Stories" above).
+struct ReportStory {
+  // The story's first document (RunResult::story: the first document, in input order, of the
+  // story's earliest cluster): its id is the story's id ("story" in the clusters file), its title
+  // (or the start of its body, or its id) the story's headline. Shown whether or not its cluster
+  // is among the story's shown clusters.
+  ReportMember first;
+  uint64_t documents = 0;       // all documents of the story, left-out ones included
+  uint64_t clusters_total = 0;  // its near-duplicate clusters, singletons included (>= 2)
+  // The shown clusters, largest first; ties: the representative's document_index, ascending.
+  std::vector<ReportCluster> clusters;
+  uint64_t clusters_left_out = 0;   // clusters_total - clusters.size()
+  uint64_t documents_left_out = 0;  // documents of those clusters
 };
 
 // One bar of the cluster-size histogram: `count` clusters have exactly `size` members.
@@ -115,6 +159,19 @@ struct ReportData {
   std::vector<ReportCluster> clusters;
   uint64_t clusters_left_out = 0;  // multi-member clusters not shown (max_clusters)
   uint64_t members_without_text = 0;  // shown members whose text was not found in the inputs
+
+  // Stories: whether the run (or clusters file) had them; the figures are 0 otherwise.
+  bool has_stories = false;
+  uint64_t stories_total = 0;          // every story, single documents included
+  uint64_t multi_cluster_stories = 0;  // stories of two or more clusters (the listed kind)
+  uint64_t largest_story = 0;          // documents of the largest story
+  // The listed stories, most documents first; ties: the first document's index, ascending.
+  std::vector<ReportStory> stories;
+  uint64_t stories_left_out = 0;  // multi-cluster stories not listed (max_clusters)
+
+  // ReportSettings::extra_fields without repeats, in order; and those no shown member has.
+  std::vector<std::string> extra_fields;
+  std::vector<std::string> extra_fields_missing;
 };
 
 // Builds the report of a finished run. Reads the inputs of `options` a second time (the same files
@@ -125,7 +182,8 @@ absl::StatusOr<ReportData> CollectReportData(const PipelineOptions& options,
                                              const ReportSettings& settings);
 
 // Builds the report from a clusters file written by `neardup cluster -o` (one JSON object per
-// document: {"id","cluster","representative","similarity"}) and the inputs that were clustered,
+// document: {"id","cluster","representative","similarity"}, and "story" after --stories: either
+// every line has it or none) and the inputs that were clustered,
 // read with `input_options` (inputs, input_labels, format, fields and normalize are used; the
 // similarity parameters are not known and are not shown). Texts are matched by id: the k-th input
 // document with a given id fills the k-th clusters-file line with that id; a member whose id is
