@@ -96,7 +96,7 @@ TEST(StoryFeaturizerTest, BodiesWeighTheirLedeOnly) {
   EXPECT_EQ(StoryLede("가나다라", 6), "가나");
   EXPECT_EQ(StoryLede("abc", 10), "abc");
   // Past the lede, words change nothing.
-  const std::string lede(1000, 'a');
+  const std::string lede(StoryOptions{}.body_bytes, 'a');
   EXPECT_EQ(Vector("", lede + " 홍장원 증언"), Vector("", lede + " 올리브영 매장"));
 }
 

@@ -218,19 +218,18 @@ void StoryFeaturizer::Featurize(std::string_view title, std::string_view body,
 
 namespace {
 
+// A merge of the two key orders without branches on the keys (which keys come first is a coin
+// toss, so branches would mispredict about every other step).
 double Dot(absl::Span<const StoryTerm> a, absl::Span<const StoryTerm> b) {
   double dot = 0.0;
   size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
-    if (a[i].key < b[j].key) {
-      ++i;
-    } else if (b[j].key < a[i].key) {
-      ++j;
-    } else {
-      dot += static_cast<double>(a[i].weight) * b[j].weight;
-      ++i;
-      ++j;
-    }
+    const uint32_t ka = a[i].key;
+    const uint32_t kb = b[j].key;
+    const double product = static_cast<double>(a[i].weight) * b[j].weight;
+    dot += ka == kb ? product : 0.0;
+    i += ka <= kb;
+    j += kb <= ka;
   }
   return dot;
 }
@@ -346,12 +345,19 @@ std::optional<int64_t> ParseStoryDate(std::string_view text) {
 namespace {
 
 // Candidates come from a fixed table of "recent stories" rings: each term hashes to a bucket
-// that remembers the last kRing stories to take a term of that bucket. A cluster looks up the
-// bucket of each of its terms, so finding candidates costs the same however common a term is
-// or however long the input, and a common term still finds the stories of the last hours. Two
-// terms sharing a bucket only add candidates, which the cosines then judge.
+// that remembers the last kRing (term, story) pairs of that bucket. A cluster looks up the
+// bucket of each of its terms and counts the stories recorded under that very term, so finding
+// candidates costs the same however common a term is or however long the input, and a common
+// term still finds the stories of the last hours. Terms sharing a bucket only compete for its
+// slots; they never make each other's stories candidates.
 constexpr size_t kRing = 8;
-constexpr int kMaxBucketBits = 20;  // 2^20 buckets x 8 stories x 4 bytes = 32 MiB at most
+constexpr int kMaxBucketBits = 20;  // 2^20 buckets x 8 slots x 8 bytes = 64 MiB at most
+
+struct RingSlot {
+  uint32_t story;
+  uint32_t key;
+};
+static_assert(sizeof(RingSlot) * kRing == 64, "a ring is one cache line");
 // Stories scored exactly per cluster: the best by the sum of shared term weights.
 constexpr size_t kScoredPerUnit = 4;
 // A centroid keeps at most this many terms (the heaviest) once it grows past twice as many.
@@ -414,15 +420,19 @@ std::vector<uint32_t> AssignStories(absl::Span<const StoryUnit> units,
 
   std::vector<uint32_t> story_of(units.size(), 0);
   std::vector<Story> stories;
-  // The rings: about 8 buckets per cluster up to 2^20, each kRing story numbers (kNoStory when
-  // empty), written round-robin.
+  // The rings: about 8 buckets per cluster up to 2^20, each kRing (story, term) slots, the
+  // newest first (story kNoStory when empty).
   constexpr uint32_t kNoStory = ~uint32_t{0};
   int bucket_bits = 10;
   while (bucket_bits < kMaxBucketBits && (size_t{1} << bucket_bits) < 8 * units.size()) {
     ++bucket_bits;
   }
-  std::vector<uint32_t> rings((size_t{1} << bucket_bits) * kRing, kNoStory);
-  std::vector<uint8_t> ring_next(size_t{1} << bucket_bits, 0);
+  // Each ring on a cache line of its own.
+  std::vector<RingSlot> ring_storage(((size_t{1} << bucket_bits) + 1) * kRing,
+                                     RingSlot{kNoStory, 0});
+  RingSlot* const rings = ring_storage.data() +
+                          (64 - reinterpret_cast<uintptr_t>(ring_storage.data()) % 64) % 64 /
+                              sizeof(RingSlot);
   auto bucket_of = [bucket_bits](uint32_t key) { return key >> (32 - bucket_bits); };
   std::vector<double> shared;      // by story: the weight shared with the current cluster
   std::vector<uint32_t> touched;   // stories with shared > 0
@@ -435,15 +445,14 @@ std::vector<uint32_t> AssignStories(absl::Span<const StoryUnit> units,
     const double unit_norm = Norm(unit.terms);
     // Candidate stories: those sharing a term, ranked by the weight they share.
     touched.clear();
-    // The rings are spread over up to 32 MiB: ask for all of them before reading any.
+    // The rings are spread over up to 64 MiB: ask for all of them before reading any.
+    for (const StoryTerm& t : unit.terms) __builtin_prefetch(rings + bucket_of(t.key) * kRing);
     for (const StoryTerm& t : unit.terms) {
-      __builtin_prefetch(rings.data() + bucket_of(t.key) * kRing);
-    }
-    for (const StoryTerm& t : unit.terms) {
-      const uint32_t* ring = rings.data() + bucket_of(t.key) * kRing;
+      const RingSlot* ring = rings + bucket_of(t.key) * kRing;
       for (size_t i = 0; i < kRing; ++i) {
-        const uint32_t s = ring[i];
+        const uint32_t s = ring[i].story;
         if (s == kNoStory) break;  // rings fill from the front
+        if (ring[i].key != t.key) continue;
         if (shared[s] == 0.0) touched.push_back(s);
         shared[s] += t.weight;
       }
@@ -500,13 +509,17 @@ std::vector<uint32_t> AssignStories(absl::Span<const StoryUnit> units,
     Story& story = stories[s];
     ++story.clusters;
     story_of[u] = story.first_unit;
-    // The story goes into the ring of each of the cluster's terms, unless it is there already.
+    // The story goes into the ring of each of the cluster's terms, unless it is there already
+    // under that term.
     for (const StoryTerm& t : unit.terms) {
       const uint32_t b = bucket_of(t.key);
-      uint32_t* ring = rings.data() + b * kRing;
-      if (std::find(ring, ring + kRing, s) != ring + kRing) continue;
-      ring[ring_next[b]] = s;
-      ring_next[b] = static_cast<uint8_t>((ring_next[b] + 1) % kRing);
+      RingSlot* ring = rings + b * kRing;
+      if (std::any_of(ring, ring + kRing,
+                      [&](const RingSlot& r) { return r.story == s && r.key == t.key; })) {
+        continue;
+      }
+      std::memmove(ring + 1, ring, (kRing - 1) * sizeof(RingSlot));  // the oldest falls out
+      ring[0] = RingSlot{s, t.key};
     }
     if (story.clusters == 2) {  // the sum begins as the first cluster's vector
       story.sum.assign(units[story.first_unit].terms.begin(), units[story.first_unit].terms.end());
