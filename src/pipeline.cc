@@ -131,26 +131,10 @@ void Runner::SketchField(const std::string& text, int f, size_t i, FieldWork* fi
     ts->shingles_removed += before - ts->shingles.size();
   }
   field->counts[i] = static_cast<uint32_t>(ts->shingles.size());
-  if (options_.algo == Algorithm::kExact) {
-    std::sort(ts->shingles.begin(), ts->shingles.end());
-    ts->shingles.erase(std::unique(ts->shingles.begin(), ts->shingles.end()), ts->shingles.end());
-    field->tokens.insert(field->tokens.end(), ts->shingles.begin(), ts->shingles.end());
-    field->token_ends[i] = field->tokens.size();
-  }
-  if (ts->shingles.empty()) return;
-  field->present[i] = 1;
-  switch (options_.algo) {
-    case Algorithm::kMinHash:
-      hashers_[f].Sign(ts->shingles,
-                   absl::MakeSpan(field->minhash.data() + i * static_cast<size_t>(num_perm_),
-                                  static_cast<size_t>(num_perm_)));
-      break;
-    case Algorithm::kSimHash:
-      field->simhash[i] = SimHash64(ts->shingles, options_.simhash_weight);
-      break;
-    case Algorithm::kExact:
-      break;
-  }
+  SignContext context;
+  context.hasher = &hashers_[f];
+  context.simhash_weight = options_.simhash_weight;
+  engine_.Sign(context, &ts->shingles, i, num_perm_, field);
 }
 
 void Runner::Process(Work* work) {
@@ -173,7 +157,7 @@ void Runner::Process(Work* work) {
     work->has_keep.assign(n, 0);
   }
   work->exact.assign(n, internal::Hash128{});
-  for (FieldWork& f : work->fields) f.Reset(n, options_.algo, num_perm_);
+  for (FieldWork& f : work->fields) engine_.ResetBatch(n, num_perm_, &f);
   const bool stories = options_.stories && !sampling_;
   if (stories) {
     work->story_terms.clear();
@@ -269,20 +253,7 @@ void Runner::AppendSketch(const FieldWork& field, size_t i, uint32_t slot,
     sketches->AppendEmpty(slot);
     return;
   }
-  switch (options_.algo) {
-    case Algorithm::kMinHash:
-      sketches->AppendMinHash(slot, field.minhash.data() + i * static_cast<size_t>(num_perm_));
-      break;
-    case Algorithm::kSimHash:
-      sketches->AppendSimHash(slot, field.simhash[i]);
-      break;
-    case Algorithm::kExact: {
-      const size_t begin = i == 0 ? 0 : field.token_ends[i - 1];
-      sketches->AppendSet(slot, absl::MakeConstSpan(field.tokens.data() + begin,
-                                                    field.token_ends[i] - begin));
-      break;
-    }
-  }
+  engine_.Append(field, i, slot, num_perm_, sketches);
 }
 
 void Runner::AppendId(std::string_view id, const FileInfo& file, uint64_t line) {
@@ -509,9 +480,7 @@ FieldRule Runner::Rule(int field) const {
   rule.threshold = field == 0 ? options_.title_threshold : options_.threshold;
   rule.lsh = field == 0 ? result_.title_lsh : result_.lsh;
   rule.max_hamming = options_.max_hamming;
-  rule.min_similarity = options_.algo == Algorithm::kSimHash
-                            ? SimHashSimilarity(options_.max_hamming)
-                            : static_cast<float>(rule.threshold);
+  rule.min_similarity = engine_.MinSimilarity(rule.threshold, options_.max_hamming);
   rule.measure = options_.similarity;
   rule.shingle_counts = shingle_counts_[field];
   if (options_.similarity == SimilarityMeasure::kContainment) {

@@ -426,7 +426,8 @@ absl::StatusOr<std::vector<Edge>> Runner::VerifyExactly(
     absl::Span<const CandidatePair> candidates) {
   // auto: the estimate decides where it is sure (match.h VerifyMode::kAuto).
   const bool by_estimate =
-      options_.verify == VerifyMode::kAuto && options_.algo == Algorithm::kMinHash;
+      options_.verify == VerifyMode::kAuto &&
+      engine_.similarity_kind() == SimilarityKind::kEstimatedJaccard;
   std::vector<PairVerdict> verdicts(candidates.size());
   std::vector<uint8_t> sure(candidates.size(), 0);
   if (by_estimate) {

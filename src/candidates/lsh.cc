@@ -324,4 +324,14 @@ std::vector<CandidatePair> FindCandidatePairsPacked(absl::Span<const uint8_t> pa
                                    stats);
 }
 
+void BucketStats::Add(const BucketStats& other) {
+  buckets += other.buckets;
+  largest_bucket = std::max(largest_bucket, other.largest_bucket);
+  oversized_buckets += other.oversized_buckets;
+  pairs_not_generated += other.pairs_not_generated;
+  pairs_emitted += other.pairs_emitted;
+  spilled_runs += other.spilled_runs;
+  spilled_bytes += other.spilled_bytes;
+}
+
 }  // namespace neardup

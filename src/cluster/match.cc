@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "neardup/sketch/engine.h"
 #include "neardup/sketch/minhash.h"
 #include "neardup/sketch/simhash.h"
 #include "tbb/parallel_for.h"
@@ -122,6 +123,9 @@ template float SetSimilarity<uint32_t>(absl::Span<const uint32_t>, absl::Span<co
 template float SetSimilarity<uint64_t>(absl::Span<const uint64_t>, absl::Span<const uint64_t>,
                                        SimilarityMeasure);
 
+FieldSketches::FieldSketches(Algorithm algo, int num_perm)
+    : algo_(algo), engine_(&SketchEngine::Get(algo)), num_perm_(num_perm) {}
+
 void FieldSketches::AppendEmpty(uint32_t slot) {
   if (row_of_slot_.size() <= slot) row_of_slot_.Resize(slot + 1, kNoRow);
 }
@@ -153,25 +157,7 @@ bool FieldSketches::Has(uint32_t slot) const {
 }
 
 float FieldSketches::Similarity(uint32_t a, uint32_t b) const {
-  const uint32_t ra = Row(a);
-  const uint32_t rb = Row(b);
-  switch (algo_) {
-    case Algorithm::kMinHash: {
-      const size_t stride = PackedMinHashBytes(num_perm_);
-      return static_cast<float>(EstimateJaccardPacked(minhash_.data() + ra * stride,
-                                                      minhash_.data() + rb * stride, num_perm_));
-    }
-    case Algorithm::kSimHash:
-      return SimHashSimilarity(HammingDistance(simhash_[ra], simhash_[rb]));
-    case Algorithm::kExact:
-      return SetSimilarity<uint64_t>(
-          absl::MakeConstSpan(tokens_.data() + token_offsets_[ra],
-                              token_offsets_[ra + 1] - token_offsets_[ra]),
-          absl::MakeConstSpan(tokens_.data() + token_offsets_[rb],
-                              token_offsets_[rb + 1] - token_offsets_[rb]),
-          SimilarityMeasure::kJaccard);
-  }
-  return 0;
+  return engine_->Similarity(*this, Row(a), Row(b));
 }
 
 void FieldSketches::PrefetchRow(uint32_t slot) const {
@@ -179,13 +165,10 @@ void FieldSketches::PrefetchRow(uint32_t slot) const {
 }
 
 void FieldSketches::PrefetchSketch(uint32_t slot) const {
-  if (algo_ != Algorithm::kMinHash || slot >= row_of_slot_.size()) return;
+  if (slot >= row_of_slot_.size()) return;
   const uint32_t row = row_of_slot_[slot];
   if (row == kNoRow) return;
-  const size_t stride = PackedMinHashBytes(num_perm_);
-  const uint8_t* p = minhash_.data() + row * stride;
-  for (size_t off = 0; off < stride; off += 64) __builtin_prefetch(p + off);
-  __builtin_prefetch(p + stride - 1);
+  engine_->PrefetchSketch(*this, row);
 }
 
 size_t FieldSketches::MemoryBytes() const {
@@ -266,7 +249,8 @@ FieldScore ScoreField(const FieldRule& rule, uint32_t a, uint32_t b) {
   if (rule.sketches == nullptr || !rule.sketches->Has(a) || !rule.sketches->Has(b)) return r;
   r.present = true;
   r.similarity = rule.sketches->Similarity(a, b);
-  if (rule.measure == SimilarityMeasure::kContainment && rule.sketches->algorithm() != Algorithm::kSimHash &&
+  if (rule.measure == SimilarityMeasure::kContainment &&
+      rule.sketches->engine().similarity_kind() != SimilarityKind::kHammingScore &&
       a < rule.shingle_counts.size() && b < rule.shingle_counts.size()) {
     // From the Jaccard estimate J and the two sizes: |A n B| = J (|A| + |B|) / (1 + J).
     const double na = rule.shingle_counts[a];
@@ -324,15 +308,6 @@ absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
   std::vector<CandidatePair> all;
   CandidateStats local;
   if (stats == nullptr) stats = &local;
-  auto add_buckets = [&](const BucketStats& b) {
-    stats->buckets.buckets += b.buckets;
-    stats->buckets.largest_bucket = std::max(stats->buckets.largest_bucket, b.largest_bucket);
-    stats->buckets.oversized_buckets += b.oversized_buckets;
-    stats->buckets.pairs_not_generated += b.pairs_not_generated;
-    stats->buckets.pairs_emitted += b.pairs_emitted;
-    stats->buckets.spilled_runs += b.spilled_runs;
-    stats->buckets.spilled_bytes += b.spilled_bytes;
-  };
   // Each field's pairs are sorted (and made unique) on their own, then the two runs merged: the
   // LSH's pairs come sorted already, and rows map to slots in order.
   auto finish_run = [&](size_t begin) {
@@ -344,46 +319,11 @@ absl::StatusOr<std::vector<CandidatePair>> FindFieldCandidates(MatchMode mode,
     if (rule.sketches == nullptr || rule.sketches->rows() < 2) return absl::OkStatus();
     const FieldSketches& f = *rule.sketches;
     // Rows are in slot order, so mapped pairs keep a < b.
-    auto add = [&](uint32_t a, uint32_t b) { all.push_back({f.slot_of_row(a), f.slot_of_row(b)}); };
-    switch (f.algorithm()) {
-      case Algorithm::kMinHash: {
-        BucketStats b;
-        SpillOptions spill;
-        spill.memory_limit = limits.memory_limit_bytes;
-        spill.temp_dir = limits.temp_dir;
-        absl::StatusOr<std::vector<CandidatePair>> pairs = FindCandidatePairsPacked(
-            f.packed_minhash(), f.num_perm(), f.rows(), rule.lsh, limits.max_bucket, spill, &b);
-        if (!pairs.ok()) return pairs.status();
-        all.reserve(all.size() + pairs->size());
-        for (const CandidatePair& p : *pairs) add(p.a, p.b);
-        add_buckets(b);
-        break;
-      }
-      case Algorithm::kSimHash: {
-        SimHashStats s;
-        for (const Edge& e : FindSimHashPairs(f.simhash(), rule.max_hamming, limits.max_bucket, &s)) {
-          add(e.a, e.b);
-        }
-        BucketStats b;
-        b.buckets = s.buckets;
-        b.largest_bucket = s.largest_bucket;
-        b.oversized_buckets = s.oversized_buckets;
-        b.pairs_not_generated = s.pairs_not_checked;
-        b.pairs_emitted = s.candidates_checked;
-        add_buckets(b);
-        break;
-      }
-      case Algorithm::kExact: {
-        AllPairsStats s;
-        AllPairsLimits l;
-        l.memory_budget_bytes = limits.memory_limit_bytes;
-        auto edges = AllPairsJoin(f.sets(), rule.threshold, l, &s);
-        if (!edges.ok()) return edges.status();
-        for (const Edge& e : *edges) add(e.a, e.b);
-        stats->exact_candidates += s.candidates;
-        break;
-      }
-    }
+    std::vector<CandidatePair> rows;
+    absl::Status status = f.engine().Candidates(rule, limits, &rows, stats);
+    if (!status.ok()) return status;
+    all.reserve(all.size() + rows.size());
+    for (const CandidatePair& p : rows) all.push_back({f.slot_of_row(p.a), f.slot_of_row(p.b)});
     return absl::OkStatus();
   };
   // Title candidates are needed only where a pair can pass without its bodies: with `title` and
@@ -429,7 +369,8 @@ std::vector<Edge> JudgeCandidates(absl::Span<const CandidatePair> candidates, Ma
                     });
   // The exact engine's sketches are the shingle sets themselves.
   const FieldSketches* any = body.sketches != nullptr ? body.sketches : title.sketches;
-  const uint8_t exact = any != nullptr && any->algorithm() == Algorithm::kExact;
+  const uint8_t exact =
+      any != nullptr && any->engine().similarity_kind() == SimilarityKind::kExactJaccard;
   std::vector<Edge> edges;
   for (size_t i = 0; i < candidates.size(); ++i) {
     if (verify ? verdicts[i].passes : verdicts[i].compared) {

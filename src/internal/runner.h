@@ -22,6 +22,7 @@
 #include "neardup/cluster/match.h"
 #include "neardup/cluster/stories.h"
 #include "neardup/sketch/big_array.h"
+#include "neardup/sketch/engine.h"
 #include "neardup/sketch/minhash.h"
 #include "neardup/dist/mpi.h"
 #include "neardup/text/normalize.h"
@@ -60,22 +61,11 @@ struct FileInfo {
   std::vector<std::string> columns;
 };
 
-// One field's sketches for the records of a batch; which arrays are used depends on the engine.
-struct FieldWork {
-  std::vector<uint8_t> present;      // the field had shingles
-  std::vector<uint32_t> minhash;     // num_perm per record
-  std::vector<uint64_t> simhash;     // one per record
-  std::vector<uint64_t> tokens;      // exact: sorted shingle sets back to back
-  std::vector<size_t> token_ends;    // exact: end of record i's set in `tokens`
-  std::vector<uint32_t> counts;      // shingles (positions, after stop-shingles) per record
-
+// One field's sketches for the records of a batch (sketch/engine.h SketchBatch).
+struct FieldWork : SketchBatch {
+  // For the MPI shard reader (dist/shards.cc), which has the Algorithm rather than the engine.
   void Reset(size_t n, Algorithm algo, int num_perm) {
-    present.assign(n, 0);
-    counts.assign(n, 0);
-    if (algo == Algorithm::kMinHash) minhash.resize(n * static_cast<size_t>(num_perm));
-    if (algo == Algorithm::kSimHash) simhash.assign(n, 0);
-    tokens.clear();
-    token_ends.assign(n, 0);
+    SketchEngine::Get(algo).ResetBatch(n, num_perm, this);
   }
 };
 
@@ -185,6 +175,7 @@ class Runner {
         hashers_{MinHasher(options.num_perm, options.minhash_seed, options.title_minhash_scheme),
                  MinHasher(options.num_perm, options.minhash_seed, options.minhash_scheme)},
         num_perm_(options.num_perm),
+        engine_(SketchEngine::Get(options.algo)),
         in_flight_(options.batches_in_flight > 0
                        ? static_cast<size_t>(options.batches_in_flight)
                        : static_cast<size_t>(2 * ThreadCount(options))),
@@ -263,7 +254,7 @@ class Runner {
   // exact engine's sketches are the sets themselves).
   bool ExactFromReplay() const {
     return (options_.verify == VerifyMode::kExact || options_.verify == VerifyMode::kAuto) &&
-           options_.algo != Algorithm::kExact;
+           engine_.similarity_kind() != SimilarityKind::kExactJaccard;
   }
 
   // Exact verification (pipeline_verify.cc). The verdict of each pair of slots by the exact
@@ -300,6 +291,7 @@ class Runner {
   Normalizer normalizer_;
   MinHasher hashers_[2];  // title, body
   int num_perm_;
+  const SketchEngine& engine_;  // chosen once, by options.algo
 
   size_t in_flight_;
   // What to read, in order (every input whole, unless a share was given); the sampling pass

@@ -104,6 +104,9 @@ struct BucketStats {
   uint64_t pairs_emitted = 0;        // candidate pairs before de-duplication across bands
   uint64_t spilled_runs = 0;         // sorted runs of band keys written to disk (band_sorter.h)
   uint64_t spilled_bytes = 0;        // bytes written to those runs, every merge pass included
+
+  // Adds another part's figures to these (the largest bucket is the larger of the two).
+  void Add(const BucketStats& other);
 };
 
 // How much memory the band keys may take before they go to disk. Each band being bucketed holds

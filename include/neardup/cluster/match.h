@@ -98,9 +98,11 @@ float SetSimilarity(absl::Span<const T> a, absl::Span<const T> b, SimilarityMeas
 
 // The sketches of one field, stored only for the documents (slots) whose field is not empty: row r
 // holds the sketch of slot slot_of_row(r). Append in increasing slot order.
+class SketchEngine;  // sketch/engine.h
+
 class FieldSketches {
  public:
-  FieldSketches(Algorithm algo, int num_perm) : algo_(algo), num_perm_(num_perm) {}
+  FieldSketches(Algorithm algo, int num_perm);
 
   // Records `slot` with no sketch (empty field).
   void AppendEmpty(uint32_t slot);
@@ -112,6 +114,7 @@ class FieldSketches {
   void AppendSet(uint32_t slot, absl::Span<const uint64_t> set);
 
   Algorithm algorithm() const { return algo_; }
+  const SketchEngine& engine() const { return *engine_; }
   int num_perm() const { return num_perm_; }
   size_t rows() const { return slot_of_row_.size(); }
   uint32_t slot_of_row(size_t row) const { return slot_of_row_[row]; }
@@ -135,6 +138,7 @@ class FieldSketches {
   void AddRow(uint32_t slot);
 
   Algorithm algo_;
+  const SketchEngine* engine_;
   int num_perm_;
   internal::BigArray<uint8_t> minhash_;  // packed 12-bit signatures
   std::vector<uint64_t> simhash_;
