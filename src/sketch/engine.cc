@@ -74,6 +74,15 @@ class MinHashEngine final : public SketchEngine {
   float MinSimilarity(double threshold, int) const override {
     return static_cast<float>(threshold);
   }
+  double ModelSketchBytes(double documents, double, int num_perm) const override {
+    return documents * static_cast<double>(PackedMinHashBytes(num_perm));
+  }
+  // Each band being bucketed holds (key, document) records of 16 bytes; beyond the limit they
+  // are sorted in runs on disk (lsh.h).
+  double ModelSearchBytes(double documents, double, int bands_at_once,
+                          double memory_limit) const override {
+    return std::min(bands_at_once * documents * 16, memory_limit);
+  }
 };
 
 // simhash: one 64-bit fingerprint; permuted tables; 1 - hamming/64.
@@ -119,6 +128,11 @@ class SimHashEngine final : public SketchEngine {
   }
   float MinSimilarity(double, int max_hamming) const override {
     return SimHashSimilarity(max_hamming);
+  }
+  double ModelSketchBytes(double documents, double, int) const override { return documents * 8; }
+  // One table of 16-byte entries at a time.
+  double ModelSearchBytes(double documents, double, int, double) const override {
+    return documents * 16;
   }
 };
 
@@ -167,6 +181,14 @@ class ExactEngine final : public SketchEngine {
   }
   float MinSimilarity(double threshold, int) const override {
     return static_cast<float>(threshold);
+  }
+  // The distinct shingle hashes (8 bytes each) and an offset (8).
+  double ModelSketchBytes(double documents, double shingles, int) const override {
+    return documents * shingles * 8 + documents * 8;
+  }
+  // About 40 bytes a shingle (allpairs.h EstimateAllPairsBytes).
+  double ModelSearchBytes(double, double shingles, int, double) const override {
+    return 40 * shingles;
   }
 };
 

@@ -13,6 +13,7 @@
 
 #include "internal/status_macros.h"
 #include "neardup/io/reader.h"
+#include "neardup/sketch/engine.h"
 #include "neardup/sketch/minhash.h"
 #include "neardup/text/normalize.h"
 #include "neardup/text/shingle.h"
@@ -106,38 +107,21 @@ PlanMemory ModelMemory(const PipelineOptions& o, const PlanCorpus& c, int thread
                    2 * VectorBytes(n, 4) + 2 * VectorBytes(n, 4) + VectorBytes(nt, 4) +
                    VectorBytes(nb, 4);
   m.maps = HashMapBytes(n, 24) + HashMapBytes(n, 24);
-  // Sketches per field (match.h FieldSketches): minhash num_perm entries, packed (minhash.h),
-  // simhash 8, exact the distinct shingle hashes (8 each) plus an offset (8).
+  // Sketches per field (match.h FieldSketches), as the engine models them (sketch/engine.h).
+  const SketchEngine& engine = SketchEngine::Get(o.algo);
   auto sketch = [&](double docs, double shingles) {
-    switch (o.algo) {
-      case Algorithm::kMinHash:
-        return VectorBytes(docs, static_cast<double>(PackedMinHashBytes(o.num_perm)));
-      case Algorithm::kSimHash:
-        return VectorBytes(docs, 8);
-      case Algorithm::kExact:
-        return VectorBytes(docs * shingles, 8) + VectorBytes(docs, 8);
-    }
-    return 0.0;
+    return engine.ModelSketchBytes(docs, shingles, o.num_perm);
   };
   m.title_sketches = sketch(nt, c.title_shingles);
   m.body_sketches = sketch(nb, c.body_shingles);
   m.batches_in_flight = 2 * threads;
   m.batches = 2.0 * threads * static_cast<double>(o.batch_bytes) * kPlanBatchFactor;
   m.baseline = static_cast<double>(kPlanBaselineBytes);
-  // Candidates (lsh.cc): each band being bucketed holds (key, document) pairs of 16 bytes for
-  // every document with the field, `bands_at_once` at a time; pairs are 8 bytes, twice while the
-  // bands' pairs are merged and sorted. simhash: one table of 16-byte entries at a time. exact:
-  // about 40 bytes per shingle (allpairs.h EstimateAllPairsBytes).
-  const double larger = std::max(nt, nb);
-  switch (o.algo) {
-    case Algorithm::kMinHash:  // beyond memory_limit, sorted in runs on disk (lsh.h)
-      m.buckets = std::min(bands_at_once * larger * 16, static_cast<double>(o.memory_limit));
-      break;
-    case Algorithm::kSimHash: m.buckets = larger * 16; break;
-    case Algorithm::kExact:
-      m.buckets = 40 * std::max(nt * c.title_shingles, nb * c.body_shingles);
-      break;
-  }
+  // Candidates: the engine's search at its peak (sketch/engine.h); pairs are 8 bytes, twice while
+  // the bands' pairs are merged and sorted.
+  m.buckets = engine.ModelSearchBytes(std::max(nt, nb),
+                                      std::max(nt * c.title_shingles, nb * c.body_shingles),
+                                      bands_at_once, static_cast<double>(o.memory_limit));
   m.candidate_pairs = 2 * 8 * kPlanCandidatesPerDocument * n;
   // Summed line by line, in the order `neardup plan` lists them.
   for (double b : {m.per_document, m.maps, m.title_sketches, m.body_sketches, m.batches,

@@ -86,6 +86,15 @@ class SketchEngine {
   }
   // The similarity a pair needs for a field with this Jaccard threshold (or Hamming radius).
   virtual float MinSimilarity(double threshold, int max_hamming) const = 0;
+
+  // The memory model `neardup plan` uses (tools/plan.h), in bytes, beside what it models.
+  // A field's sketches of `documents` documents with `shingles` distinct shingles each:
+  virtual double ModelSketchBytes(double documents, double shingles, int num_perm) const = 0;
+  // The candidate search at its peak, for the field with more documents (`documents`) and the
+  // field with more shingles in all (`shingles`), `bands_at_once` LSH bands bucketed side by
+  // side and `memory_limit` bytes beyond which band keys go to disk:
+  virtual double ModelSearchBytes(double documents, double shingles, int bands_at_once,
+                                  double memory_limit) const = 0;
 };
 
 }  // namespace neardup
