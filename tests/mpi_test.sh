@@ -5,8 +5,9 @@
 # Under `mpirun -np 1, 2, 3` on the samples, a 200k-document synth corpus (minhash), simhash and
 # exact on smaller ones, and uneven inputs (one large file, many small files, an empty one, a
 # compressed one, CSV, text, more ranks than files, BOM and CRLF, bad records, repeated ids).
-# Then failures: a bad record under --strict on the last rank, a truncated .gz, standard input,
-# --stories (one process only, for now).
+# Then failures: a bad record under --strict on the last rank, a truncated .gz, errors on two
+# ranks (the first in input order is reported, as one process reports it), the exact join over
+# its memory limit on rank 0, standard input, --stories (one process only, for now).
 # Registered in CMake (MpiTest.SameOutputsAsOneProcess) when MPI is found. About 2 min on 2 cores.
 set -euo pipefail
 neardup="$(realpath "$1")"
@@ -187,6 +188,39 @@ grep -q 'strict.jsonl:20001' "$work/fail/strict-last-rank/stderr.txt" ||
   fail "strict-last-rank: the message does not name the bad record's line"
 head -c 2000 "$data/part-gz.jsonl.gz" > "$data/truncated.jsonl.gz"
 expect_failure truncated-gz 1 dedup "$data/mid.jsonl" "$data/truncated.jsonl.gz" -o kept.jsonl
+# expect_same_error NAME ARGS...: fails under -np 3 as expect_failure (status 1) says, with the
+# very message the single-process run prints (Open MPI adds lines of its own: those are left out).
+expect_same_error() {
+  local name="$1"
+  shift
+  expect_failure "$name" 1 "$@"
+  local dir="$work/fail/$name-one"
+  mkdir -p "$dir"
+  (cd "$dir" && "$neardup" "$@" "${threads[@]}" > stdout.txt 2> stderr.txt) &&
+    fail "$name: the single-process run did not fail"
+  cmp -s <(grep '^neardup:' "$dir/stderr.txt") <(grep '^neardup:' "$work/fail/$name/stderr.txt") ||
+    fail "$name: the message differs from the single-process run's: $(cat "$work/fail/$name/stderr.txt")"
+}
+# Errors on two ranks: the truncated .gz (read whole by rank 1) comes before the bad record at
+# the end of the last input (rank 2) in input order, so it is the one reported.
+{ cat "$data/small.jsonl"; echo '{"id": "bad", "text": 12'; } > "$data/strict-small.jsonl"
+expect_same_error first-error-in-input-order cluster "$data/small.jsonl" \
+  "$data/truncated.jsonl.gz" "$data/strict-small.jsonl" --strict -o clusters.jsonl
+grep -q 'truncated.jsonl.gz' "$work/fail/first-error-in-input-order/stderr.txt" ||
+  fail "first-error-in-input-order: the message does not name the truncated input"
+# A failure on rank 0 after the shards (the exact join over its memory limit) is every rank's:
+# each exits with status 1 (recorded by a wrapper that then exits 0, so that mpirun ends no rank
+# early).
+expect_same_error exact-memory-limit cluster "$data/small.jsonl" --algo exact \
+  --memory-limit 1M -o clusters.jsonl --stats stats.json
+printf '#!/usr/bin/env bash\n"$@"\necho $? > "status.$OMPI_COMM_WORLD_RANK"\n' > "$work/record-status"
+mkdir -p "$work/fail/every-rank"
+(cd "$work/fail/every-rank" && "$mpirun" --allow-run-as-root --oversubscribe -np 3 \
+   bash "$work/record-status" "$neardup" cluster "$data/small.jsonl" --algo exact \
+   --memory-limit 1M -o clusters.jsonl "${threads[@]}" 2> /dev/null) ||
+  fail "every-rank: the wrapper failed"
+[[ "$(cat "$work/fail/every-rank"/status.{0,1,2} 2> /dev/null | tr '\n' ' ')" == "1 1 1 " ]] ||
+  fail "every-rank: exit status per rank: $(cat "$work/fail/every-rank"/status.* | tr '\n' ' ')"
 expect_failure stdin 2 cluster - -o clusters.jsonl < /dev/null
 expect_failure stories 2 cluster "$data/mid.jsonl" --stories -o clusters.jsonl
 grep -q -- '--stories does not run under mpirun' "$work/fail/stories/stderr.txt" ||

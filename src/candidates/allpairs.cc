@@ -110,6 +110,261 @@ struct Worker {
   uint64_t candidates = 0;
 };
 
+// Step 1: each token occurrence's dense id, by ascending document frequency, ties by hash (rare
+// tokens first), each set's ids sorted. Sets stats->distinct_tokens. Runs parallel loops and sorts
+// inside; call it from one thread.
+std::vector<uint32_t> DenseTokenIds(const SetCollection& sets, AllPairsStats* st) {
+  const uint64_t num_tokens = sets.tokens.size();
+  std::vector<uint32_t> ids(num_tokens);
+  // Sort (hash, position) pairs: each run of equal hashes is one distinct token, k-th in hash
+  // order; its members learn k by a scatter, without a search per token.
+  struct Occurrence {
+    uint64_t hash;
+    uint64_t pos;
+  };
+  std::vector<Occurrence> occ(num_tokens);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_tokens, 1 << 14),
+                    [&](const tbb::blocked_range<size_t>& r) {
+                      for (size_t k = r.begin(); k != r.end(); ++k) occ[k] = {sets.tokens[k], k};
+                    });
+  tbb::parallel_sort(occ.begin(), occ.end(),
+                     [](const Occurrence& a, const Occurrence& b) { return a.hash < b.hash; });
+  std::vector<uint32_t> df;  // of the k-th distinct hash, ascending hash order
+  for (size_t i = 0; i < occ.size();) {
+    size_t j = i + 1;
+    while (j < occ.size() && occ[j].hash == occ[i].hash) ++j;
+    for (size_t m = i; m < j; ++m) ids[occ[m].pos] = static_cast<uint32_t>(df.size());
+    df.push_back(static_cast<uint32_t>(j - i));
+    i = j;
+  }
+  std::vector<Occurrence>().swap(occ);
+  st->distinct_tokens = df.size();
+  std::vector<uint32_t> order(df.size());
+  for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
+  // k follows hash order, so a stable sort by frequency leaves ties in hash order.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t x, uint32_t y) { return df[x] < df[y]; });
+  std::vector<uint32_t> id_of(df.size());
+  for (uint32_t r = 0; r < order.size(); ++r) id_of[order[r]] = r;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, sets.size(), 256),
+                    [&](const tbb::blocked_range<size_t>& r) {
+    for (size_t d = r.begin(); d != r.end(); ++d) {
+      const uint64_t b = sets.offsets[d], e = sets.offsets[d + 1];
+      for (uint64_t k = b; k < e; ++k) ids[k] = id_of[ids[k]];
+      std::sort(ids.begin() + static_cast<ptrdiff_t>(b), ids.begin() + static_cast<ptrdiff_t>(e));
+    }
+  });
+  return ids;
+}
+
+// Steps 1-3, the join's read-only state: dense token ids, the documents ranked by (size, index)
+// (empty sets rank first and take no part), and the prefix index over the ranks. Built once, on
+// one thread (step 1 runs parallel loops inside); then read by every probing thread at once.
+class PrefixIndex {
+ public:
+  PrefixIndex(const SetCollection& sets, double t, AllPairsStats* st)
+      : sets_(sets), t_(t), ids_(DenseTokenIds(sets, st)), empty_(st->empty_documents) {
+    RankBySize();
+    BuildPostings(static_cast<uint32_t>(st->distinct_tokens));
+  }
+
+  // Step 4 for the document of rank rx: its pairs with the earlier-ranked documents that reach
+  // the threshold go to w->edges. Any number of threads at once, each with its own Worker.
+  void Probe(size_t rx, Worker* w) const;
+
+ private:
+  uint64_t SizeOf(uint32_t doc) const { return sets_.offsets[doc + 1] - sets_.offsets[doc]; }
+  const uint32_t* IdsOf(uint32_t doc) const { return ids_.data() + sets_.offsets[doc]; }
+
+  // Step 2.
+  void RankBySize() {
+    const size_t n = sets_.size();
+    doc_of_rank_.resize(n);
+    for (uint32_t d = 0; d < n; ++d) doc_of_rank_[d] = d;
+    std::stable_sort(doc_of_rank_.begin(), doc_of_rank_.end(),
+                     [&](uint32_t x, uint32_t y) { return SizeOf(x) < SizeOf(y); });
+    size_of_rank_.resize(n);
+    for (size_t r = 0; r < n; ++r) {
+      size_of_rank_[r] = static_cast<uint32_t>(SizeOf(doc_of_rank_[r]));
+    }
+  }
+
+  // Step 3: the postings of each token id in rank order.
+  void BuildPostings(uint32_t num_ids) {
+    const size_t n = sets_.size();
+    head_.assign(static_cast<size_t>(num_ids) + 1, 0);
+    for (size_t r = empty_; r < n; ++r) {
+      const uint32_t* x = IdsOf(doc_of_rank_[r]);
+      const uint64_t p = IndexPrefix(t_, size_of_rank_[r]);
+      for (uint64_t i = 0; i < p; ++i) ++head_[x[i] + 1];
+    }
+    for (size_t k = 0; k < num_ids; ++k) head_[k + 1] += head_[k];
+    postings_.resize(head_[num_ids]);
+    std::vector<uint64_t> fill(head_.begin(), head_.end() - 1);
+    for (size_t r = empty_; r < n; ++r) {
+      const uint32_t* x = IdsOf(doc_of_rank_[r]);
+      const uint64_t p = IndexPrefix(t_, size_of_rank_[r]);
+      for (uint64_t i = 0; i < p; ++i) {
+        postings_[fill[x[i]]++] = {static_cast<uint32_t>(r), static_cast<uint32_t>(i)};
+      }
+    }
+  }
+
+  // The rest of the overlap of ranks rx (probing with its first `probe` tokens) and ry, whose
+  // prefixes share `found` tokens; the pair goes to w->edges when its Jaccard reaches T.
+  void Verify(size_t rx, uint64_t probe, uint32_t ry, int32_t found, Worker* w) const;
+
+  const SetCollection& sets_;
+  const double t_;
+  const std::vector<uint32_t> ids_;
+  const uint64_t empty_;
+  std::vector<uint32_t> doc_of_rank_;
+  std::vector<uint32_t> size_of_rank_;
+  std::vector<uint64_t> head_;
+  std::vector<Posting> postings_;
+};
+
+void PrefixIndex::Probe(size_t rx, Worker* w) const {
+  const uint64_t sx = size_of_rank_[rx];
+  const uint32_t* x = IdsOf(doc_of_rank_[rx]);
+  // Length filter: partners have size >= T * sx; ranks follow sizes.
+  const uint32_t min_size = static_cast<uint32_t>(MinPartnerSize(t_, sx));
+  const uint32_t lo = static_cast<uint32_t>(
+      std::lower_bound(size_of_rank_.begin(), size_of_rank_.end(), min_size) -
+      size_of_rank_.begin());
+  if (lo >= rx) return;
+  const uint64_t probe = ProbePrefix(t_, sx);
+  for (uint64_t i = 0; i < probe; ++i) {
+    const Posting* b = postings_.data() + head_[x[i]];
+    const Posting* e = postings_.data() + head_[x[i] + 1];
+    b = std::lower_bound(b, e, lo, [](const Posting& p, uint32_t r) { return p.rank < r; });
+    for (; b != e && b->rank < rx; ++b) {
+      ++w->probes;
+      int32_t& o = w->overlap[b->rank];
+      if (o < 0) continue;
+      if (o == 0) w->touched.push_back(b->rank);
+      const uint64_t sy = size_of_rank_[b->rank];
+      // Positional filter: what is left after these positions bounds the overlap.
+      const uint64_t bound = static_cast<uint64_t>(o) + 1 + std::min(sx - i - 1, sy - b->pos - 1);
+      o = bound >= MinOverlap(t_, sx, sy) ? o + 1 : -1;
+    }
+  }
+  for (uint32_t ry : w->touched) {
+    const int32_t found = w->overlap[ry];
+    w->overlap[ry] = 0;
+    if (found <= 0) continue;
+    ++w->candidates;
+    Verify(rx, probe, ry, found, w);
+  }
+  w->touched.clear();
+}
+
+void PrefixIndex::Verify(size_t rx, uint64_t probe, uint32_t ry, int32_t found, Worker* w) const {
+  const uint32_t dx = doc_of_rank_[rx];
+  const uint64_t sx = size_of_rank_[rx];
+  const uint32_t* x = IdsOf(dx);
+  const uint32_t dy = doc_of_rank_[ry];
+  const uint64_t sy = size_of_rank_[ry];
+  const uint32_t* y = IdsOf(dy);
+  const uint64_t need = MinOverlap(t_, sx, sy);
+  // `found` is exactly |x[0, probe) n y[0, py)|: every such match is an index entry. A match not
+  // yet counted lies past both prefixes' last tokens wx, wy on one side: if wx <= wy, it has x
+  // position >= probe (else its value <= wx <= wy puts it in y's prefix), so merging x[probe..)
+  // with y's tokens above wx finds the rest; likewise the other way round.
+  const uint64_t py = IndexPrefix(t_, sy);
+  const uint32_t wx = x[probe - 1], wy = y[py - 1];
+  uint64_t i, j;
+  if (wx <= wy) {
+    i = probe;
+    j = static_cast<uint64_t>(std::upper_bound(y, y + sy, wx) - y);
+  } else {
+    j = py;
+    i = static_cast<uint64_t>(std::upper_bound(x, x + sx, wy) - x);
+  }
+  uint64_t common = static_cast<uint64_t>(found);
+  while (i < sx && j < sy && common + std::min(sx - i, sy - j) >= need) {
+    if (x[i] < y[j]) {
+      ++i;
+    } else if (y[j] < x[i]) {
+      ++j;
+    } else {
+      ++common, ++i, ++j;
+    }
+  }
+  if (i < sx && j < sy) return;  // stopped early: cannot reach `need`
+  // Exactly as ExactJaccard computes it, so the two agree at the threshold.
+  const double jaccard = static_cast<double>(common) / static_cast<double>(sx + sy - common);
+  if (jaccard < t_) return;
+  w->edges.push_back({std::min(dx, dy), std::max(dx, dy), static_cast<float>(jaccard)});
+}
+
+// The figures known before the join, from valid sets.
+AllPairsStats Measure(const SetCollection& sets, double t) {
+  AllPairsStats st;
+  st.documents = sets.size();
+  st.total_tokens = sets.tokens.size();
+  st.index_entries = IndexEntries(sets, t);
+  st.estimated_bytes = Estimate(sets, st.index_entries);
+  for (size_t i = 0; i < sets.size(); ++i) {
+    st.empty_documents += sets.offsets[i + 1] == sets.offsets[i];
+  }
+  return st;
+}
+
+// The join's estimated memory against the budget.
+absl::Status CheckBudget(const AllPairsStats& st, double t, const AllPairsLimits& limits) {
+  if (st.estimated_bytes <= limits.memory_budget_bytes) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrFormat(
+      "the exact all-pairs join of %d documents (%d shingles, %d prefix-index entries at "
+      "threshold %g) needs about %s, more than the memory limit of %s; use --algo minhash "
+      "(a fixed-size sketch per document) or raise --memory-limit",
+      st.documents, st.total_tokens, st.index_entries, t, Mib(st.estimated_bytes),
+      Mib(limits.memory_budget_bytes)));
+}
+
+// Step 4 over every document, in parallel, with a Worker per thread. The pairs are counted
+// against the memory budget as blocks finish; past it, the remaining blocks stop early and the
+// result is false. The edges only grow, so "over budget" at any point means the complete result
+// is too: the outcome does not depend on scheduling.
+bool ProbeAll(const PrefixIndex& index, size_t n, uint64_t empty_documents,
+              uint64_t pair_budget, tbb::enumerable_thread_specific<Worker>* workers) {
+  std::atomic<uint64_t> pairs_so_far{0};
+  std::atomic<bool> over_budget{false};
+  tbb::parallel_for(
+      tbb::blocked_range<size_t>(empty_documents, n, 64),
+      [&](const tbb::blocked_range<size_t>& range) {
+        if (over_budget.load(std::memory_order_relaxed)) return;
+        Worker& w = workers->local();
+        const size_t edges_before = w.edges.size();
+        for (size_t rx = range.begin(); rx != range.end(); ++rx) index.Probe(rx, &w);
+        const uint64_t found = w.edges.size() - edges_before;
+        if (pairs_so_far.fetch_add(found, std::memory_order_relaxed) + found > pair_budget) {
+          over_budget.store(true, std::memory_order_relaxed);
+        }
+      });
+  return !over_budget.load();
+}
+
+// The workers' edges in (a, b) order, and their counts added to *st.
+std::vector<Edge> CombineWorkers(tbb::enumerable_thread_specific<Worker>* workers,
+                                 AllPairsStats* st) {
+  size_t count = 0;
+  for (const Worker& w : *workers) count += w.edges.size();
+  std::vector<Edge> edges;
+  edges.reserve(count);
+  for (Worker& w : *workers) {
+    edges.insert(edges.end(), w.edges.begin(), w.edges.end());
+    std::vector<Edge>().swap(w.edges);
+    st->index_probes += w.probes;
+    st->candidates += w.candidates;
+  }
+  tbb::parallel_sort(edges.begin(), edges.end(), [](const Edge& x, const Edge& y) {
+    return x.a != y.a ? x.a < y.a : x.b < y.b;
+  });
+  st->pairs = edges.size();
+  return edges;
+}
+
 }  // namespace
 
 uint64_t EstimateAllPairsBytes(const SetCollection& sets, double threshold) {
@@ -128,218 +383,30 @@ absl::StatusOr<std::vector<Edge>> AllPairsJoin(const SetCollection& sets, double
   }
   if (absl::Status s = ValidateSets(sets); !s.ok()) return s;
   const size_t n = sets.size();
-  const uint64_t num_tokens = sets.tokens.size();
-  AllPairsStats st;
-  st.documents = n;
-  st.total_tokens = num_tokens;
-  st.index_entries = IndexEntries(sets, t);
-  st.estimated_bytes = Estimate(sets, st.index_entries);
-  for (size_t i = 0; i < n; ++i) st.empty_documents += sets.offsets[i + 1] == sets.offsets[i];
-  if (st.estimated_bytes > limits.memory_budget_bytes) {
+  AllPairsStats st = Measure(sets, t);
+  if (absl::Status s = CheckBudget(st, t, limits); !s.ok() || n < 2) {
     if (stats != nullptr) *stats = st;
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "the exact all-pairs join of %d documents (%d shingles, %d prefix-index entries at "
-        "threshold %g) needs about %s, more than the memory limit of %s; use --algo minhash "
-        "(a fixed-size sketch per document) or raise --memory-limit",
-        n, num_tokens, st.index_entries, t, Mib(st.estimated_bytes),
-        Mib(limits.memory_budget_bytes)));
-  }
-  if (n < 2) {
-    if (stats != nullptr) *stats = st;
+    if (!s.ok()) return s;
     return std::vector<Edge>{};
   }
-
-  // 1. Dense token ids by ascending document frequency, ties by hash: rare tokens first.
-  std::vector<uint32_t> ids(num_tokens);
-  {
-    // Sort (hash, position) pairs: each run of equal hashes is one distinct token, k-th in hash
-    // order; its members learn k by a scatter, without a search per token.
-    struct Occurrence {
-      uint64_t hash;
-      uint64_t pos;
-    };
-    std::vector<Occurrence> occ(num_tokens);
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, num_tokens, 1 << 14),
-                      [&](const tbb::blocked_range<size_t>& r) {
-                        for (size_t k = r.begin(); k != r.end(); ++k) occ[k] = {sets.tokens[k], k};
-                      });
-    tbb::parallel_sort(occ.begin(), occ.end(),
-                       [](const Occurrence& a, const Occurrence& b) { return a.hash < b.hash; });
-    std::vector<uint32_t> df;  // of the k-th distinct hash, ascending hash order
-    for (size_t i = 0; i < occ.size();) {
-      size_t j = i + 1;
-      while (j < occ.size() && occ[j].hash == occ[i].hash) ++j;
-      for (size_t m = i; m < j; ++m) ids[occ[m].pos] = static_cast<uint32_t>(df.size());
-      df.push_back(static_cast<uint32_t>(j - i));
-      i = j;
-    }
-    std::vector<Occurrence>().swap(occ);
-    st.distinct_tokens = df.size();
-    std::vector<uint32_t> order(df.size());
-    for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
-    // k follows hash order, so a stable sort by frequency leaves ties in hash order.
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t x, uint32_t y) { return df[x] < df[y]; });
-    std::vector<uint32_t> id_of(df.size());
-    for (uint32_t r = 0; r < order.size(); ++r) id_of[order[r]] = r;
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 256), [&](const tbb::blocked_range<size_t>& r) {
-      for (size_t d = r.begin(); d != r.end(); ++d) {
-        const uint64_t b = sets.offsets[d], e = sets.offsets[d + 1];
-        for (uint64_t k = b; k < e; ++k) ids[k] = id_of[ids[k]];
-        std::sort(ids.begin() + static_cast<ptrdiff_t>(b), ids.begin() + static_cast<ptrdiff_t>(e));
-      }
-    });
-  }
-  const uint32_t num_ids = static_cast<uint32_t>(st.distinct_tokens);
-  auto size_of = [&](uint32_t doc) { return sets.offsets[doc + 1] - sets.offsets[doc]; };
-  auto ids_of = [&](uint32_t doc) { return ids.data() + sets.offsets[doc]; };
-
-  // 2. Rank documents by (size, index); empty sets rank first and take no part.
-  std::vector<uint32_t> doc_of_rank(n);
-  for (uint32_t d = 0; d < n; ++d) doc_of_rank[d] = d;
-  std::stable_sort(doc_of_rank.begin(), doc_of_rank.end(),
-                   [&](uint32_t x, uint32_t y) { return size_of(x) < size_of(y); });
-  std::vector<uint32_t> size_of_rank(n);
-  for (size_t r = 0; r < n; ++r) size_of_rank[r] = static_cast<uint32_t>(size_of(doc_of_rank[r]));
-
-  // 3. The prefix index, built once: postings of each token id in rank order.
-  std::vector<uint64_t> head(static_cast<size_t>(num_ids) + 1, 0);
-  for (size_t r = st.empty_documents; r < n; ++r) {
-    const uint32_t* x = ids_of(doc_of_rank[r]);
-    const uint64_t p = IndexPrefix(t, size_of_rank[r]);
-    for (uint64_t i = 0; i < p; ++i) ++head[x[i] + 1];
-  }
-  for (size_t k = 0; k < num_ids; ++k) head[k + 1] += head[k];
-  std::vector<Posting> postings(head[num_ids]);
-  {
-    std::vector<uint64_t> fill(head.begin(), head.end() - 1);
-    for (size_t r = st.empty_documents; r < n; ++r) {
-      const uint32_t* x = ids_of(doc_of_rank[r]);
-      const uint64_t p = IndexPrefix(t, size_of_rank[r]);
-      for (uint64_t i = 0; i < p; ++i) {
-        postings[fill[x[i]]++] = {static_cast<uint32_t>(r), static_cast<uint32_t>(i)};
-      }
-    }
-  }
-
-  // 4. Probe: each document against the earlier-ranked ones, in parallel. The pairs are counted
-  // against the memory budget as blocks finish; past it, the remaining blocks stop early.
+  const PrefixIndex index(sets, t, &st);  // steps 1-3
   const uint64_t pair_budget =
       (limits.memory_budget_bytes - st.estimated_bytes) / (2 * sizeof(Edge));
-  std::atomic<uint64_t> pairs_so_far{0};
-  std::atomic<bool> over_budget{false};
   tbb::enumerable_thread_specific<Worker> workers([n] {
     Worker w;
     w.overlap.assign(n, 0);
     return w;
   });
-  tbb::parallel_for(
-      tbb::blocked_range<size_t>(st.empty_documents, n, 64),
-      [&](const tbb::blocked_range<size_t>& range) {
-        if (over_budget.load(std::memory_order_relaxed)) return;
-        Worker& w = workers.local();
-        const size_t edges_before = w.edges.size();
-        for (size_t rx = range.begin(); rx != range.end(); ++rx) {
-          const uint32_t dx = doc_of_rank[rx];
-          const uint64_t sx = size_of_rank[rx];
-          const uint32_t* x = ids_of(dx);
-          // Length filter: partners have size >= T * sx; ranks follow sizes.
-          const uint32_t min_size = static_cast<uint32_t>(MinPartnerSize(t, sx));
-          const uint32_t lo = static_cast<uint32_t>(
-              std::lower_bound(size_of_rank.begin(), size_of_rank.end(), min_size) -
-              size_of_rank.begin());
-          if (lo >= rx) continue;
-          const uint64_t probe = ProbePrefix(t, sx);
-          for (uint64_t i = 0; i < probe; ++i) {
-            const Posting* b = postings.data() + head[x[i]];
-            const Posting* e = postings.data() + head[x[i] + 1];
-            b = std::lower_bound(b, e, lo, [](const Posting& p, uint32_t r) { return p.rank < r; });
-            for (; b != e && b->rank < rx; ++b) {
-              ++w.probes;
-              int32_t& o = w.overlap[b->rank];
-              if (o < 0) continue;
-              if (o == 0) w.touched.push_back(b->rank);
-              const uint64_t sy = size_of_rank[b->rank];
-              // Positional filter: what is left after these positions bounds the overlap.
-              const uint64_t bound =
-                  static_cast<uint64_t>(o) + 1 + std::min(sx - i - 1, sy - b->pos - 1);
-              o = bound >= MinOverlap(t, sx, sy) ? o + 1 : -1;
-            }
-          }
-          for (uint32_t ry : w.touched) {
-            const int32_t found = w.overlap[ry];
-            w.overlap[ry] = 0;
-            if (found <= 0) continue;
-            ++w.candidates;
-            const uint32_t dy = doc_of_rank[ry];
-            const uint64_t sy = size_of_rank[ry];
-            const uint32_t* y = ids_of(dy);
-            const uint64_t need = MinOverlap(t, sx, sy);
-            // `found` is exactly |x[0, probe) n y[0, py)|: every such match is an index entry. A
-            // match not yet counted lies past both prefixes' last tokens wx, wy on one side: if
-            // wx <= wy, it has x position >= probe (else its value <= wx <= wy puts it in y's
-            // prefix), so merging x[probe..) with y's tokens above wx finds the rest; likewise
-            // the other way round.
-            const uint64_t py = IndexPrefix(t, sy);
-            const uint32_t wx = x[probe - 1], wy = y[py - 1];
-            uint64_t i, j;
-            if (wx <= wy) {
-              i = probe;
-              j = static_cast<uint64_t>(std::upper_bound(y, y + sy, wx) - y);
-            } else {
-              j = py;
-              i = static_cast<uint64_t>(std::upper_bound(x, x + sx, wy) - x);
-            }
-            uint64_t common = static_cast<uint64_t>(found);
-            while (i < sx && j < sy && common + std::min(sx - i, sy - j) >= need) {
-              if (x[i] < y[j]) {
-                ++i;
-              } else if (y[j] < x[i]) {
-                ++j;
-              } else {
-                ++common, ++i, ++j;
-              }
-            }
-            if (i < sx && j < sy) continue;  // stopped early: cannot reach `need`
-            // Exactly as ExactJaccard computes it, so the two agree at the threshold.
-            const double jaccard =
-                static_cast<double>(common) / static_cast<double>(sx + sy - common);
-            if (jaccard < t) continue;
-            w.edges.push_back({std::min(dx, dy), std::max(dx, dy), static_cast<float>(jaccard)});
-          }
-          w.touched.clear();
-        }
-        const uint64_t found = w.edges.size() - edges_before;
-        if (pairs_so_far.fetch_add(found, std::memory_order_relaxed) + found > pair_budget) {
-          over_budget.store(true, std::memory_order_relaxed);
-        }
-      });
-
-  // The edges only grow, so "over budget" at any point means the complete result is too: the
-  // outcome does not depend on scheduling.
-  if (over_budget.load()) {
+  if (!ProbeAll(index, n, st.empty_documents, pair_budget, &workers)) {
     if (stats != nullptr) *stats = st;
     return absl::ResourceExhaustedError(absl::StrFormat(
         "the exact all-pairs join of %d documents (%d shingles) at threshold %g found more than "
         "%d pairs, which with its working memory (about %s) exceeds the memory limit of %s; "
         "raise the threshold, use --algo minhash, or raise --memory-limit",
-        n, num_tokens, t, pair_budget, Mib(st.estimated_bytes), Mib(limits.memory_budget_bytes)));
+        n, st.total_tokens, t, pair_budget, Mib(st.estimated_bytes),
+        Mib(limits.memory_budget_bytes)));
   }
-
-  size_t count = 0;
-  for (const Worker& w : workers) count += w.edges.size();
-  std::vector<Edge> edges;
-  edges.reserve(count);
-  for (Worker& w : workers) {
-    edges.insert(edges.end(), w.edges.begin(), w.edges.end());
-    std::vector<Edge>().swap(w.edges);
-    st.index_probes += w.probes;
-    st.candidates += w.candidates;
-  }
-  tbb::parallel_sort(edges.begin(), edges.end(), [](const Edge& x, const Edge& y) {
-    return x.a != y.a ? x.a < y.a : x.b < y.b;
-  });
-  st.pairs = edges.size();
+  std::vector<Edge> edges = CombineWorkers(&workers, &st);
   if (stats != nullptr) *stats = st;
   return edges;
 }

@@ -2,8 +2,9 @@
 // and hands them to the commands (run_command.h), which call the library. Maps a Status to an
 // exit code: 0 done, 1 the run failed, 2 bad usage. No algorithm lives here.
 #include <csignal>
-#include <new>
 #include <iostream>
+#include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,190 @@ int RunEval(const neardup::EvalFiles& files, bool json) {
   return kExitOk;
 }
 
+// `cluster`: the run's flags, the report's, and the cluster file.
+struct ClusterCommand {
+  RunFlags flags;
+  ReportFlags report;
+  std::string output = "-";
+  CLI::App* app = nullptr;
+
+  void Add(CLI::App* parent) {
+    app = parent->add_subcommand(
+        "cluster", "Assign every record to a cluster; writes one JSON line per record");
+    flags.Add(app);
+    app->add_option("-o,--output", output,
+                    "Cluster file (JSONL: id, cluster, representative, similarity, "
+                    "cluster_size, cluster_min_similarity); - is standard output")
+        ->capture_default_str();
+    report.Add(app);
+  }
+};
+
+// `dedup`: the run's flags, the report's, and the kept, dropped and map files.
+struct DedupCommand {
+  RunFlags flags;
+  ReportFlags report;
+  DedupPaths paths;
+  CLI::App* app = nullptr;
+
+  void Add(CLI::App* parent) {
+    app = parent->add_subcommand(
+        "dedup", "Keep one record per cluster; writes kept records byte for byte as read");
+    flags.Add(app);
+    app->add_option("-o,--output", paths.kept, "Kept records, in the input's format and order")
+        ->required();
+    app->add_option("--dropped", paths.dropped,
+                    "Dropped records, in the input's format and order");
+    app->add_option("--dropped-map", paths.dropped_map,
+                    "JSONL: for each dropped record, the representative it duplicates");
+    app->add_option("--clusters", paths.clusters,
+                    "The cluster file (as cluster -o writes it: every record's cluster, and its "
+                    "story with --stories)");
+    report.Add(app);
+  }
+};
+
+// `eval`: the two files and how to read them.
+struct EvalCommand {
+  neardup::EvalFiles files;
+  bool json = false;
+  CLI::App* app = nullptr;
+
+  void Add(CLI::App* parent) {
+    app = parent->add_subcommand(
+        "eval", "Score a cluster file against labelled clusters (pairwise P/R/F1, ARI)");
+    app->add_option("predicted", files.predicted_path, "Cluster file from `neardup cluster`")
+        ->required();
+    app->add_option("--truth", files.truth_path, "JSONL with the true cluster labels")
+        ->required();
+    app->add_option("--predicted-field", files.predicted_field,
+                    "Field of the cluster file to score: cluster, or story (from --stories)")
+        ->capture_default_str();
+    app->add_option("--truth-field", files.truth_field, "Field holding the true label")
+        ->required();
+    app->add_option("--id-field", files.id_field, "Id field of the truth file")
+        ->capture_default_str();
+    app->add_flag("--json", json, "Print one JSON object");
+  }
+};
+
+// `report`: an earlier cluster file, its inputs and how to read them, and the report.
+struct ReportCommand {
+  RunFlags flags;
+  ReportFlags report;
+  std::string clusters;
+  CLI::App* app = nullptr;
+
+  void Add(CLI::App* parent) {
+    app = parent->add_subcommand(
+        "report", "Make a cluster report (HTML or Markdown) from an earlier cluster file and its "
+                  "inputs");
+    app->add_option("clusters", clusters, "Cluster file from `neardup cluster`")
+        ->required()
+        ->check(CLI::ExistingFile);
+    app->add_option("inputs", flags.options.inputs, "The inputs that cluster file was made from")
+        ->required();
+    app->add_option("--format", flags.format, "Input format (as for cluster)")
+        ->capture_default_str();
+    app->add_option("--id-field", flags.options.fields.id, "Id field")->capture_default_str();
+    app->add_option("--text-field", flags.options.fields.text, "Body field")
+        ->capture_default_str();
+    app->add_option("--title-field", flags.options.fields.title, "Title field")
+        ->capture_default_str();
+    app->add_option("-o,--output", report.path, "The report file")->required();
+    app->add_option("--report-format", report.format, "html or md")
+        ->capture_default_str()
+        ->check(OneOf({"html", "md"}));
+    app->add_option("--report-max-clusters", report.max_clusters,
+                    "Clusters shown, largest first; the rest are counted")
+        ->capture_default_str();
+    app->add_option("--report-fields", report.fields,
+                    "Input fields shown with each member, e.g. press,date,url (JSONL keys or "
+                    "csv/tsv columns)")
+        ->delimiter(',');
+    app->add_flag("--quiet,-q", flags.quiet, "Print nothing but errors");
+  }
+};
+
+// The commands that read inputs through the pipeline's readers (cluster, dedup, report), of
+// which exactly one was parsed.
+struct RunCommands {
+  ClusterCommand cluster;
+  DedupCommand dedup;
+  ReportCommand report;
+
+  RunFlags& flags() {
+    return cluster.app->parsed() ? cluster.flags : dedup.app->parsed() ? dedup.flags : report.flags;
+  }
+
+  // Usage errors are found before any work: option values, inputs, output directories, and
+  // every output of the run checked together (no two on one file, none on an input).
+  absl::Status CheckUsage() {
+    RunFlags& run = flags();
+    const ReportFlags& report_in_use = cluster.app->parsed() ? cluster.report
+                                       : dedup.app->parsed() ? dedup.report
+                                                             : report.report;
+    absl::Status s = run.Finalize();
+    if (s.ok()) s = neardup::mpi::CheckInputs(run.options);
+    std::vector<neardup::NamedOutput> outputs;
+    std::vector<std::string> more_inputs;
+    if (cluster.app->parsed()) outputs.push_back({"--output", cluster.output});
+    if (dedup.app->parsed()) {
+      const DedupPaths& paths = dedup.paths;
+      outputs.push_back({"--output", paths.kept});
+      outputs.push_back({"--dropped", paths.dropped});
+      outputs.push_back({"--dropped-map", paths.dropped_map});
+      outputs.push_back({"--clusters", paths.clusters});
+      if (s.ok() && run.options.stories && paths.clusters.empty()) {
+        s = absl::InvalidArgumentError(
+            "dedup --stories: the stories go into the cluster file; add --clusters FILE (the "
+            "kept records do not change)");
+      }
+    }
+    if (report.app->parsed()) {
+      outputs.push_back({"--output", report.report.path});
+      more_inputs.push_back(report.clusters);
+    } else {
+      outputs.push_back({"--report", report_in_use.path});
+    }
+    if (s.ok()) s = run.CheckOutputs(outputs, more_inputs);
+    return s;
+  }
+
+  int Run(const std::string& command_line) {
+    if (absl::Status s = CheckUsage(); !s.ok()) {
+      PrintError(s);
+      return kExitUsage;
+    }
+    if (cluster.app->parsed()) {
+      return RunCluster(cluster.flags, cluster.output, cluster.report, command_line);
+    }
+    if (dedup.app->parsed()) {
+      return RunDedup(dedup.flags, dedup.paths, dedup.report, command_line);
+    }
+    return RunReport(report.flags, report.clusters, report.report, command_line);
+  }
+};
+
+// Parses the command line into `app`'s commands; an exit code when that ends the run (bad usage,
+// --help, --version), else nothing.
+std::optional<int> Parse(CLI::App* app, int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  absl::Status usage = PrepareArguments(*app, &args);  // `help COMMAND`, unknown commands
+  if (!usage.ok()) {
+    PrintError(usage);
+    return kExitUsage;
+  }
+  std::vector<char*> arg_pointers;
+  for (std::string& arg : args) arg_pointers.push_back(arg.data());
+  try {
+    app->parse(static_cast<int>(arg_pointers.size()), arg_pointers.data());
+  } catch (const CLI::ParseError& e) {
+    return ReportParseError(app, e);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -73,86 +258,13 @@ int Main(int argc, char** argv) {
   const std::string command_line =
       "neardup " + absl::StrJoin(std::vector<std::string>(argv + 1, argv + argc), " ");
 
-  RunFlags cluster_flags;
-  ReportFlags cluster_report;
-  std::string cluster_out = "-";
-  CLI::App* cluster = app.add_subcommand(
-      "cluster", "Assign every record to a cluster; writes one JSON line per record");
-  cluster_flags.Add(cluster);
-  cluster->add_option("-o,--output", cluster_out,
-                      "Cluster file (JSONL: id, cluster, representative, similarity, "
-                      "cluster_size, cluster_min_similarity); - is standard output")
-      ->capture_default_str();
-  cluster_report.Add(cluster);
-
-  RunFlags dedup_flags;
-  ReportFlags dedup_report;
-  DedupPaths dedup_paths;
-  CLI::App* dedup = app.add_subcommand(
-      "dedup", "Keep one record per cluster; writes kept records byte for byte as read");
-  dedup_flags.Add(dedup);
-  dedup->add_option("-o,--output", dedup_paths.kept,
-                    "Kept records, in the input's format and order")
-      ->required();
-  dedup->add_option("--dropped", dedup_paths.dropped,
-                    "Dropped records, in the input's format and order");
-  dedup->add_option("--dropped-map", dedup_paths.dropped_map,
-                    "JSONL: for each dropped record, the representative it duplicates");
-  dedup->add_option("--clusters", dedup_paths.clusters,
-                    "The cluster file (as cluster -o writes it: every record's cluster, and its "
-                    "story with --stories)");
-  dedup_report.Add(dedup);
-
-  neardup::EvalFiles eval_files;
-  bool eval_json = false;
-  CLI::App* eval = app.add_subcommand(
-      "eval", "Score a cluster file against labelled clusters (pairwise P/R/F1, ARI)");
-  eval->add_option("predicted", eval_files.predicted_path, "Cluster file from `neardup cluster`")
-      ->required();
-  eval->add_option("--truth", eval_files.truth_path, "JSONL with the true cluster labels")
-      ->required();
-  eval->add_option("--predicted-field", eval_files.predicted_field,
-                   "Field of the cluster file to score: cluster, or story (from --stories)")
-      ->capture_default_str();
-  eval->add_option("--truth-field", eval_files.truth_field, "Field holding the true label")
-      ->required();
-  eval->add_option("--id-field", eval_files.id_field, "Id field of the truth file")
-      ->capture_default_str();
-  eval->add_flag("--json", eval_json, "Print one JSON object");
-
-  RunFlags report_flags;
-  ReportFlags report_report;
-  std::string report_clusters;
-  CLI::App* report = app.add_subcommand(
-      "report", "Make a cluster report (HTML or Markdown) from an earlier cluster file and its "
-                "inputs");
-  report->add_option("clusters", report_clusters, "Cluster file from `neardup cluster`")
-      ->required()
-      ->check(CLI::ExistingFile);
-  report->add_option("inputs", report_flags.options.inputs,
-                     "The inputs that cluster file was made from")
-      ->required();
-  report->add_option("--format", report_flags.format, "Input format (as for cluster)")
-      ->capture_default_str();
-  report->add_option("--id-field", report_flags.options.fields.id, "Id field")
-      ->capture_default_str();
-  report->add_option("--text-field", report_flags.options.fields.text, "Body field")
-      ->capture_default_str();
-  report->add_option("--title-field", report_flags.options.fields.title, "Title field")
-      ->capture_default_str();
-  report->add_option("-o,--output", report_report.path, "The report file")->required();
-  report->add_option("--report-format", report_report.format, "html or md")
-      ->capture_default_str()
-      ->check(OneOf({"html", "md"}));
-  report->add_option("--report-max-clusters", report_report.max_clusters,
-                     "Clusters shown, largest first; the rest are counted")
-      ->capture_default_str();
-  report->add_option("--report-fields", report_report.fields,
-                     "Input fields shown with each member, e.g. press,date,url (JSONL keys or "
-                     "csv/tsv columns)")
-      ->delimiter(',');
-  report->add_flag("--quiet,-q", report_flags.quiet, "Print nothing but errors");
-
+  // The subcommands, in the order --help lists them.
+  RunCommands run;
+  run.cluster.Add(&app);
+  run.dedup.Add(&app);
+  EvalCommand eval;
+  eval.Add(&app);
+  run.report.Add(&app);
   TuneCommand tune(&app);
   std::function<int()> run_synth;
   CLI::App* synth = neardup::cli::AddSynthCommand(&app, &run_synth);
@@ -160,65 +272,16 @@ int Main(int argc, char** argv) {
   CLI::App* plan = neardup::cli::AddPlanCommand(&app, &run_plan);
   std::function<int()> run_explain;
   CLI::App* explain = neardup::cli::AddExplainCommand(&app, &run_explain);
-
   RefuseNegativeCounts(&app);
 
   neardup::RemoveTemporaryFilesOnSignals();
-  std::vector<std::string> args(argv, argv + argc);
-  absl::Status usage = PrepareArguments(app, &args);  // `help COMMAND`, unknown commands
-  if (!usage.ok()) {
-    PrintError(usage);
-    return kExitUsage;
-  }
-  std::vector<char*> arg_pointers;
-  for (std::string& arg : args) arg_pointers.push_back(arg.data());
-  try {
-    app.parse(static_cast<int>(arg_pointers.size()), arg_pointers.data());
-  } catch (const CLI::ParseError& e) {
-    return ReportParseError(&app, e);
-  }
-
-  if (eval->parsed()) return RunEval(eval_files, eval_json);
+  if (std::optional<int> done = Parse(&app, argc, argv)) return *done;
+  if (eval.app->parsed()) return RunEval(eval.files, eval.json);
   if (tune.parsed()) return tune.Run();
   if (synth->parsed()) return run_synth();
   if (plan->parsed()) return run_plan();
   if (explain->parsed()) return run_explain();
-
-  // Usage errors are found before any work: option values, inputs, output directories.
-  RunFlags& flags = cluster->parsed() ? cluster_flags : dedup->parsed() ? dedup_flags : report_flags;
-  const ReportFlags& report_flags_in_use =
-      cluster->parsed() ? cluster_report : dedup->parsed() ? dedup_report : report_report;
-  absl::Status s = flags.Finalize();
-  if (s.ok()) s = neardup::mpi::CheckInputs(flags.options);
-  // Every output of the run, checked together: no two on one file, none on an input.
-  std::vector<neardup::NamedOutput> outputs;
-  std::vector<std::string> more_inputs;
-  if (cluster->parsed()) outputs.push_back({"--output", cluster_out});
-  if (dedup->parsed()) {
-    outputs.push_back({"--output", dedup_paths.kept});
-    outputs.push_back({"--dropped", dedup_paths.dropped});
-    outputs.push_back({"--dropped-map", dedup_paths.dropped_map});
-    outputs.push_back({"--clusters", dedup_paths.clusters});
-    if (s.ok() && flags.options.stories && dedup_paths.clusters.empty()) {
-      s = absl::InvalidArgumentError(
-          "dedup --stories: the stories go into the cluster file; add --clusters FILE (the "
-          "kept records do not change)");
-    }
-  }
-  if (report->parsed()) {
-    outputs.push_back({"--output", report_report.path});
-    more_inputs.push_back(report_clusters);
-  } else {
-    outputs.push_back({"--report", report_flags_in_use.path});
-  }
-  if (s.ok()) s = flags.CheckOutputs(outputs, more_inputs);
-  if (!s.ok()) {
-    PrintError(s);
-    return kExitUsage;
-  }
-  if (cluster->parsed()) return RunCluster(flags, cluster_out, cluster_report, command_line);
-  if (dedup->parsed()) return RunDedup(flags, dedup_paths, dedup_report, command_line);
-  return RunReport(flags, report_clusters, report_report, command_line);
+  return run.Run(command_line);
 }
 
 // Out of memory and a file size limit end the run like any other failure: a message, exit 1, and

@@ -264,155 +264,218 @@ int SlotMap::Owner(uint32_t slot) const {
   return static_cast<int>(std::upper_bound(starts.begin(), end, slot) - starts.begin()) - 1;
 }
 
-std::vector<Edge> DistributedEdges(const PipelineOptions& options, const SlotStore& store,
-                                   const SlotMap& map, RunCounts* counts, StageSeconds* seconds,
-                                   Traffic* traffic) {
-  const int ranks = Ranks();
-  const int me = MyRank();
-  const size_t np = static_cast<size_t>(store.num_perm);
-  auto start = Clock::now();
+namespace {
 
-  // Which fields give candidates: as FindFieldCandidates (match.h) decides.
-  const MatchMode mode = options.match;
-  bool need_title = mode == MatchMode::kTitle || mode == MatchMode::kEither;
-  if (mode == MatchMode::kAuto) {
-    uint64_t titled_without_body = 0;
-    for (uint32_t s = store.first; s < store.first + store.count && !titled_without_body; ++s) {
-      titled_without_body = store.Has(0, s) && (!store.Has(1, s) ||
-                                                store.Count(1, s) < options.min_body_shingles);
+// Stage 2 on one rank: band keys to the ranks that own them, buckets paired there, pairs to the
+// owners of their first slots. Every method is collective (all ranks call it, in the same order)
+// and runs on the thread that calls MPI; the loops inside run in parallel.
+class BandShuffle {
+ public:
+  BandShuffle(const PipelineOptions& options, const SlotStore& store, const SlotMap& map,
+              Traffic* traffic)
+      : options_(options), store_(store), map_(map), traffic_(traffic), ranks_(Ranks()) {}
+
+  // The fields that give candidates (0 title, 1 body): as FindFieldCandidates (match.h) decides.
+  std::vector<int> CandidateFields() const {
+    const MatchMode mode = options_.match;
+    bool need_title = mode == MatchMode::kTitle || mode == MatchMode::kEither;
+    if (mode == MatchMode::kAuto) {
+      uint64_t titled_without_body = 0;
+      for (uint32_t s = store_.first; s < store_.first + store_.count && !titled_without_body;
+           ++s) {
+        titled_without_body = store_.Has(0, s) && (!store_.Has(1, s) ||
+                                                   store_.Count(1, s) < options_.min_body_shingles);
+      }
+      need_title = AllreduceU64(titled_without_body, MPI_MAX) != 0;
     }
-    need_title = AllreduceU64(titled_without_body, MPI_MAX) != 0;
+    std::vector<int> fields;
+    if (need_title) fields.push_back(0);
+    if (mode != MatchMode::kTitle) fields.push_back(1);
+    return fields;
   }
-  std::vector<int> fields;
-  if (need_title) fields.push_back(0);
-  if (mode != MatchMode::kTitle) fields.push_back(1);
 
-  std::vector<CandidatePair> mine;
-  BucketStats stats;
-  for (int f : fields) {
+  // The candidate pairs of `field` whose first slot this rank owns, appended to *mine (unsorted,
+  // possibly repeated), in rounds of bands.
+  void FieldCandidates(int field, std::vector<CandidatePair>* mine) {
     std::vector<uint32_t> slots;
-    for (uint32_t s = store.first; s < store.first + store.count; ++s) {
-      if (store.Has(f, s)) slots.push_back(s);
+    for (uint32_t s = store_.first; s < store_.first + store_.count; ++s) {
+      if (store_.Has(field, s)) slots.push_back(s);
     }
-    if (AllreduceU64(slots.size(), MPI_SUM) < 2) continue;  // as FindCandidatePairs
+    if (AllreduceU64(slots.size(), MPI_SUM) < 2) return;  // as FindCandidatePairs
     const uint64_t most = std::max<uint64_t>(1, AllreduceU64(slots.size(), MPI_MAX));
-    const LshParams lsh = f == 0 ? options.EffectiveTitleLsh() : options.EffectiveLsh();
+    const LshParams lsh = field == 0 ? options_.EffectiveTitleLsh() : options_.EffectiveLsh();
     // Bands per round, so that one rank sends at most about kRoundBytes of keys per round.
     const int per_round = static_cast<int>(std::clamp<uint64_t>(
         kRoundBytes / (most * sizeof(KeyRec)), 1, static_cast<uint64_t>(lsh.total_bands())));
     for (int b0 = 0; b0 < lsh.total_bands(); b0 += per_round) {
       const int b1 = std::min(lsh.total_bands(), b0 + per_round);
-      const size_t nb = static_cast<size_t>(b1 - b0);
-      std::vector<KeyRec> keys(slots.size() * nb);
-      tbb::parallel_for(tbb::blocked_range<size_t>(0, slots.size(), 1024),
-                        [&](const tbb::blocked_range<size_t>& r) {
-        for (size_t i = r.begin(); i != r.end(); ++i) {
-          const absl::Span<const uint32_t> sig(store.Signature(f, slots[i]), np);
-          for (int b = b0; b < b1; ++b) {
-            keys[i * nb + static_cast<size_t>(b - b0)] = {BandKey(sig, lsh, b),
-                                                          static_cast<uint32_t>(b), slots[i]};
-          }
-        }
-      });
-      std::vector<std::string> send(static_cast<size_t>(ranks));
-      {
-        std::vector<size_t> per(static_cast<size_t>(ranks), 0);
-        for (const KeyRec& k : keys) ++per[k.key % static_cast<uint64_t>(ranks)];
-        for (int r = 0; r < ranks; ++r) send[r].reserve(per[r] * sizeof(KeyRec));
-      }
-      for (const KeyRec& k : keys) AppendPod(&send[k.key % static_cast<uint64_t>(ranks)], k);
-      keys = {};
-      std::vector<std::string> got = Exchange(std::move(send), traffic);
-      std::vector<KeyRec> bucketed;
-      size_t received = 0;
-      for (const std::string& g : got) received += g.size() / sizeof(KeyRec);
-      bucketed.reserve(received);
-      for (std::string& g : got) {
-        std::vector<KeyRec> part = FromBytes<KeyRec>(g);
-        bucketed.insert(bucketed.end(), part.begin(), part.end());
-        g = std::string();
-      }
-      tbb::parallel_sort(bucketed.begin(), bucketed.end());
-      std::vector<CandidatePair> pairs;
-      for (size_t begin = 0; begin < bucketed.size();) {
-        size_t end = begin + 1;
-        while (end < bucketed.size() && bucketed[end].band == bucketed[begin].band &&
-               bucketed[end].key == bucketed[begin].key) {
-          ++end;
-        }
-        EmitBucket(&bucketed[begin], end - begin, options.max_bucket, &stats, &pairs);
-        begin = end;
-      }
-      bucketed = {};
-      // Each pair to the owner of its first slot's sketch.
-      std::vector<std::string> route(static_cast<size_t>(ranks));
-      {
-        std::vector<int> owner(pairs.size());
-        std::vector<size_t> per(static_cast<size_t>(ranks), 0);
-        for (size_t i = 0; i < pairs.size(); ++i) ++per[owner[i] = map.Owner(pairs[i].a)];
-        for (int r = 0; r < ranks; ++r) route[r].reserve(per[r] * sizeof(CandidatePair));
-        for (size_t i = 0; i < pairs.size(); ++i) AppendPod(&route[owner[i]], pairs[i]);
-      }
-      pairs = {};
-      for (const std::string& g : Exchange(std::move(route), traffic)) {
-        std::vector<CandidatePair> part = FromBytes<CandidatePair>(g);
-        mine.insert(mine.end(), part.begin(), part.end());
-      }
+      std::vector<KeyRec> bucketed = ToKeyOwners(BandKeys(field, slots, lsh, b0, b1));
+      ToPairOwners(PairBuckets(std::move(bucketed)), mine);
     }
   }
-  tbb::parallel_sort(mine.begin(), mine.end());
-  mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
 
-  // Candidate figures, as the single-process run counts them.
-  uint64_t sums[5] = {mine.size(), stats.buckets, stats.oversized_buckets,
-                      stats.pairs_not_generated, stats.pairs_emitted};
+  const BucketStats& stats() const { return stats_; }
+
+ private:
+  // The keys of bands [b0, b1) of `slots` (own slots with the field), slot by slot.
+  std::vector<KeyRec> BandKeys(int field, const std::vector<uint32_t>& slots, const LshParams& lsh,
+                               int b0, int b1) const {
+    const size_t np = static_cast<size_t>(store_.num_perm);
+    const size_t nb = static_cast<size_t>(b1 - b0);
+    std::vector<KeyRec> keys(slots.size() * nb);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, slots.size(), 1024),
+                      [&](const tbb::blocked_range<size_t>& r) {
+      for (size_t i = r.begin(); i != r.end(); ++i) {
+        const absl::Span<const uint32_t> sig(store_.Signature(field, slots[i]), np);
+        for (int b = b0; b < b1; ++b) {
+          keys[i * nb + static_cast<size_t>(b - b0)] = {BandKey(sig, lsh, b),
+                                                        static_cast<uint32_t>(b), slots[i]};
+        }
+      }
+    });
+    return keys;
+  }
+
+  // Each key to the rank that owns it (key mod ranks); returns the keys this rank owns, sorted.
+  std::vector<KeyRec> ToKeyOwners(std::vector<KeyRec> keys) {
+    std::vector<std::string> send(static_cast<size_t>(ranks_));
+    {
+      std::vector<size_t> per(static_cast<size_t>(ranks_), 0);
+      for (const KeyRec& k : keys) ++per[k.key % static_cast<uint64_t>(ranks_)];
+      for (int r = 0; r < ranks_; ++r) send[r].reserve(per[r] * sizeof(KeyRec));
+    }
+    for (const KeyRec& k : keys) AppendPod(&send[k.key % static_cast<uint64_t>(ranks_)], k);
+    keys = {};
+    std::vector<std::string> got = Exchange(std::move(send), traffic_);
+    std::vector<KeyRec> bucketed;
+    size_t received = 0;
+    for (const std::string& g : got) received += g.size() / sizeof(KeyRec);
+    bucketed.reserve(received);
+    for (std::string& g : got) {
+      std::vector<KeyRec> part = FromBytes<KeyRec>(g);
+      bucketed.insert(bucketed.end(), part.begin(), part.end());
+      g = std::string();
+    }
+    tbb::parallel_sort(bucketed.begin(), bucketed.end());
+    return bucketed;
+  }
+
+  // The pairs of each bucket (a run of equal band and key) by lsh.h's rule.
+  std::vector<CandidatePair> PairBuckets(std::vector<KeyRec> bucketed) {
+    std::vector<CandidatePair> pairs;
+    for (size_t begin = 0; begin < bucketed.size();) {
+      size_t end = begin + 1;
+      while (end < bucketed.size() && bucketed[end].band == bucketed[begin].band &&
+             bucketed[end].key == bucketed[begin].key) {
+        ++end;
+      }
+      EmitBucket(&bucketed[begin], end - begin, options_.max_bucket, &stats_, &pairs);
+      begin = end;
+    }
+    return pairs;
+  }
+
+  // Each pair to the owner of its first slot's sketch; what this rank receives goes to *mine.
+  void ToPairOwners(std::vector<CandidatePair> pairs, std::vector<CandidatePair>* mine) {
+    std::vector<std::string> route(static_cast<size_t>(ranks_));
+    {
+      std::vector<int> owner(pairs.size());
+      std::vector<size_t> per(static_cast<size_t>(ranks_), 0);
+      for (size_t i = 0; i < pairs.size(); ++i) ++per[owner[i] = map_.Owner(pairs[i].a)];
+      for (int r = 0; r < ranks_; ++r) route[r].reserve(per[r] * sizeof(CandidatePair));
+      for (size_t i = 0; i < pairs.size(); ++i) AppendPod(&route[owner[i]], pairs[i]);
+    }
+    pairs = {};
+    for (const std::string& g : Exchange(std::move(route), traffic_)) {
+      std::vector<CandidatePair> part = FromBytes<CandidatePair>(g);
+      mine->insert(mine->end(), part.begin(), part.end());
+    }
+  }
+
+  const PipelineOptions& options_;
+  const SlotStore& store_;
+  const SlotMap& map_;
+  Traffic* traffic_;
+  const int ranks_;
+  BucketStats stats_;
+};
+
+// The candidate figures summed over the ranks into *counts on rank 0, as the single-process run
+// counts them. Collective.
+void ReduceCandidateFigures(uint64_t pairs, const BucketStats& stats, RunCounts* counts) {
+  uint64_t sums[5] = {pairs, stats.buckets, stats.oversized_buckets, stats.pairs_not_generated,
+                      stats.pairs_emitted};
   uint64_t total[5] = {0, 0, 0, 0, 0};
   MPI_Reduce(sums, total, 5, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
   uint64_t largest = 0;
   MPI_Reduce(&stats.largest_bucket, &largest, 1, MPI_UINT64_T, MPI_MAX, 0, MPI_COMM_WORLD);
-  if (me == 0) {
+  if (MyRank() == 0) {
     counts->candidate_pairs = total[0];
     counts->buckets.buckets = total[1];
     counts->buckets.oversized_buckets = total[2];
     counts->buckets.pairs_not_generated = total[3];
     counts->buckets.pairs_emitted = total[4];
     counts->buckets.largest_bucket = largest;
-    seconds->candidates = SecondsSince(start);
   }
+}
 
-  // Verification where the first slot lives; edges to rank 0.
-  start = Clock::now();
-  std::vector<Edge> edges;
-  {
-    PairJudge judge(options, store, map, mine, traffic);
-    for (CandidatePair& p : mine) p = {judge.Id(p.a), judge.Id(p.b)};
-    edges = JudgeCandidates(mine, mode, judge.Rule(0), judge.Rule(1),
-                            options.verify == VerifyMode::kSignature, options.min_body_shingles);
-    for (Edge& e : edges) {
-      e.a = judge.Slot(e.a);
-      e.b = judge.Slot(e.b);
-    }
+// Stage 3 on one rank: the verified edges among `pairs` (sorted, first slots owned here), with
+// the second slots' sketches fetched from their owners. Collective.
+std::vector<Edge> JudgeOwnPairs(const PipelineOptions& options, const SlotStore& store,
+                                const SlotMap& map, std::vector<CandidatePair> pairs,
+                                Traffic* traffic) {
+  PairJudge judge(options, store, map, pairs, traffic);
+  for (CandidatePair& p : pairs) p = {judge.Id(p.a), judge.Id(p.b)};
+  std::vector<Edge> edges =
+      JudgeCandidates(pairs, options.match, judge.Rule(0), judge.Rule(1),
+                      options.verify == VerifyMode::kSignature, options.min_body_shingles);
+  for (Edge& e : edges) {
+    e.a = judge.Slot(e.a);
+    e.b = judge.Slot(e.b);
   }
-  mine = {};
-  std::vector<std::string> to_root(static_cast<size_t>(ranks));
+  return edges;
+}
+
+// Every rank's edges on rank 0, sorted by (a, b); empty elsewhere. Collective.
+std::vector<Edge> GatherEdges(std::vector<Edge> edges, Traffic* traffic) {
+  std::vector<std::string> to_root(static_cast<size_t>(Ranks()));
   to_root[0].assign(reinterpret_cast<const char*>(edges.data()), edges.size() * sizeof(Edge));
   edges = {};
   std::vector<std::string> got = Exchange(std::move(to_root), traffic);
   std::vector<Edge> all;
-  if (me == 0) {
-    for (const std::string& g : got) {
-      std::vector<Edge> part = FromBytes<Edge>(g);
-      all.insert(all.end(), part.begin(), part.end());
-    }
-    // Ranks own increasing slot ranges and sort their pairs, so this is already in (a, b) order.
-    auto by_pair = [](const Edge& x, const Edge& y) {
-      return x.a != y.a ? x.a < y.a : x.b < y.b;
-    };
-    if (!std::is_sorted(all.begin(), all.end(), by_pair)) {
-      std::sort(all.begin(), all.end(), by_pair);
-    }
-    seconds->verify = SecondsSince(start);
+  if (MyRank() != 0) return all;
+  for (const std::string& g : got) {
+    std::vector<Edge> part = FromBytes<Edge>(g);
+    all.insert(all.end(), part.begin(), part.end());
   }
+  // Ranks own increasing slot ranges and sort their pairs, so this is already in (a, b) order.
+  auto by_pair = [](const Edge& x, const Edge& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; };
+  if (!std::is_sorted(all.begin(), all.end(), by_pair)) {
+    std::sort(all.begin(), all.end(), by_pair);
+  }
+  return all;
+}
+
+}  // namespace
+
+std::vector<Edge> DistributedEdges(const PipelineOptions& options, const SlotStore& store,
+                                   const SlotMap& map, RunCounts* counts, StageSeconds* seconds,
+                                   Traffic* traffic) {
+  const bool root = MyRank() == 0;
+  auto start = Clock::now();
+  std::vector<CandidatePair> mine;
+  BandShuffle shuffle(options, store, map, traffic);
+  for (int field : shuffle.CandidateFields()) shuffle.FieldCandidates(field, &mine);
+  tbb::parallel_sort(mine.begin(), mine.end());
+  mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+  ReduceCandidateFigures(mine.size(), shuffle.stats(), counts);
+  if (root) seconds->candidates = SecondsSince(start);
+
+  // Verification where the first slot lives; edges to rank 0.
+  start = Clock::now();
+  std::vector<Edge> all =
+      GatherEdges(JudgeOwnPairs(options, store, map, std::move(mine), traffic), traffic);
+  if (root) seconds->verify = SecondsSince(start);
   return all;
 }
 

@@ -1,4 +1,4 @@
-// mpi/shuffle.h: the MinHash stages 2 and 3 of a distributed run (neardup/mpi.h) without gathering
+// dist/shuffle.h: the MinHash stages 2 and 3 of a distributed run (neardup/mpi.h) without gathering
 // the sketches: band keys are shuffled so that every LSH bucket lands on one rank, candidate pairs
 // go to the rank that holds the first slot's sketch, which fetches the second slot's sketch and
 // verifies. Every function here is collective: all ranks call it, in the same order.

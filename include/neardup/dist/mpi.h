@@ -21,7 +21,7 @@
 //      renaming, --strict/--max-bad, warnings and --rejects are those of a single-process run,
 //      and tells each rank which of its documents head a slot (are not exact duplicates of an
 //      earlier one) and where its slots start.
-//   4. MinHash (mpi/shuffle.h): the signatures never leave the rank that made them, except for
+//   4. MinHash (dist/shuffle.h): the signatures never leave the rank that made them, except for
 //      verification. Every rank sends the band keys of its slots to the rank that owns the key
 //      (key mod ranks; all-to-all in rounds of at most 64 MiB per rank), so that every LSH bucket
 //      lands on one rank, which pairs its members by the rules of lsh.h (max_bucket included);
@@ -37,11 +37,13 @@
 //   Memory: each rank holds its share's signatures plus one round of band keys; rank 0 also holds
 //   the per-document metadata of the whole run (what a single process holds, minus signatures).
 //
-// Failures: an error on any rank (a missing or corrupt input, a bad record under --strict) ends
-// the whole job: rank 0 prints the message the single-process run would print (the first error
-// in input order), the job exits with status 1, and no output is created. A rank that dies
-// outright (a crash, a lost host) makes the launcher end the job. Standard input ("-") cannot be
-// shared and is refused as a usage error.
+// Failures: an error on any rank (a missing or corrupt input, a bad record under --strict, a
+// failure of rank 0's stages, a shard too large for one MPI message, ranks that disagree on the
+// documents read) ends the whole run: every rank returns the same Status, the first error in
+// input order (the one the single-process run would return), the CLI prints it on rank 0, every
+// rank exits with status 1, and no output is created. The library neither prints nor aborts. A
+// rank that dies outright (a crash, a lost host) makes the launcher end the job. Standard input
+// ("-") cannot be shared and is refused as a usage error.
 #pragma once
 
 #include <string>
