@@ -159,21 +159,14 @@ void Runner::Process(Work* work) {
   work->exact.assign(n, internal::Hash128{});
   for (FieldWork& f : work->fields) engine_.ResetBatch(n, num_perm_, &f);
   const bool stories = options_.stories && !sampling_;
-  if (stories) {
-    work->story_terms.clear();
-    work->story_ends.assign(n, 0);
-    work->times.assign(n, 0);
-    work->time_state.assign(n, 0);
-    work->undated_example.clear();
-    if (!ts.featurizer) ts.featurizer = std::make_unique<StoryFeaturizer>(&story_df_, options_.story);
-  }
+  if (stories) work->stories.Reset(n);
   work->utf8_repairs = 0;
   for (uint64_t& h : work->has) h = 0;
 
   for (size_t i = 0; i < n; ++i) {
     // A record without a set (bad, or an empty field) ends where the previous one did.
     for (FieldWork& f : work->fields) f.token_ends[i] = f.tokens.size();
-    if (stories) work->story_ends[i] = static_cast<uint32_t>(work->story_terms.size());
+    if (stories) work->stories.Skip(i);
     ts.doc.Clear();
     if (work->batch.oversized(i)) {
       work->errors[i] = absl::StrCat(file.label, ":", work->batch.line_numbers[i], ": record of ",
@@ -214,8 +207,7 @@ void Runner::Process(Work* work) {
         ++ts.sampled_documents;
       }
       if (options_.stories && work->first_ordinal < options_.story_sample) {
-        ts.story_df.Add(ts.title, ts.body, options_.story);
-        ++ts.story_sampled;
+        stories_.Sample(ts.title, ts.body, &ts.story);
       }
       continue;
     }
@@ -230,19 +222,9 @@ void Runner::Process(Work* work) {
     SketchField(ts.title, 0, i, &work->fields[0], &ts);
     SketchField(ts.body, 1, i, &work->fields[1], &ts);
     if (stories) {
-      ts.featurizer->Featurize(ts.title, ts.body, &ts.story_terms);
-      work->story_terms.insert(work->story_terms.end(), ts.story_terms.begin(),
-                               ts.story_terms.end());
-      work->story_ends[i] = static_cast<uint32_t>(work->story_terms.size());
-      if (ts.doc.has_date_value && !ts.doc.date_value.empty()) {
-        const std::optional<int64_t> t = ParseStoryDate(ts.doc.date_value);
-        work->time_state[i] = t.has_value() ? 1 : 2;
-        if (t.has_value()) {
-          work->times[i] = *t;
-        } else if (work->undated_example.empty()) {
-          work->undated_example = ts.doc.date_value;
-        }
-      }
+      std::optional<std::string_view> date;
+      if (ts.doc.has_date_value) date = ts.doc.date_value;
+      stories_.Sign(ts.title, ts.body, date, i, &ts.story, &work->stories);
     }
   }
 }
@@ -338,15 +320,7 @@ void Runner::Append(const Work& work) {
 
     const uint32_t new_slot = static_cast<uint32_t>(slot_doc_.size());
     auto [it, inserted] = exact_slots_.try_emplace(work.exact[i], new_slot);
-    if (options_.stories) {
-      const uint32_t begin = i == 0 ? 0 : work.story_ends[i - 1];
-      story_terms_.Append(work.story_terms.data() + begin, work.story_ends[i] - begin);
-      story_offsets_.push_back(story_terms_.size());
-      doc_time_.push_back(work.times[i]);
-      doc_has_time_.push_back(work.time_state[i] == 1);
-      result_.counts.dated_documents += work.time_state[i] != 0;
-      result_.counts.undated_documents += work.time_state[i] == 2;
-    }
+    if (options_.stories) stories_.Append(work.stories, i, &result_.counts);
     if (inserted) {
       slot_doc_.push_back(doc);
       if (places_ok_) {
@@ -374,9 +348,7 @@ void Runner::Append(const Work& work) {
     head_slot_.push_back(it->second);
   }
   result_.counts.utf8_repairs += work.utf8_repairs;
-  if (result_.counts.undated_example.empty() && !work.undated_example.empty()) {
-    result_.counts.undated_example = work.undated_example;
-  }
+  if (options_.stories) stories_.AppendBatchEnd(work.stories, &result_.counts);
   for (int k = 0; k < 3; ++k) result_.counts.records_with_field[k] += work.has[k];
   if (!options_.fields.keep.empty()) {
     for (size_t i = 0; i < n; ++i) result_.counts.records_with_field[3] += work.good[i] && work.has_keep[i];
@@ -451,9 +423,7 @@ void Runner::FindStopShingles(size_t in_flight) {
   uint64_t documents = 0;
   std::vector<uint32_t> df[2];
   for (ThreadState& ts : thread_state_) {
-    story_df_.Merge(ts.story_df);  // sums: the same whichever thread counted what
-    ts.story_df = StoryDf();
-    result_.counts.story_sample_documents += ts.story_sampled;
+    stories_.CombineSample(&ts.story, &result_.counts);
     documents += ts.sampled_documents;
     for (int f = 0; f < 2; ++f) {
       if (ts.df[f].empty()) continue;
@@ -465,7 +435,7 @@ void Runner::FindStopShingles(size_t in_flight) {
       ts.df[f] = {};
     }
   }
-  story_df_.Finish();
+  stories_.FinishSample();
   result_.counts.df_sample_documents = documents;
   if (options_.max_shingle_df >= 1.0) return;  // sampled for the stories alone
   if (documents < kMinDfSample) return;  // too few documents to call anything boilerplate
@@ -602,41 +572,10 @@ absl::StatusOr<RunResult> Runner::Finish(uint64_t shingles_removed, double read_
   if (options_.stories) {
     if (callbacks_.on_stage) callbacks_.on_stage("grouping stories");
     start = Clock::now();
-    AssignDocumentStories();
+    result_.story = stories_.Finalize(result_.representative, &result_.counts.stories);
     result_.seconds.stories = SecondsSince(start);
   }
   return std::move(result_);
-}
-
-void Runner::AssignDocumentStories() {
-  // One unit per near-duplicate cluster: its earliest document in input order, its earliest
-  // time, and its representative's terms.
-  const size_t n = documents();
-  constexpr uint32_t kNone = ~uint32_t{0};
-  std::vector<uint32_t> unit_of(n, kNone);
-  std::vector<StoryUnit> units;
-  for (size_t d = 0; d < n; ++d) {
-    const uint32_t rep = result_.representative[d];
-    if (unit_of[rep] == kNone) {
-      unit_of[rep] = static_cast<uint32_t>(units.size());
-      StoryUnit unit;
-      unit.first_document = static_cast<uint32_t>(d);
-      unit.terms = absl::MakeConstSpan(story_terms_.data() + story_offsets_[rep],
-                                       story_offsets_[rep + 1] - story_offsets_[rep]);
-      units.push_back(unit);
-    }
-    const uint32_t u = unit_of[rep];
-    unit_of[d] = u;
-    if (doc_has_time_[d] && (!units[u].time || doc_time_[d] < *units[u].time)) {
-      units[u].time = doc_time_[d];
-    }
-  }
-  const std::vector<uint32_t> story_of =
-      AssignStories(units, options_.story, &result_.counts.stories);
-  result_.story.resize(n);
-  for (size_t d = 0; d < n; ++d) result_.story[d] = units[story_of[unit_of[d]]].first_document;
-  story_terms_ = BigArray<StoryTerm>();
-  std::vector<uint64_t>().swap(story_offsets_);
 }
 
 void Runner::CollectEdges(const std::vector<Edge>& edges) {

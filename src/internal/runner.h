@@ -20,6 +20,7 @@
 #include "neardup/cluster/cluster.h"
 #include "neardup/io/reader.h"
 #include "neardup/cluster/match.h"
+#include "cluster/story_stage.h"
 #include "neardup/cluster/stories.h"
 #include "neardup/sketch/big_array.h"
 #include "neardup/sketch/engine.h"
@@ -85,12 +86,8 @@ struct Work {
   std::vector<internal::Hash128> exact;
   // Per field (0 title, 1 body), the sketch of each record (match.h).
   FieldWork fields[2];
-  // Stories (options.stories): each record's terms (stories.h), back to back; its date.
-  std::vector<StoryTerm> story_terms;
-  std::vector<uint32_t> story_ends;   // end of record i's terms in `story_terms`
-  std::vector<int64_t> times;         // seconds, where time_state is 1
-  std::vector<uint8_t> time_state;    // 0 no date field, 1 parsed, 2 present but unparsed
-  std::string undated_example;        // the batch's first date that did not parse
+  // Stories (options.stories): each record's terms and date (cluster/story_stage.h).
+  StoryBatch stories;
   uint64_t utf8_repairs = 0;
   uint64_t has[3] = {0, 0, 0};  // good records with the id, title, text field (Document::has)
   // From an MPI shard (whose batch has no starts): each bad record's byte offset; 0 otherwise.
@@ -108,12 +105,8 @@ struct ThreadState {
   std::string exact_key;
   std::vector<uint64_t> shingles;
   uint64_t shingles_removed = 0;
-  // Stories: the sampling pass's term counts, and the main pass's featurizer (over the merged
-  // counts).
-  StoryDf story_df;
-  uint64_t story_sampled = 0;
-  std::unique_ptr<StoryFeaturizer> featurizer;
-  std::vector<StoryTerm> story_terms;
+  // Stories: the sampling pass's term counts, and the main pass's featurizer.
+  StoryThread story;
 };
 
 
@@ -179,6 +172,7 @@ class Runner {
         in_flight_(options.batches_in_flight > 0
                        ? static_cast<size_t>(options.batches_in_flight)
                        : static_cast<size_t>(2 * ThreadCount(options))),
+        stories_(options.story),
         sketches_{FieldSketches(options.algo, options.num_perm),
                   FieldSketches(options.algo, options.num_perm)} {
     for (size_t i = 0; i < options.inputs.size(); ++i) tasks_.push_back({i, ByteShare{}});
@@ -235,8 +229,6 @@ class Runner {
   // Appends document `doc`'s id, renaming it when an earlier document has the same id.
   void AppendSketch(const FieldWork& field, size_t i, uint32_t slot, FieldSketches* sketches);
   void AppendId(std::string_view id, const FileInfo& file, uint64_t line);
-  // Groups the clusters into stories (options.stories): fills result_.story.
-  void AssignDocumentStories();
   // Unites exact duplicates and verified edges, picks representatives and similarities.
   absl::Status Cluster(const std::vector<Edge>& edges, const DistributedHooks* hooks);
   // Fills result_.edges (PipelineOptions::keep_edges) from the verified edges and the exact
@@ -318,13 +310,8 @@ class Runner {
   std::atomic<bool> stop_{false};  // set by the append stage when the run must end early
   bool sampling_ = false;          // the stop-shingle sampling pass is running
   StopShingles stop_shingles_[2];  // title, body
-  // Stories: the sampled term counts (merged after the sampling pass), and per document its
-  // terms (story_offsets_ bounds, with a leading 0) and time.
-  StoryDf story_df_;
-  BigArray<StoryTerm> story_terms_;  // about 450 MB at 1M documents: grown without copies
-  std::vector<uint64_t> story_offsets_{0};
-  std::vector<int64_t> doc_time_;
-  std::vector<uint8_t> doc_has_time_;
+  // The stories stage (options.stories).
+  StoryStage stories_;
 
   // Appended in input order (serial output stage only).
   RunResult result_;
