@@ -335,6 +335,41 @@ TEST(CollectReportDataFromClustersTest, MatchesTheReportOfTheRun) {
   }
 }
 
+// Two headlines that differ only by a name an --alias-file makes equal are one exact group in
+// the run; the report from the cluster file calls them "same text" only when it normalizes with
+// the same aliases (it used the built-in tables alone, and disagreed with the run).
+TEST(CollectReportDataFromClustersTest, SameTextFollowsTheRunsAliasFile) {
+  const std::string path = TempPath("alias_corpus.jsonl");
+  const std::string body = "한국은행이 기준금리를 동결했다 물가 상승세가 둔화하고 있지만 가계부채";
+  WriteFile(path, JsonLine("x1", "길동이 기준금리 동결 발표", body) +
+                      JsonLine("x2", "홍길동 기준금리 동결 발표", body) +
+                      JsonLine("s1", "전혀 관계없는 제목", "고양이는 하루 대부분을 잠으로 보낸다"));
+  const std::string aliases = TempPath("aliases.tsv");
+  WriteFile(aliases, "홍길동\t길동이\n");
+  PipelineOptions options = Options({path});
+  options.alias_files = {aliases};
+  absl::StatusOr<RunResult> result = RunPipeline(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->counts.exact_duplicates, 1u);  // the alias made the two one text
+  const std::string clusters_path = TempPath("alias_corpus.clusters.jsonl");
+  WriteClustersFile(*result, clusters_path);
+
+  auto identical = [&](const PipelineOptions& o) {
+    absl::StatusOr<ReportData> data = CollectReportDataFromClusters(clusters_path, o, FixedSettings());
+    EXPECT_TRUE(data.ok()) << data.status();
+    std::vector<std::string> ids;
+    for (const ReportCluster& c : data->clusters) {
+      for (const ReportMember& m : c.members) {
+        if (m.identical_to_representative && !m.representative) ids.push_back(m.id);
+      }
+    }
+    return ids;
+  };
+  EXPECT_EQ(identical(options), std::vector<std::string>{"x2"});
+  options.alias_files.clear();  // normalized without the run's aliases: not the same text
+  EXPECT_TRUE(identical(options).empty());
+}
+
 TEST(CollectReportDataFromClustersTest, MissingTextsAndMalformedLines) {
   const std::string inputs = TempPath("partial.jsonl");
   WriteFile(inputs, JsonLine("a1", "제목 하나", "본문"));

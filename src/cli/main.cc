@@ -148,6 +148,8 @@ struct ReportCommand {
         ->capture_default_str();
     app->add_option("--title-field", flags.options.fields.title, "Title field")
         ->capture_default_str();
+    // As the run normalized, so that "same text" means what the run's exact groups mean.
+    flags.AddNormalizeFlags(app);
     app->add_option("-o,--output", report.path, "The report file")->required();
     app->add_option("--report-format", report.format, "html or md")
         ->capture_default_str()

@@ -110,6 +110,11 @@ void RunFlags::AddInputFlags(CLI::App* app) {
                                      "Field holding the title (headline); a missing field is "
                                      "empty (a given name that no record has is an error)")
                          ->capture_default_str();
+  AddNormalizeFlags(app);
+}
+
+// Normalization and its tables (also `report`'s, which must normalize as the run did).
+void RunFlags::AddNormalizeFlags(CLI::App* app) {
   app->add_option("--normalize", normalize,
                   "Normalization steps: default (all of markup, nfkc, casefold, punct, aliases, "
                   "tags, boilerplate, whitespace; markup: HTML tags removed, &quot;-style "

@@ -79,6 +79,8 @@ struct RunFlags {
 
   // Registers the flags on `app`.
   void Add(CLI::App* app);
+  // The normalization flags alone (--normalize, --alias-file, --tag-file), for `report`.
+  void AddNormalizeFlags(CLI::App* app);
   // Turns the string flags into typed options and validates everything (usage errors) but the
   // output paths.
   absl::Status Finalize();

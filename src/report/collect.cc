@@ -758,7 +758,9 @@ absl::StatusOr<ReportData> CollectReportDataFromClusters(const std::string& clus
   // to count exact duplicates.
   std::vector<std::pair<uint32_t, internal::Hash128>> texts;
 
-  const Normalizer normalizer(input_options.normalize);
+  auto rules = input_options.BuildNewsRules();  // the run's aliases and tags
+  if (!rules.ok()) return rules.status();
+  const Normalizer normalizer(input_options.normalize, *std::move(rules));
   std::string scratch, scratch2;
   RecordBatch batch;
   Document parsed;
