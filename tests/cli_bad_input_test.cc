@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "compress_testutil.h"
 #include "gtest/gtest.h"
 #include "testutil.h"
 
@@ -56,20 +57,6 @@ struct Case {
 
 // Names the case in test listings (ctest shows it instead of the struct's bytes).
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
-
-std::string Gzip(const std::string& plain) {
-  std::string out(compressBound(plain.size()) + 64, '\0');
-  z_stream zs{};
-  deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
-  zs.avail_in = static_cast<uInt>(plain.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 template <size_t N>
 std::string Bytes(const char (&literal)[N]) {

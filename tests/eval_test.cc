@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "compress_testutil.h"
 #include "gtest/gtest.h"
 
 namespace neardup {
@@ -170,6 +171,29 @@ TEST(EvaluateFilesTest, CustomIdField) {
   const absl::StatusOr<EvalResult> r = EvaluateFiles(files);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->n, 1u);
+}
+
+// The files are read as the pipeline reads its inputs: compressed ones (.gz, .zst) too, with a
+// BOM and CR line ends.
+TEST(EvaluateFilesTest, CompressedFilesScoreAsPlainOnes) {
+  const std::string pred_text =
+      "\xEF\xBB\xBF{\"id\": \"a\", \"cluster\": \"a\"}\r\n{\"id\": \"b\", \"cluster\": \"a\"}\r\n"
+      "{\"id\": \"c\", \"cluster\": \"c\"}\n";
+  const std::string truth_text =
+      "{\"id\": \"a\", \"g\": 1}\n{\"id\": \"b\", \"g\": 1}\n{\"id\": \"c\", \"g\": 1}\n";
+  const absl::StatusOr<EvalResult> plain =
+      EvaluateFiles({WriteTemp("cpred.jsonl", pred_text), WriteTemp("ctruth.jsonl", truth_text), "g"});
+  const absl::StatusOr<EvalResult> gz = EvaluateFiles(
+      {WriteTemp("cpred.jsonl.gz", neardup_test::Gzip(pred_text)),
+       WriteTemp("ctruth.jsonl.zst", neardup_test::Zstd(truth_text)), "g"});
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  ASSERT_TRUE(gz.ok()) << gz.status();
+  EXPECT_EQ(plain->n, 3u);
+  EXPECT_EQ(gz->n, 3u);
+  EXPECT_EQ(gz->true_pairs, 3u);
+  EXPECT_EQ(gz->predicted_pairs, 1u);
+  EXPECT_DOUBLE_EQ(gz->pair_recall, plain->pair_recall);
+  EXPECT_DOUBLE_EQ(gz->ari, plain->ari);
 }
 
 void ExpectError(const std::string& pred_text, const std::string& truth_text,

@@ -1,10 +1,8 @@
 #include "neardup/tools/eval.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "internal/status_macros.h"
+#include "neardup/io/reader.h"
 #include "simdjson.h"
 
 namespace neardup {
@@ -132,85 +131,100 @@ struct Record {
   std::string label;
 };
 
+// Line r of `batch`, one JSON object: its id and label into `records`.
+absl::Status ParseLine(const std::string& path, const RecordBatch& batch, size_t r,
+                       const std::string& id_field, const std::string& label_field,
+                       bool label_required, simdjson::ondemand::parser* parser_ptr,
+                       absl::flat_hash_map<std::string, size_t>* seen_ptr,
+                       std::vector<Record>* records) {
+  simdjson::ondemand::parser& parser = *parser_ptr;
+  absl::flat_hash_map<std::string, size_t>& seen = *seen_ptr;
+  const size_t line_no = batch.line_numbers[r];
+  if (batch.oversized(r)) {
+    return absl::InvalidArgumentError(ErrorAt(
+        path, line_no, absl::StrFormat("line of %d bytes is too long", batch.oversized_length[r])));
+  }
+  std::string_view view = batch.record(r);
+  while (!view.empty() && (view.back() == '\n' || view.back() == '\r')) view.remove_suffix(1);
+  if (view.find_first_not_of(" \t") == std::string_view::npos) return absl::OkStatus();
+
+  simdjson::padded_string padded(view);
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::object obj;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(obj) != simdjson::SUCCESS) {
+    return absl::InvalidArgumentError(ErrorAt(path, line_no, "not a JSON object"));
+  }
+  Record rec;
+  bool has_id = false;
+  for (auto field_result : obj) {
+    simdjson::ondemand::field field;
+    std::string_view key;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS ||
+        field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      return absl::InvalidArgumentError(ErrorAt(path, line_no, "malformed JSON"));
+    }
+    const bool is_id = key == id_field;
+    const bool is_label = !label_field.empty() && key == label_field;
+    if (!is_id && !is_label) continue;  // unread values are skipped by the iterator
+    std::string text;
+    bool is_null = false;
+    if (!ScalarText(field.value(), &text, &is_null)) {
+      return absl::InvalidArgumentError(ErrorAt(
+          path, line_no, absl::StrFormat("field \"%s\" is not a string or number", key)));
+    }
+    if (is_id) {
+      if (is_null) {
+        return absl::InvalidArgumentError(ErrorAt(path, line_no, "id is null"));
+      }
+      rec.id = std::move(text);
+      has_id = true;
+    } else if (!is_null) {
+      rec.label = std::move(text);
+      rec.has_label = true;
+    }
+  }
+  // Simdjson 3.0.1's document has no at_end(); a location is only available while tokens
+  // remain, so getting one means something follows the object.
+  const char* rest = nullptr;
+  if (doc.current_location().get(rest) == simdjson::SUCCESS) {
+    return absl::InvalidArgumentError(ErrorAt(path, line_no, "trailing content after object"));
+  }
+  if (!has_id) {
+    return absl::InvalidArgumentError(
+        ErrorAt(path, line_no, absl::StrFormat("missing \"%s\"", id_field)));
+  }
+  if (label_required && !rec.has_label) {
+    return absl::InvalidArgumentError(
+        ErrorAt(path, line_no, absl::StrFormat("missing \"%s\"", label_field)));
+  }
+  auto [it, inserted] = seen.emplace(rec.id, line_no);
+  if (!inserted) {
+    return absl::InvalidArgumentError(ErrorAt(
+        path, line_no,
+        absl::StrFormat("duplicate id \"%s\" (first on line %d)", rec.id, it->second)));
+  }
+  records->push_back(std::move(rec));
+  return absl::OkStatus();
+}
+
 // Reads a JSONL file; for each object takes `id_field` (required) and `label_field` (optional
 // when `label_required` is false; null counts as absent). Blank lines are skipped.
 absl::Status ReadJsonl(const std::string& path, const std::string& id_field,
                        const std::string& label_field, bool label_required,
                        std::vector<Record>* records) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrFormat("%s: cannot open: %s", path, std::strerror(errno)));
-  }
+  // The pipeline's reader: plain, .gz or .zst, a BOM and CR line ends taken care of.
+  ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader, RecordReader::Open(path, Format::kJsonl));
   simdjson::ondemand::parser parser;
-  std::string line;
   absl::flat_hash_map<std::string, size_t> seen;
-  for (size_t line_no = 1; std::getline(in, line); ++line_no) {
-    std::string_view view = line;
-    if (line_no == 1 && view.substr(0, 3) == "\xEF\xBB\xBF") view.remove_prefix(3);
-    if (!view.empty() && view.back() == '\r') view.remove_suffix(1);
-    if (view.find_first_not_of(" \t") == std::string_view::npos) continue;
-
-    simdjson::padded_string padded(view);
-    simdjson::ondemand::document doc;
-    simdjson::ondemand::object obj;
-    if (parser.iterate(padded).get(doc) != simdjson::SUCCESS ||
-        doc.get_object().get(obj) != simdjson::SUCCESS) {
-      return absl::InvalidArgumentError(ErrorAt(path, line_no, "not a JSON object"));
+  RecordBatch batch;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, reader->ReadBatch(1 << 20, &batch));
+    if (!more) break;
+    for (size_t r = 0; r < batch.size(); ++r) {
+      RETURN_IF_ERROR(ParseLine(path, batch, r, id_field, label_field, label_required, &parser,
+                                &seen, records));
     }
-    Record rec;
-    bool has_id = false;
-    for (auto field_result : obj) {
-      simdjson::ondemand::field field;
-      std::string_view key;
-      if (std::move(field_result).get(field) != simdjson::SUCCESS ||
-          field.unescaped_key().get(key) != simdjson::SUCCESS) {
-        return absl::InvalidArgumentError(ErrorAt(path, line_no, "malformed JSON"));
-      }
-      const bool is_id = key == id_field;
-      const bool is_label = !label_field.empty() && key == label_field;
-      if (!is_id && !is_label) continue;  // unread values are skipped by the iterator
-      std::string text;
-      bool is_null = false;
-      if (!ScalarText(field.value(), &text, &is_null)) {
-        return absl::InvalidArgumentError(ErrorAt(
-            path, line_no, absl::StrFormat("field \"%s\" is not a string or number", key)));
-      }
-      if (is_id) {
-        if (is_null) {
-          return absl::InvalidArgumentError(ErrorAt(path, line_no, "id is null"));
-        }
-        rec.id = std::move(text);
-        has_id = true;
-      } else if (!is_null) {
-        rec.label = std::move(text);
-        rec.has_label = true;
-      }
-    }
-    // Simdjson 3.0.1's document has no at_end(); a location is only available while tokens
-    // remain, so getting one means something follows the object.
-    const char* rest = nullptr;
-    if (doc.current_location().get(rest) == simdjson::SUCCESS) {
-      return absl::InvalidArgumentError(ErrorAt(path, line_no, "trailing content after object"));
-    }
-    if (!has_id) {
-      return absl::InvalidArgumentError(
-          ErrorAt(path, line_no, absl::StrFormat("missing \"%s\"", id_field)));
-    }
-    if (label_required && !rec.has_label) {
-      return absl::InvalidArgumentError(
-          ErrorAt(path, line_no, absl::StrFormat("missing \"%s\"", label_field)));
-    }
-    auto [it, inserted] = seen.emplace(rec.id, line_no);
-    if (!inserted) {
-      return absl::InvalidArgumentError(ErrorAt(
-          path, line_no,
-          absl::StrFormat("duplicate id \"%s\" (first on line %d)", rec.id, it->second)));
-    }
-    records->push_back(std::move(rec));
-  }
-  if (in.bad()) {
-    return absl::DataLossError(absl::StrFormat("%s: read error", path));
   }
   return absl::OkStatus();
 }
