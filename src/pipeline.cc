@@ -9,7 +9,6 @@
 #include <memory>
 #include <mutex>
 
-#include <sys/stat.h>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -36,33 +35,6 @@ namespace neardup {
 namespace internal {
 
 
-
-bool Runner::StampOf(size_t i, FileStamp* stamp) const {
-  const std::string& path = options_.inputs[i];
-  const Format format = options_.FormatOf(i);
-  struct stat st;
-  if (path == "-" || (format != Format::kJsonl && format != Format::kText) ||
-      ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return false;
-  }
-  auto facts = ProbeInput(path);
-  if (!facts.ok() || facts->compressed) return false;
-  stamp->usable = true;
-  stamp->size = static_cast<uint64_t>(st.st_size);
-  stamp->mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  stamp->device = static_cast<uint64_t>(st.st_dev);
-  stamp->inode = static_cast<uint64_t>(st.st_ino);
-  return true;
-}
-
-void Runner::StampInputs() {
-  // Before the main pass, from this thread: the reading and appending stages only read these.
-  file_stamps_.assign(options_.inputs.size(), FileStamp{});
-  places_ok_ = ExactFromReplay();
-  for (size_t i = 0; places_ok_ && i < options_.inputs.size(); ++i) {
-    places_ok_ = StampOf(i, &file_stamps_[i]);
-  }
-}
 
 bool Runner::ReadNext(Work* work) {
   while (!stop_.load(std::memory_order_relaxed)) {
@@ -323,20 +295,10 @@ void Runner::Append(const Work& work) {
     if (options_.stories) stories_.Append(work.stories, i, &result_.counts);
     if (inserted) {
       slot_doc_.push_back(doc);
-      if (places_ok_) {
-        const int file = work.file->index;
-        const size_t length = work.batch.record(i).size();
-        if (work.batch.starts.size() != n || file > UINT16_MAX || length > UINT32_MAX ||
-            static_cast<size_t>(file) >= file_stamps_.size() || !file_stamps_[file].usable) {
-          places_ok_ = false;
-          slot_start_ = {};
-          slot_length_ = {};
-          slot_file_ = {};
-        } else {
-          slot_start_.push_back(work.batch.starts[i]);
-          slot_length_.push_back(static_cast<uint32_t>(length));
-          slot_file_.push_back(static_cast<uint16_t>(file));
-        }
+      if (places_.kept()) {
+        const bool known = work.batch.starts.size() == n;
+        places_.Add(work.file->index, known, known ? work.batch.starts[i] : 0,
+                    work.batch.record(i).size());
       }
       for (int f = 0; f < 2; ++f) {
         AppendSketch(work.fields[f], i, new_slot, &sketches_[f]);
@@ -531,7 +493,7 @@ absl::StatusOr<RunResult> Runner::Run() {
   auto start = Clock::now();
   if (options_.max_shingle_df < 1.0 || options_.stories) FindStopShingles(in_flight_);
   if (!status_.ok()) return status_;
-  StampInputs();
+  places_.Stamp(options_, ExactFromReplay());
   RunReadPipeline(in_flight_);
   if (!status_.ok()) return status_;
   uint64_t shingles_removed = 0;

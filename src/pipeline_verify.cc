@@ -14,15 +14,8 @@
 // Threading: LoadSets reads serially and shingles batches of records in parallel (thread-local
 // parsers); ScoreExactly is a parallel_for over pairs that only reads the sets.
 #include <algorithm>
-#include <cerrno>
 #include <functional>
-
-#include <cstring>
 #include <memory>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "internal/runner.h"
@@ -206,15 +199,11 @@ absl::Status Runner::LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets) 
   };
   // By place only while every input is still the file that was read (same device, inode, size
   // and modification time); a file touched or replaced since is replayed, as are all others.
-  bool by_place = ReadsByPlace();
-  for (size_t i = 0; by_place && i < options_.inputs.size(); ++i) {
-    FileStamp now;
-    by_place = StampOf(i, &now) && now == file_stamps_[i];
-  }
-  if (by_place) {
-    absl::Status read = ReadPlaces(slots, [&](uint32_t slot, int file, std::string_view record) {
-      return add(slot, file, 0, record);
-    });
+  if (ReadsByPlace() && places_.Unchanged(options_)) {
+    absl::Status read =
+        places_.Read(options_, slots, [&](uint32_t slot, int file, std::string_view record) {
+          return add(slot, file, 0, record);
+        });
     if (!read.ok()) return read;
     return flush();
   }
@@ -237,47 +226,6 @@ absl::Status Runner::LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets) 
   if (!s.ok()) return s;
   if (next != slots.size()) {
     return absl::InternalError("the inputs changed while neardup was reading them");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Runner::ReadPlaces(
-    absl::Span<const uint32_t> slots,
-    const std::function<absl::Status(uint32_t, int, std::string_view)>& take) {
-  struct Fd {
-    int fd = -1;
-    ~Fd() {
-      if (fd >= 0) ::close(fd);
-    }
-  };
-  std::vector<Fd> fds(options_.inputs.size());
-  std::string record;
-  for (uint32_t slot : slots) {
-    const int file = slot_file_[slot];
-    const std::string label = options_.LabelOf(static_cast<size_t>(file));
-    Fd& f = fds[static_cast<size_t>(file)];
-    if (f.fd < 0) {
-      f.fd = ::open(options_.inputs[static_cast<size_t>(file)].c_str(), O_RDONLY | O_CLOEXEC);
-      if (f.fd < 0) {
-        return absl::InternalError(absl::StrCat(label, ": cannot open it again to verify pairs: ",
-                                                std::strerror(errno)));
-      }
-    }
-    record.resize(slot_length_[slot]);
-    size_t got = 0;
-    while (got < record.size()) {
-      const ssize_t n = ::pread(f.fd, record.data() + got, record.size() - got,
-                                static_cast<off_t>(slot_start_[slot] + got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        return absl::InternalError(absl::StrCat(
-            label, ": reading it again to verify pairs: ",
-            n < 0 ? std::strerror(errno) : "the file is shorter than it was"));
-      }
-      got += static_cast<size_t>(n);
-    }
-    absl::Status s = take(slot, file, record);
-    if (!s.ok()) return s;
   }
   return absl::OkStatus();
 }

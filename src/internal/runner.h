@@ -31,6 +31,7 @@
 #include "neardup/sketch/simhash.h"
 #include "neardup/cluster/verify.h"
 #include "internal/slot_sets.h"
+#include "io/record_places.h"
 #include "tbb/enumerable_thread_specific.h"
 #include "tbb/global_control.h"
 #include "tbb/info.h"
@@ -255,26 +256,6 @@ class Runner {
   // The shingle sets of `slots` (ascending) into `sets`, re-read from the inputs: by each
   // record's place (ReadPlaces) when every input allows it, else by replaying them whole.
   absl::Status LoadSets(absl::Span<const uint32_t> slots, SlotSets* sets);
-  // The raw records of `slots` (ascending) read by their places; calls `take(slot, file, raw)`
-  // for each. Fails when an input is no longer the file that was read.
-  struct FileStamp {
-    bool usable = false;
-    uint64_t size = 0;
-    int64_t mtime_ns = 0;
-    uint64_t device = 0;
-    uint64_t inode = 0;
-    bool operator==(const FileStamp& o) const {
-      return usable == o.usable && size == o.size && mtime_ns == o.mtime_ns &&
-             device == o.device && inode == o.inode;
-    }
-  };
-  // Whether input `i` allows reading records by place (a regular uncompressed JSONL or text
-  // file), and its identity now (device, inode, size, modification time).
-  bool StampOf(size_t i, FileStamp* stamp) const;
-  // Stamps every input before the main pass; places_ok_ false when one cannot be read by place.
-  void StampInputs();
-  absl::Status ReadPlaces(absl::Span<const uint32_t> slots,
-                          const std::function<absl::Status(uint32_t, int, std::string_view)>& take);
   // The candidates that pass, by ScoreExactly.
   absl::StatusOr<std::vector<Edge>> VerifyExactly(absl::Span<const CandidatePair> candidates);
 
@@ -325,19 +306,10 @@ class Runner {
   // Exact verification (pipeline_verify.cc): the shingle sets of the slots in candidate pairs,
   // kept between the verification and the clustering's similarities when they fit at once.
   std::unique_ptr<SlotSets> exact_sets_;
-  // Where each slot's record is (for exact verification: a few reads of the candidates' records
-  // instead of a pass over every input): input, byte offset and length. Kept while places_ok_,
-  // i.e. while every record came from a regular uncompressed JSONL or text file (not a shard,
-  // standard input or a compressed or csv/tsv file). File size and modification time at the
-  // first read, by input, to tell a file that changed.
-  bool places_ok_ = false;  // set by StampInputs; cleared by the append stage only
-  // Whether exact verification can read records back by place (every unique document's place
-  // kept); LoadSets still checks that the files did not change since.
-  bool ReadsByPlace() const { return places_ok_ && slot_start_.size() == slot_doc_.size(); }
-  std::vector<uint64_t> slot_start_;
-  std::vector<uint32_t> slot_length_;
-  std::vector<uint16_t> slot_file_;
-  std::vector<FileStamp> file_stamps_;
+  // Where each slot's record is, for exact verification (io/record_places.h): stamped before
+  // the main pass when it re-reads documents, added to by the append stage.
+  RecordPlaces places_;
+  bool ReadsByPlace() const { return places_.Usable(slot_doc_.size()); }
   absl::flat_hash_map<internal::Hash128, uint32_t, Hash128Hasher> exact_slots_;
   // Id hash -> the first document with that hash, to detect repeated ids (16-byte slots: this
   // map and exact_slots_ are most of the reading stage's memory beyond the sketches); later
