@@ -325,7 +325,9 @@ class TempDir {
 class Spool {
  public:
   Spool(const std::string& path, const FieldNames& fields, int threads)
-      : path_(path), arena_(threads > 0 ? threads : tbb::task_arena::automatic) {
+      : path_(path),
+        arena_(threads > 0 ? std::min(threads, tbb::info::default_concurrency())
+                           : tbb::task_arena::automatic) {
     fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd_ < 0) {
       PyErr_SetFromErrnoWithFilename(PyExc_OSError, path.c_str());
@@ -846,7 +848,8 @@ py::array_t<uint32_t> Signatures(py::iterable texts, bool title, std::vector<std
   std::vector<uint32_t> out;
   std::string arena;
   std::vector<size_t> ends;
-  tbb::task_arena workers(o.threads > 0 ? o.threads : tbb::task_arena::automatic);
+  tbb::task_arena workers(o.threads > 0 ? std::min(o.threads, tbb::info::default_concurrency())
+                                       : tbb::task_arena::automatic);
   auto sign_batch = [&] {
     const size_t first = out.size() / perm;
     out.resize(out.size() + ends.size() * perm);
