@@ -265,8 +265,10 @@ def test_docstrings_are_what_help_shows():
 
 # ---- Ctrl-C ------------------------------------------------------------------------------------
 
-def test_ctrl_c_stops_a_run_and_removes_its_files(tmp_path, synth, monkeypatch):
-    records = read_jsonl(synth)
+def test_ctrl_c_stops_a_run_and_removes_its_files(tmp_path, synth):
+    # 12,000 documents on one thread: a run long enough that an interrupt shortly after the
+    # records are written lands in the middle of it.
+    records = [dict(r, id=f"{k}-{r['id']}") for k in range(3) for r in read_jsonl(synth)]
     spool_dir = tmp_path / "spool"
     spool_dir.mkdir()
     started = time.monotonic()
@@ -290,7 +292,8 @@ def test_ctrl_c_stops_a_run_and_removes_its_files(tmp_path, synth, monkeypatch):
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert list(spool_dir.iterdir()) == []
-    assert interrupted < whole, (interrupted, whole)
+    print(f"interrupted after {interrupted:.2f} s, a whole run {whole:.2f} s")
+    assert interrupted < whole / 2, (interrupted, whole)  # it stopped, not ran to the end
 
 
 def test_stub_lists_every_option():
