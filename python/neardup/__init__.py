@@ -123,8 +123,9 @@ class ClusterResult(list):
 
     Each has exactly the keys and values of a line of `neardup cluster -o FILE`: id, cluster
     (the representative's id), representative (True for it), similarity (to the representative,
-    6 decimals at most), cluster_size, cluster_min_similarity, and story with stories=True.
-    `.stats` holds what --stats writes, as a dict.
+    6 decimals at most; always a float, where the file writes 1 for 1.0), cluster_size,
+    cluster_min_similarity, and story with stories=True. `.stats` holds what --stats writes, as
+    a dict.
     """
 
     stats: Dict[str, Any]
