@@ -71,11 +71,11 @@ class RunOptions(TypedDict, total=False):
 def options(command: Literal["cluster", "dedup"] = ...) -> Dict[str, str]: ...
 def cluster(records: Iterable[Record], **options: Unpack[RunOptions]) -> ClusterResult: ...
 def dedup(records: Iterable[Record], **options: Unpack[RunOptions]) -> DedupResult: ...
+class FileOptions(RunOptions, total=False):
+    format: Optional[Literal["auto", "jsonl", "json", "ndjson", "csv", "tsv", "text", "txt"]]
+
 def cluster_files(
-    paths: Union[PathLike, Iterable[PathLike]],
-    *,
-    format: Optional[Literal["auto", "jsonl", "json", "ndjson", "csv", "tsv", "text", "txt"]] = ...,
-    **options: Any,
+    paths: Union[PathLike, Iterable[PathLike]], **options: Unpack[FileOptions]
 ) -> ClusterResult: ...
 def signatures(
     texts: Iterable[str],
