@@ -17,6 +17,11 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+# The CMake build tree; setuptools' own build files and the egg-info go in it too, so that two
+# installs from one checkout with different trees do not share them.
+BUILD_DIR = os.path.abspath(os.environ.get("NEARDUP_BUILD_DIR") or
+                            os.path.join(ROOT, "build-python"))
+os.makedirs(BUILD_DIR, exist_ok=True)
 
 
 def _version():
@@ -29,8 +34,7 @@ def _version():
 
 class CMakeBuild(build_ext):
     def build_extension(self, ext):
-        build_dir = os.environ.get("NEARDUP_BUILD_DIR") or os.path.join(ROOT, "build-python")
-        build_dir = os.path.abspath(build_dir)
+        build_dir = BUILD_DIR
         if not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
             subprocess.check_call([
                 "cmake", "-S", ROOT, "-B", build_dir, "-G", "Ninja",
@@ -62,7 +66,7 @@ setup(
     package_data={"neardup": ["py.typed", "*.pyi"]},
     ext_modules=[Extension("neardup._neardup", sources=[])],
     cmdclass={"build_ext": CMakeBuild},
-    options={"build": {"build_base": "build-python/setuptools"},
-             "egg_info": {"egg_base": "build-python"}},
+    options={"build": {"build_base": os.path.join(BUILD_DIR, "setuptools")},
+             "egg_info": {"egg_base": BUILD_DIR}},
     zip_safe=False,
 )
