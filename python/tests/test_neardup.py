@@ -312,3 +312,20 @@ def test_mappings_other_than_dicts_are_records():
     assert neardup.cluster(types.MappingProxyType(r) for r in records) == neardup.cluster(records)
     with pytest.raises(TypeError, match="record 1 is bytes"):
         neardup.cluster([b'{"text": "x"}'])
+
+
+def test_the_gil_is_released_while_the_library_works(synth):
+    import threading
+    records = [dict(r, id=f"{k}-{r['id']}") for k in range(3) for r in read_jsonl(synth)]
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (neardup.cluster(records, threads=1), done.set()))
+    ticks = [time.monotonic()]
+    worker.start()
+    while not done.is_set():
+        time.sleep(0.001)  # this thread runs only while the other lets go of the GIL
+        ticks.append(time.monotonic())
+    worker.join()
+    run = ticks[-1] - ticks[0]
+    longest_wait = max(b - a for a, b in zip(ticks, ticks[1:]))
+    print(f"run {run:.2f} s, the longest wait for the GIL {longest_wait:.3f} s")
+    assert longest_wait < run / 4, (longest_wait, run)
