@@ -722,6 +722,37 @@ py::list DroppedRows(const RunResult& result) {
   return rows;
 }
 
+// The edges file's lines as dicts (io/writer.cc WriteEdges): a, b, similarity,
+// title_similarity and body_similarity (None where a document lacks the field), rule, measured,
+// same_cluster.
+py::list EdgeRows(const RunResult& result) {
+  std::vector<py::object> ids(result.num_documents());
+  auto id = [&](uint32_t d) -> const py::object& {
+    if (!ids[d]) {
+      const std::string_view s = result.id(d);
+      ids[d] = Steal(PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace"));
+    }
+    return ids[d];
+  };
+  auto number = [](float x) -> py::object {
+    return std::isfinite(x) ? py::object(py::float_(AsWritten(x))) : py::object(py::none());
+  };
+  py::list rows;
+  for (const DocumentEdge& e : result.edges) {
+    py::dict row;
+    row["a"] = id(e.a);
+    row["b"] = id(e.b);
+    row["similarity"] = number(e.similarity);
+    row["title_similarity"] = number(e.title_similarity);
+    row["body_similarity"] = number(e.body_similarity);
+    row["rule"] = py::str(std::string(EdgeRuleName(e.reason)));
+    row["measured"] = py::str(e.exact ? "exact" : "estimate");
+    row["same_cluster"] = py::bool_(e.same_cluster != 0);
+    rows.append(row);
+  }
+  return rows;
+}
+
 py::object StatsDict(const Parsed& p, const RunResult& result, const std::string& command,
                      double write_seconds, double total_seconds) {
   StatsExtras extras;
@@ -737,10 +768,11 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// cluster or dedup over in-memory records. `args`: the command's options. Returns (rows,
-// stats) for cluster and (kept records, dropped map, rows or None, stats) for dedup.
+// cluster or dedup over in-memory records. `args`: the command's options; `edges`: keep the
+// judged pairs (the edges file's lines). Returns (rows, edges or None, stats) for cluster and
+// (kept records, dropped map, rows or None, stats) for dedup.
 py::tuple RunRecords(const std::string& command, py::iterable records,
-                     std::vector<std::string> args) {
+                     std::vector<std::string> args, bool edges) {
   const auto start = std::chrono::steady_clock::now();
   const bool dedup = command == "dedup";
   // The options are checked before the first record is taken (the command's input check needs
@@ -776,6 +808,7 @@ py::tuple RunRecords(const std::string& command, py::iterable records,
   }
   p = Parse(command, WithInput(args, path));
   p->flags.options.input_labels = {"records"};
+  p->flags.options.keep_edges = edges;
   Messages messages;
   auto result = RunReleased(p->flags.options, &messages);
   if (!result.ok()) RaiseStatus(result.status());
@@ -783,9 +816,10 @@ py::tuple RunRecords(const std::string& command, py::iterable records,
   const auto write_start = std::chrono::steady_clock::now();
   if (!dedup) {
     py::list rows = ClusterRows(*result);
+    py::object edge_rows = edges ? py::object(EdgeRows(*result)) : py::none();
     py::object stats = StatsDict(*p, *result, command, SecondsSince(write_start),
                                  SecondsSince(start));
-    return py::make_tuple(rows, stats);
+    return py::make_tuple(rows, edge_rows, stats);
   }
   // Document d is the record of ordinal d plus the bad records before it.
   py::list kept;
@@ -807,11 +841,12 @@ py::tuple RunRecords(const std::string& command, py::iterable records,
   return py::make_tuple(kept, dropped, rows, stats);
 }
 
-// cluster over files (args end with the paths). Returns (rows, stats).
-py::tuple RunFiles(std::vector<std::string> args) {
+// cluster over files (args end with the paths). Returns (rows, edges or None, stats).
+py::tuple RunFiles(std::vector<std::string> args, bool edges) {
   const auto start = std::chrono::steady_clock::now();
   auto p = Parse("cluster", args);
   std::vector<std::unique_ptr<TemporaryFile>> spooled;  // pipes and standard input
+  p->flags.options.keep_edges = edges;
   absl::Status s = cli::SpoolOnceReadInputs(&p->flags.options, false, &spooled);
   if (!s.ok()) RaiseStatus(s);
   Messages messages;
@@ -820,9 +855,10 @@ py::tuple RunFiles(std::vector<std::string> args) {
   CheckRun(*p, *result, messages);
   const auto write_start = std::chrono::steady_clock::now();
   py::list rows = ClusterRows(*result);
+  py::object edge_rows = edges ? py::object(EdgeRows(*result)) : py::none();
   py::object stats =
       StatsDict(*p, *result, "cluster", SecondsSince(write_start), SecondsSince(start));
-  return py::make_tuple(rows, stats);
+  return py::make_tuple(rows, edge_rows, stats);
 }
 
 // ---- Sketches ---------------------------------------------------------------------------------
@@ -982,8 +1018,9 @@ PYBIND11_MODULE(_neardup, m) {
   if (g_bad_record == nullptr) throw py::error_already_set();
   m.attr("BadRecord") = py::handle(g_bad_record);
   m.def("_flags", &Flags, py::arg("command"));
-  m.def("_run_records", &RunRecords, py::arg("command"), py::arg("records"), py::arg("args"));
-  m.def("_run_files", &RunFiles, py::arg("args"));
+  m.def("_run_records", &RunRecords, py::arg("command"), py::arg("records"), py::arg("args"),
+        py::arg("edges") = false);
+  m.def("_run_files", &RunFiles, py::arg("args"), py::arg("edges") = false);
   m.def("_signatures", &Signatures, py::arg("texts"), py::arg("title"), py::arg("args"));
   m.def("_similarity", &Similarity, py::arg("a"), py::arg("b"), py::arg("args"));
 }

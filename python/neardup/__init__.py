@@ -41,7 +41,8 @@ __all__ = [
 # Flags of the command that write files or print, which a function returns or warns instead.
 _NOT_HERE = {
     "stats": "the stats are the result's .stats",
-    "edges": "the edges file is not available from Python yet; run `neardup cluster --edges`",
+    "edges": "edges=True keeps the judged pairs in the result's .edges (cluster and "
+    "cluster_files)",
     "rejects": "bad records are warned about with neardup.BadRecord (their messages give N, "
     "the record's position from 1); `neardup cluster --rejects` writes them out",
     "report": "reports are written by the command: `neardup cluster --report`",
@@ -125,14 +126,18 @@ class ClusterResult(list):
     (the representative's id), representative (True for it), similarity (to the representative,
     6 decimals at most; always a float, where the file writes 1 for 1.0), cluster_size,
     cluster_min_similarity, and story with stories=True. `.stats` holds what --stats writes, as
-    a dict.
+    a dict. `.edges`, with edges=True: the lines of the --edges file as dicts (a, b, similarity,
+    title_similarity, body_similarity, rule, measured, same_cluster), else None.
     """
 
     stats: Dict[str, Any]
+    edges: Optional[List[Dict[str, Any]]]
 
-    def __init__(self, rows: List[Dict[str, Any]], stats: Dict[str, Any]) -> None:
+    def __init__(self, rows: List[Dict[str, Any]], stats: Dict[str, Any],
+                 edges: Optional[List[Dict[str, Any]]] = None) -> None:
         super().__init__(rows)
         self.stats = stats
+        self.edges = edges
 
 
 class DedupResult(list):
@@ -154,7 +159,14 @@ class DedupResult(list):
         self.stats = stats
 
 
-def cluster(records: Iterable[Any], **options: Any) -> ClusterResult:
+def _edges(func: str, edges: Any) -> bool:
+    if not isinstance(edges, bool):
+        raise TypeError(f"{func}(): edges= takes True or False (the pairs come back in .edges; "
+                        f"`neardup cluster --edges FILE` writes them to a file), got {edges!r}")
+    return edges
+
+
+def cluster(records: Iterable[Any], *, edges: bool = False, **options: Any) -> ClusterResult:
     """Clusters records as `neardup cluster` does; returns one row per good record, in order.
 
     records: any iterable (a list, a generator) of dicts, or of (id, title, text) tuples. A
@@ -172,14 +184,18 @@ def cluster(records: Iterable[Any], **options: Any) -> ClusterResult:
     Returns a ClusterResult: a list of dicts with exactly the keys and values of the cluster
     file's lines (id, cluster, representative, similarity, cluster_size,
     cluster_min_similarity; story with stories=True), and .stats, the --stats JSON as a dict.
+    With edges=True, .edges lists every pair judged a duplicate as the --edges file does (why a
+    member is in its cluster: the rule, the similarities, exact or estimated).
     The same options give the same rows as the command on the same records, at any threads=.
 
     Bad records (e.g. a text that is a list) are skipped with a neardup.BadRecord warning
     naming "records:N"; with strict=True (or past max_bad=) BadRecord is raised. Ctrl-C stops
     the run (KeyboardInterrupt) and removes its temporary files.
     """
-    rows, stats = _neardup._run_records("cluster", records, _args("cluster", "cluster", options))
-    return ClusterResult(rows, stats)
+    rows, pairs, stats = _neardup._run_records(
+        "cluster", records, _args("cluster", "cluster", options), _edges("cluster", edges)
+    )
+    return ClusterResult(rows, stats, pairs)
 
 
 def dedup(records: Iterable[Any], **options: Any) -> DedupResult:
@@ -197,7 +213,7 @@ def dedup(records: Iterable[Any], **options: Any) -> DedupResult:
     return DedupResult(kept, dropped, rows, stats)
 
 
-def cluster_files(paths: Iterable[Any], **options: Any) -> ClusterResult:
+def cluster_files(paths: Iterable[Any], *, edges: bool = False, **options: Any) -> ClusterResult:
     """Clusters the records of files, as `neardup cluster PATH...` does.
 
     paths: file names (str or os.PathLike): JSON Lines, CSV, TSV or text, .gz and .zst read
@@ -215,8 +231,8 @@ def cluster_files(paths: Iterable[Any], **options: Any) -> ClusterResult:
         if f != "-" and not os.access(f, os.R_OK):
             error = errno.EACCES if os.path.exists(f) else errno.ENOENT
             raise OSError(error, f"cannot read input {f}: {os.strerror(error)}", f)
-    rows, stats = _neardup._run_files(args)
-    return ClusterResult(rows, stats)
+    rows, pairs, stats = _neardup._run_files(args, _edges("cluster_files", edges))
+    return ClusterResult(rows, stats, pairs)
 
 
 def signatures(texts: Iterable[str], *, field: str = "body", **options: Any):

@@ -17,6 +17,7 @@ class BadRecord(UserWarning, ValueError): ...
 
 class ClusterResult(List[Dict[str, Any]]):
     stats: Dict[str, Any]
+    edges: Optional[List[Dict[str, Any]]]
 
 class DedupResult(List[Any]):
     dropped: List[Dict[str, Any]]
@@ -69,13 +70,16 @@ class RunOptions(TypedDict, total=False):
     strict: bool
 
 def options(command: Literal["cluster", "dedup"] = ...) -> Dict[str, str]: ...
-def cluster(records: Iterable[Record], **options: Unpack[RunOptions]) -> ClusterResult: ...
+def cluster(
+    records: Iterable[Record], *, edges: bool = ..., **options: Unpack[RunOptions]
+) -> ClusterResult: ...
 def dedup(records: Iterable[Record], **options: Unpack[RunOptions]) -> DedupResult: ...
 class FileOptions(RunOptions, total=False):
     format: Optional[Literal["auto", "jsonl", "json", "ndjson", "csv", "tsv", "text", "txt"]]
 
 def cluster_files(
-    paths: Union[PathLike, Iterable[PathLike]], **options: Unpack[FileOptions]
+    paths: Union[PathLike, Iterable[PathLike]], *, edges: bool = ...,
+    **options: Unpack[FileOptions]
 ) -> ClusterResult: ...
 def signatures(
     texts: Iterable[str],

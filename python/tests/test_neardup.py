@@ -155,6 +155,8 @@ def test_bad_options_are_refused_before_any_record_is_taken():
 def test_unknown_and_unsupported_keywords_raise_type_error():
     with pytest.raises(TypeError, match="did you mean 'threshold'"):
         neardup.cluster([], thresold=0.5)
+    with pytest.raises(TypeError, match="edges=True keeps the judged pairs"):
+        neardup.dedup([], edges=True)
     with pytest.raises(TypeError, match="stats are the result's .stats"):
         neardup.cluster([], stats="x.json")
     with pytest.raises(TypeError, match="format= is for cluster_files"):
@@ -303,7 +305,7 @@ def test_stub_lists_every_option():
     for name in neardup.options("cluster"):
         if name != "format":
             assert f"    {name}:" in run_options, name
-    assert "**options: Unpack[RunOptions]) -> ClusterResult" in stub
+    assert "**options: Unpack[RunOptions]\n) -> ClusterResult" in stub
 
 
 def test_mappings_other_than_dicts_are_records():
@@ -318,14 +320,37 @@ def test_the_gil_is_released_while_the_library_works(synth):
     import threading
     records = [dict(r, id=f"{k}-{r['id']}") for k in range(3) for r in read_jsonl(synth)]
     done = threading.Event()
-    worker = threading.Thread(target=lambda: (neardup.cluster(records, threads=1), done.set()))
+    failed = []
+
+    def run():
+        try:
+            neardup.cluster(records, threads=1)
+        except BaseException as e:  # noqa: B902 - reported below, in the test's thread
+            failed.append(e)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=run)
     ticks = [time.monotonic()]
     worker.start()
     while not done.is_set():
         time.sleep(0.001)  # this thread runs only while the other lets go of the GIL
         ticks.append(time.monotonic())
     worker.join()
+    assert not failed, failed
     run = ticks[-1] - ticks[0]
     longest_wait = max(b - a for a, b in zip(ticks, ticks[1:]))
     print(f"run {run:.2f} s, the longest wait for the GIL {longest_wait:.3f} s")
     assert longest_wait < run / 4, (longest_wait, run)
+
+
+def test_edges_are_the_commands_edges_file(tmp_path, synth):
+    edges_path = str(tmp_path / "edges.jsonl")
+    expected_rows = command_rows(tmp_path, [synth], "--edges", edges_path, "-t", "0.8")
+    rows = neardup.cluster(read_jsonl(synth), edges=True, threshold=0.8)
+    assert rows == expected_rows
+    expected = read_jsonl(edges_path)
+    assert rows.edges == expected and len(expected) > 500
+    assert {e["rule"] for e in rows.edges} >= {"body", "exact-duplicate"}
+    assert neardup.cluster_files(synth, edges=True, threshold=0.8).edges == expected
+    assert neardup.cluster(read_jsonl(synth)[:10]).edges is None
