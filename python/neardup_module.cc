@@ -39,7 +39,6 @@
 #include "cli/run_flags.h"
 #include "cli/usage.h"
 #include "internal/json.h"
-#include "internal/utf8.h"
 #include "neardup/pipeline.h"
 #include "neardup/sketch/minhash.h"
 #include "neardup/stats.h"

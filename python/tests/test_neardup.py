@@ -354,3 +354,13 @@ def test_edges_are_the_commands_edges_file(tmp_path, synth):
     assert {e["rule"] for e in rows.edges} >= {"body", "exact-duplicate"}
     assert neardup.cluster_files(synth, edges=True, threshold=0.8).edges == expected
     assert neardup.cluster(read_jsonl(synth)[:10]).edges is None
+
+
+def test_dedup_hands_back_the_good_records_around_bad_ones():
+    records = BAD + [dict(BAD[0], id="a-copy"), dict(BAD[2], id="c-copy")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kept = neardup.dedup(records)
+    assert kept == [records[0], records[2]]
+    assert [(d["id"], d["representative"]) for d in kept.dropped] == [("a-copy", "a"),
+                                                                       ("c-copy", "c")]
