@@ -366,6 +366,9 @@ class Spool {
           if (PyErr_Occurred()) throw py::error_already_set();
           continue;
         }
+        // Held until the batch is written: a generator may change the dict it yielded (reuse
+        // it for the next record), which would free a value that is only borrowed.
+        owned_.push_back(py::reinterpret_borrow<py::object>(v));
         AddValue(f, v, index);
       }
     } else if (IsMapping(item)) {

@@ -364,3 +364,17 @@ def test_dedup_hands_back_the_good_records_around_bad_ones():
     assert kept == [records[0], records[2]]
     assert [(d["id"], d["representative"]) for d in kept.dropped] == [("a-copy", "a"),
                                                                        ("c-copy", "c")]
+
+
+def test_a_generator_may_reuse_the_dict_it_yields(synth):
+    records = read_jsonl(synth)[:3000]
+
+    def reused():
+        d = {}
+        for r in records:
+            d.clear()  # frees the last record's text: the dict held its only reference
+            d.update(id=r["id"], title=r["title"], text=r["text"] + "!")
+            yield d
+
+    expected = neardup.cluster([dict(r, text=r["text"] + "!") for r in records])
+    assert neardup.cluster(reused()) == expected
