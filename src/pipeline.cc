@@ -244,6 +244,10 @@ void Runner::AppendId(std::string_view id, const FileInfo& file, uint64_t line) 
 }
 
 void Runner::Append(const Work& work) {
+  if (callbacks_.cancelled && status_.ok() && callbacks_.cancelled()) {
+    status_ = absl::CancelledError("interrupted");
+    stop_ = true;
+  }
   if (sampling_) return;
   const size_t n = work.batch.size();
   uint32_t id_begin = 0;
@@ -526,6 +530,7 @@ absl::StatusOr<RunResult> Runner::Finish(uint64_t shingles_removed, double read_
 
   // Stage 4: clusters over documents.
   if (callbacks_.on_stage) callbacks_.on_stage("clustering");
+  if (callbacks_.cancelled && callbacks_.cancelled()) return absl::CancelledError("interrupted");
   auto start = Clock::now();
   absl::Status clustered = Cluster(edges, hooks);
   if (!clustered.ok()) return clustered;
@@ -533,6 +538,7 @@ absl::StatusOr<RunResult> Runner::Finish(uint64_t shingles_removed, double read_
   result_.seconds.cluster = SecondsSince(start);
   if (options_.stories) {
     if (callbacks_.on_stage) callbacks_.on_stage("grouping stories");
+    if (callbacks_.cancelled && callbacks_.cancelled()) return absl::CancelledError("interrupted");
     start = Clock::now();
     result_.story = stories_.Finalize(result_.representative, &result_.counts.stories);
     result_.seconds.stories = SecondsSince(start);
@@ -582,6 +588,7 @@ void Runner::CollectEdges(const std::vector<Edge>& edges) {
 absl::StatusOr<std::vector<Edge>> Runner::FindEdges() {
   // Stage 2: candidate pairs of unique documents, from the LSH of each field in use.
   if (callbacks_.on_stage) callbacks_.on_stage("finding candidates");
+  if (callbacks_.cancelled && callbacks_.cancelled()) return absl::CancelledError("interrupted");
   auto start = Clock::now();
   const FieldRule title = Rule(0);
   const FieldRule body = Rule(1);
@@ -600,6 +607,7 @@ absl::StatusOr<std::vector<Edge>> Runner::FindEdges() {
 
   // Stage 3: verification.
   if (callbacks_.on_stage) callbacks_.on_stage("verifying candidates");
+  if (callbacks_.cancelled && callbacks_.cancelled()) return absl::CancelledError("interrupted");
   start = Clock::now();
   std::vector<Edge> edges;
   if (ExactFromReplay()) {

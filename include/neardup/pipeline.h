@@ -168,6 +168,10 @@ struct RunCallbacks {
   // Called when a stage after reading begins ("finding candidates", "verifying candidates",
   // "clustering"), from the calling thread.
   std::function<void(std::string_view stage)> on_stage;
+  // Asked after each batch is read and before each stage after reading, from any one thread at a
+  // time; once it returns true the run stops and RunPipeline fails with Cancelled (the Python
+  // module's Ctrl-C). Null: never cancelled.
+  std::function<bool()> cancelled;
 };
 
 // Runs the pipeline. `options` must have passed Validate(). Under mpirun/srun with more than one

@@ -162,6 +162,11 @@ int ReportParseError(CLI::App* app, const CLI::ParseError& error) {
   // Help and version are "errors" that succeed. (Error names are no guide: an ExtrasError is
   // named after the command it came from.)
   if (error.get_exit_code() == 0) return app->exit(error) == 0 ? kExitOk : kExitUsage;
+  PrintError(absl::InvalidArgumentError(ParseErrorMessage(app, error)));
+  return kExitUsage;
+}
+
+std::string ParseErrorMessage(CLI::App* app, const CLI::ParseError& error) {
   // The command being parsed when the error came: the last one selected.
   CLI::App* command = app;
   while (!command->get_subcommands().empty()) command = command->get_subcommands().back();
@@ -185,8 +190,7 @@ int ReportParseError(CLI::App* app, const CLI::ParseError& error) {
     message[0] = static_cast<char>(message[0] - 'A' + 'a');
   }
   std::replace(message.begin(), message.end(), '\n', ' ');
-  PrintError(absl::InvalidArgumentError(message));
-  return kExitUsage;
+  return message;
 }
 
 }  // namespace neardup::cli

@@ -29,5 +29,8 @@ absl::Status PrepareArguments(const CLI::App& app, std::vector<std::string>* arg
 // After a failed app->parse(): help and version go to standard output (returns 0); anything
 // else is printed as one error line with a did-you-mean (returns 2).
 int ReportParseError(CLI::App* app, const CLI::ParseError& error);
+// The one-line message ReportParseError prints for an error other than help and version, without
+// the "neardup: error: " prefix (the Python module raises it as a ValueError).
+std::string ParseErrorMessage(CLI::App* app, const CLI::ParseError& error);
 
 }  // namespace neardup::cli
