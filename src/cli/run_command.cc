@@ -234,7 +234,7 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
   };
   callbacks.on_progress = [&](uint64_t records, uint64_t bytes) { progress.Update(records, bytes); };
   callbacks.on_stage = [&](std::string_view stage) { progress.Stage(stage); };
-  auto result = RunPipeline(options, callbacks);
+  auto result = mpi::RunPipelineOnRanks(options, callbacks);
   progress.Clear();
   if (result.ok() && !rejects_status.ok()) result = rejects_status;
   if (!result.ok()) {

@@ -49,6 +49,12 @@ absl::Status CheckInputs(const PipelineOptions& options) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<RunResult> RunPipelineOnRanks(const PipelineOptions& options,
+                                             const RunCallbacks& callbacks) {
+  if (Size() > 1) return RunDistributedPipeline(options, callbacks);
+  return RunPipeline(options, callbacks);
+}
+
 void AddRanksToStats(const RunResult& result, std::string* json) {
   if (result.ranks.empty()) return;
   const size_t close = json->rfind('}');

@@ -23,7 +23,6 @@
 #include "neardup/cluster/stories.h"
 #include "neardup/sketch/big_array.h"
 #include "neardup/sketch/minhash.h"
-#include "neardup/dist/mpi.h"
 #include "neardup/text/normalize.h"
 #include "neardup/text/shingle.h"
 #include "neardup/sketch/simhash.h"
