@@ -90,9 +90,4 @@ absl::StatusOr<RunResult> RunDistributedPipeline(const PipelineOptions& options,
 absl::StatusOr<RunResult> RunPipelineOnRanks(const PipelineOptions& options,
                                              const RunCallbacks& callbacks = {});
 
-// Adds the "ranks" section (one object per rank: records, bytes, seconds per stage, bytes
-// exchanged, peak memory) to a --stats JSON object, when `result` has per-rank figures; leaves it
-// unchanged otherwise.
-void AddRanksToStats(const RunResult& result, std::string* stats_json);
-
 }  // namespace neardup::mpi
