@@ -20,7 +20,6 @@
 #include "neardup/io/reader.h"
 #include "neardup/cluster/match.h"
 #include "neardup/sketch/minhash.h"
-#include "neardup/dist/mpi.h"
 #include "neardup/text/normalize.h"
 #include "neardup/text/shingle.h"
 #include "neardup/sketch/simhash.h"
@@ -686,14 +685,6 @@ absl::Status Runner::Cluster(const std::vector<Edge>& edges, const DistributedHo
 
 absl::StatusOr<RunResult> RunPipeline(const PipelineOptions& options,
                                       const RunCallbacks& callbacks) {
-  if (mpi::Size() > 1) {
-    if (options.stories) {
-      return absl::UnimplementedError(
-          "--stories does not run under mpirun yet: run it in one process (it groups the "
-          "clusters of the whole input in one pass)");
-    }
-    return mpi::RunDistributedPipeline(options, callbacks);
-  }
   auto rules = options.BuildNewsRules();
   if (!rules.ok()) return rules.status();
   internal::Runner runner(options, callbacks, std::move(rules).value());

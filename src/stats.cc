@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "internal/json.h"
 #include "neardup_version.h"
 
@@ -245,6 +246,22 @@ void WriteSeconds(const PipelineOptions& options, const RunResult& result,
   o.Close();
 }
 
+// The per-rank figures of a distributed run, one object a line.
+void WriteRanks(const std::vector<RankFigures>& ranks, std::string* out) {
+  out->append("[");
+  for (size_t r = 0; r < ranks.size(); ++r) {
+    const RankFigures& f = ranks[r];
+    absl::StrAppendFormat(
+        out,
+        "%s\n    {\"rank\": %d, \"records\": %d, \"bytes\": %d, \"read_and_sign_seconds\": %.6f, "
+        "\"exchange_seconds\": %.6f, \"match_seconds\": %.6f, \"bytes_sent\": %d, "
+        "\"bytes_received\": %d, \"peak_memory_bytes\": %d}",
+        r ? "," : "", r, f.records, f.bytes, f.read_and_sign_seconds, f.exchange_seconds,
+        f.match_seconds, f.bytes_sent, f.bytes_received, f.peak_memory_bytes);
+  }
+  out->append("\n  ]");
+}
+
 void WriteThroughput(const RunCounts& c, const StatsExtras& extras, JsonObject o) {
   const double t = extras.total_seconds > 0 ? extras.total_seconds : 1e-9;
   o.Num("documents_per_second", static_cast<double>(c.records_read) / t);
@@ -273,6 +290,10 @@ std::string StatsJson(const PipelineOptions& options, const RunResult& result,
   WriteSeconds(options, result, extras, root.Object("seconds"));
   WriteThroughput(c, extras, root.Object("throughput"));
   root.Int("peak_memory_bytes", PeakMemoryBytes());
+  if (!result.ranks.empty()) {
+    root.Key("ranks");
+    WriteRanks(result.ranks, &out);
+  }
   root.Close();
   out.append("\n");
   return out;

@@ -174,11 +174,11 @@ struct RunCallbacks {
   std::function<bool()> cancelled;
 };
 
-// Runs the pipeline. `options` must have passed Validate(). Under mpirun/srun with more than one
-// rank (neardup/mpi.h) every rank calls it and the work is spread; rank 0 gets the result, which
-// is the single-process one, and the other ranks get one with writes_outputs false. Fails on I/O errors (an unreadable or
-// truncated file), and with FailedPrecondition when bad records exceed options.max_bad (or on the
-// first one with options.strict); otherwise bad records are reported and counted, not failures.
+// Runs the pipeline in this process. `options` must have passed Validate(). Fails on I/O errors
+// (an unreadable or truncated file), and with FailedPrecondition when bad records exceed
+// options.max_bad (or on the first one with options.strict); otherwise bad records are reported
+// and counted, not failures. To spread a run over the ranks of an MPI job when there are several,
+// call mpi::RunPipelineOnRanks (neardup/dist/mpi.h) instead: it composes the same stages.
 absl::StatusOr<RunResult> RunPipeline(const PipelineOptions& options,
                                       const RunCallbacks& callbacks = {});
 

@@ -15,6 +15,10 @@
 //   "seconds": {"read_and_sign", "candidates", "verify", "cluster", "write", "total"}
 //   "throughput": {"documents_per_second", "megabytes_per_second"}   (over "total")
 //   "peak_memory_bytes"           the process's peak resident set size
+//   "ranks"                       only after a distributed run (neardup/dist/mpi.h): one object
+//                                 per rank, {"rank", "records", "bytes", "read_and_sign_seconds",
+//                                 "exchange_seconds", "match_seconds", "bytes_sent",
+//                                 "bytes_received", "peak_memory_bytes"}
 // Timing and memory vary between runs; every other value depends only on input and options.
 #pragma once
 

@@ -234,7 +234,7 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
   };
   callbacks.on_progress = [&](uint64_t records, uint64_t bytes) { progress.Update(records, bytes); };
   callbacks.on_stage = [&](std::string_view stage) { progress.Stage(stage); };
-  auto result = RunPipeline(options, callbacks);
+  auto result = mpi::RunPipelineOnRanks(options, callbacks);
   progress.Clear();
   if (result.ok() && !rejects_status.ok()) result = rejects_status;
   if (!result.ok()) {
@@ -285,9 +285,7 @@ int RunAndWrite(RunFlags& flags, const std::string& command, const ReportFlags& 
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     extras.threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
     auto stats = AtomicFile::Create(flags.stats_path);
-    std::string json = StatsJson(options, ran.result, extras);
-    neardup::mpi::AddRanksToStats(ran.result, &json);  // per-rank figures of an MPI run
-    s = stats.ok() ? (*stats)->Write(json) : stats.status();
+    s = stats.ok() ? (*stats)->Write(StatsJson(options, ran.result, extras)) : stats.status();
     if (s.ok()) files.push_back(std::move(stats).value());
   }
   // Every output is committed only once all of them were written out (CommitAll).

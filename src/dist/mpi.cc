@@ -13,7 +13,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "internal/pipeline_stages.h"
 #include "neardup/io/reader.h"
@@ -49,25 +48,10 @@ absl::Status CheckInputs(const PipelineOptions& options) {
   return absl::OkStatus();
 }
 
-void AddRanksToStats(const RunResult& result, std::string* json) {
-  if (result.ranks.empty()) return;
-  const size_t close = json->rfind('}');
-  if (close == std::string::npos) return;
-  size_t end = close;
-  while (end > 0 && ((*json)[end - 1] == '\n' || (*json)[end - 1] == ' ')) --end;
-  std::string section = ",\n  \"ranks\": [";
-  for (size_t r = 0; r < result.ranks.size(); ++r) {
-    const RankFigures& f = result.ranks[r];
-    absl::StrAppendFormat(
-        &section,
-        "%s\n    {\"rank\": %d, \"records\": %d, \"bytes\": %d, \"read_and_sign_seconds\": %.6f, "
-        "\"exchange_seconds\": %.6f, \"match_seconds\": %.6f, \"bytes_sent\": %d, "
-        "\"bytes_received\": %d, \"peak_memory_bytes\": %d}",
-        r ? "," : "", r, f.records, f.bytes, f.read_and_sign_seconds, f.exchange_seconds,
-        f.match_seconds, f.bytes_sent, f.bytes_received, f.peak_memory_bytes);
-  }
-  section += "\n  ]\n";
-  json->replace(end, close - end, section);
+absl::StatusOr<RunResult> RunPipelineOnRanks(const PipelineOptions& options,
+                                             const RunCallbacks& callbacks) {
+  if (Size() > 1) return RunDistributedPipeline(options, callbacks);
+  return RunPipeline(options, callbacks);
 }
 
 #ifndef NEARDUP_WITH_MPI

@@ -10,7 +10,6 @@
 #include "dist/shard_format.h"
 #include "internal/pipeline_stages.h"
 #include "internal/runner.h"
-#include "neardup/dist/mpi.h"
 #include "neardup/pipeline.h"
 
 namespace neardup {

@@ -1,12 +1,13 @@
 // internal/pipeline_stages.h: the stages of RunPipeline (pipeline.h) one at a time, for a driver
-// that spreads the first stage over several processes (src/mpi/). The single-process RunPipeline
+// that spreads the first stage over several processes (src/dist/). The single-process RunPipeline
 // runs the same code in one go; nothing here changes a per-record result.
 //
 // Lifecycle on every process: Create() -> FindStopShingles() -> ReadShare(); then on the process
 // that writes the outputs only: AppendShard()* (every process's shards, in input order) ->
 // Finish(). AppendShard() turns the shards back into the batches the single-process append stage
 // sees, so exact-duplicate grouping, id renaming, bad-record accounting (--strict, --max-bad) and
-// every callback happen exactly as in a single-process run.
+// every callback happen exactly as in a single-process run. The shards' bytes are those of
+// dist/shard_format.h.
 #pragma once
 
 #include <cstdint>

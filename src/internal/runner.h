@@ -25,7 +25,6 @@
 #include "neardup/sketch/big_array.h"
 #include "neardup/sketch/engine.h"
 #include "neardup/sketch/minhash.h"
-#include "neardup/dist/mpi.h"
 #include "neardup/text/normalize.h"
 #include "neardup/text/shingle.h"
 #include "neardup/sketch/simhash.h"

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "internal/json.h"
 #include "internal/status_macros.h"
+#include "neardup/dist/mpi.h"
 #include "neardup/io/reader.h"
 #include "neardup/io/replay.h"
 #include "neardup/sketch/minhash.h"
@@ -113,7 +114,7 @@ absl::StatusOr<PairExplanation> ExplainPair(const PipelineOptions& options, std:
                                             std::string_view id_b) {
   PipelineOptions run_options = options;
   run_options.keep_edges = true;
-  ASSIGN_OR_RETURN(RunResult result, RunPipeline(run_options));
+  ASSIGN_OR_RETURN(RunResult result, mpi::RunPipelineOnRanks(run_options));
   PairExplanation e;
   e.id_a = std::string(id_a);
   e.id_b = std::string(id_b);

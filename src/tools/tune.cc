@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "internal/json.h"
 #include "internal/status_macros.h"
+#include "neardup/dist/mpi.h"
 #include "neardup/tools/eval.h"
 #include "neardup/io/reader.h"
 
@@ -614,7 +615,7 @@ absl::StatusOr<TuneReport> SweepClusters(
       }
       RETURN_IF_ERROR(run.Validate());
       ASSIGN_OR_RETURN(RunResult result,
-                       RunPipeline(run, setting == 0 ? callbacks : RunCallbacks{}));
+                       mpi::RunPipelineOnRanks(run, setting == 0 ? callbacks : RunCallbacks{}));
       if (setting == 0) {
         if (result.counts.records_read != truth_by_record.size()) {
           return absl::InternalError(absl::StrCat(

@@ -124,7 +124,7 @@ struct SpillOptions {
 
 // Appends the candidate pairs of one bucket of `m` members, member(0) < member(1) < ... (uint32_t
 // document indices), by the rule of FindCandidatePairs below, and counts them in `stats`. Shared
-// with the distributed bucketing (src/mpi/shuffle.cc) so that both apply the same rule.
+// with the distributed bucketing (src/dist/shuffle.cc) so that both apply the same rule.
 template <typename Member>
 void EmitBucketPairs(size_t m, size_t max_bucket, Member member, BucketStats* stats,
                      std::vector<CandidatePair>* out) {

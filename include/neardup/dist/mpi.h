@@ -6,7 +6,7 @@
 //
 //   mpirun -np 4 --hostfile hosts neardup cluster dump/*.jsonl -o clusters.jsonl
 //
-// What happens (RunPipeline in pipeline.h calls RunDistributedPipeline):
+// What happens (RunPipelineOnRanks below calls RunDistributedPipeline):
 //   1. The inputs, in order, form one byte space; it is cut into Size() contiguous ranges. An
 //      uncompressed jsonl or text file is shared by every rank whose range overlaps it, at record
 //      (line) boundaries (io/reader.h ByteShare); a compressed or csv/tsv file goes whole to the
@@ -79,12 +79,15 @@ absl::Status CheckInputs(const PipelineOptions& options);
 
 // The distributed run (see above). Every rank calls it with the same options; all return the
 // same error on failure. Requires Size() > 1.
+//
+// Rank 0 gets the result, which is the single-process one; the other ranks get one with
+// writes_outputs false.
 absl::StatusOr<RunResult> RunDistributedPipeline(const PipelineOptions& options,
                                                  const RunCallbacks& callbacks);
 
-// Adds the "ranks" section (one object per rank: records, bytes, seconds per stage, bytes
-// exchanged, peak memory) to a --stats JSON object, when `result` has per-rank figures; leaves it
-// unchanged otherwise.
-void AddRanksToStats(const RunResult& result, std::string* stats_json);
+// The pipeline on every rank of the job: RunDistributedPipeline when there is more than one rank,
+// else RunPipeline (pipeline.h) in this process. Every rank calls it with the same options.
+absl::StatusOr<RunResult> RunPipelineOnRanks(const PipelineOptions& options,
+                                             const RunCallbacks& callbacks = {});
 
 }  // namespace neardup::mpi
