@@ -1,7 +1,5 @@
 #include "neardup/io/reader.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "compress_testutil.h"
 #include "gtest/gtest.h"
 
 namespace neardup {
@@ -206,19 +205,7 @@ TEST(RecordReaderTest, GzipInputGivesSameRecordsAsPlain) {
   const std::string plain = TempPath("same.jsonl");
   const std::string gz = TempPath("same.jsonl.gz");
   WriteFile(plain, text);
-  std::string compressed(compressBound(text.size()) + 64, '\0');
-  {
-    z_stream zs{};
-    ASSERT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    zs.next_in = reinterpret_cast<Bytef*>(text.data());
-    zs.avail_in = static_cast<uInt>(text.size());
-    zs.next_out = reinterpret_cast<Bytef*>(compressed.data());
-    zs.avail_out = static_cast<uInt>(compressed.size());
-    ASSERT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    compressed.resize(zs.total_out);
-    deflateEnd(&zs);
-  }
-  WriteFile(gz, compressed);
+  WriteFile(gz, neardup_test::Gzip(text));
   Records a = ReadAll(plain, Format::kJsonl, 4096);
   Records b = ReadAll(gz, Format::kJsonl, 4096);
   EXPECT_EQ(b.raw, a.raw);
@@ -300,20 +287,8 @@ TEST(RecordReaderOversizedTest, FiftyMegabyteLineWithOneMegabyteLimitIsSkippedAn
 
 TEST(RecordReaderOversizedTest, CompressedHugeLineIsBoundedToo) {
   const std::string text = "{\"id\":\"a\"}\n" + std::string(20'000'000, ' ') + "x\n{\"id\":\"b\"}\n";
-  std::string gz(compressBound(text.size()) + 64, '\0');
-  uLongf gz_size = gz.size();
-  // zlib's compress() writes a zlib stream; the reader wants gzip, so use deflateInit2.
-  z_stream zs{};
-  ASSERT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  zs.avail_in = static_cast<uInt>(text.size());
-  zs.next_out = reinterpret_cast<Bytef*>(gz.data());
-  zs.avail_out = static_cast<uInt>(gz_size);
-  ASSERT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  gz.resize(zs.total_out);
-  deflateEnd(&zs);
   const std::string path = TempPath("huge_line.jsonl.gz");
-  WriteFile(path, gz);
+  WriteFile(path, neardup_test::Gzip(text));
   Oversized r = ReadLimited(path, Format::kJsonl, 1 << 20);
   ASSERT_EQ(r.raw.size(), 3u);
   EXPECT_EQ(r.oversized_length, (std::vector<uint64_t>{0, 20'000'002, 0}));
