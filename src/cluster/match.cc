@@ -124,7 +124,9 @@ template float SetSimilarity<uint64_t>(absl::Span<const uint64_t>, absl::Span<co
                                        SimilarityMeasure);
 
 FieldSketches::FieldSketches(Algorithm algo, int num_perm)
-    : algo_(algo), engine_(&SketchEngine::Get(algo)), num_perm_(num_perm) {}
+    : engine_(&SketchEngine::Get(algo)), num_perm_(num_perm) {}
+
+Algorithm FieldSketches::algorithm() const { return engine_->algorithm(); }
 
 void FieldSketches::AppendEmpty(uint32_t slot) {
   if (row_of_slot_.size() <= slot) row_of_slot_.Resize(slot + 1, kNoRow);

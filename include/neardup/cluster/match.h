@@ -113,7 +113,7 @@ class FieldSketches {
   // `set` strictly increasing (sorted, deduplicated shingle hashes).
   void AppendSet(uint32_t slot, absl::Span<const uint64_t> set);
 
-  Algorithm algorithm() const { return algo_; }
+  Algorithm algorithm() const;
   const SketchEngine& engine() const { return *engine_; }
   int num_perm() const { return num_perm_; }
   size_t rows() const { return slot_of_row_.size(); }
@@ -137,8 +137,7 @@ class FieldSketches {
   uint32_t Row(uint32_t slot) const { return row_of_slot_[slot]; }
   void AddRow(uint32_t slot);
 
-  Algorithm algo_;
-  const SketchEngine* engine_;
+  const SketchEngine* engine_;  // what a row's sketch is, and how rows compare
   int num_perm_;
   internal::BigArray<uint8_t> minhash_;  // packed 12-bit signatures
   std::vector<uint64_t> simhash_;
