@@ -1,4 +1,5 @@
 #include "neardup/options.h"
+#include "neardup/sketch/engine.h"
 
 #include <sys/stat.h>
 
@@ -104,7 +105,7 @@ absl::Status PipelineOptions::Validate() const {
     absl::Status s = ValidateLshParams(**l, num_perm);
     if (!s.ok()) return s;
   }
-  if (algo == Algorithm::kSimHash) {
+  if (SketchEngine::Get(algo).candidate_search() == CandidateSearch::kHammingTables) {
     absl::Status s = ValidateSimHashMaxHamming(max_hamming);
     if (!s.ok()) return bad("--max-hamming: ", s.message());
   }

@@ -89,7 +89,7 @@ void Runner::CountShingles(const std::string& text, const ShingleSpec& spec,
   for (uint64_t h : ts->shingles) StopShingles::Count(h, df);
 }
 
-void Runner::SketchField(const std::string& text, int f, size_t i, FieldWork* field,
+void Runner::SketchField(const std::string& text, int f, size_t i, SketchBatch* field,
                          ThreadState* ts) {
   const ShingleSpec& spec = f == 0 ? options_.title_shingle : options_.shingle;
   const StopShingles& stop = stop_shingles_[f];
@@ -128,7 +128,7 @@ void Runner::Process(Work* work) {
     work->has_keep.assign(n, 0);
   }
   work->exact.assign(n, internal::Hash128{});
-  for (FieldWork& f : work->fields) engine_.ResetBatch(n, num_perm_, &f);
+  for (SketchBatch& f : work->fields) engine_.ResetBatch(n, num_perm_, &f);
   const bool stories = options_.stories && !sampling_;
   if (stories) work->stories.Reset(n);
   work->utf8_repairs = 0;
@@ -136,7 +136,7 @@ void Runner::Process(Work* work) {
 
   for (size_t i = 0; i < n; ++i) {
     // A record without a set (bad, or an empty field) ends where the previous one did.
-    for (FieldWork& f : work->fields) f.token_ends[i] = f.tokens.size();
+    for (SketchBatch& f : work->fields) f.token_ends[i] = f.tokens.size();
     if (stories) work->stories.Skip(i);
     ts.doc.Clear();
     if (work->batch.oversized(i)) {
@@ -200,7 +200,7 @@ void Runner::Process(Work* work) {
   }
 }
 
-void Runner::AppendSketch(const FieldWork& field, size_t i, uint32_t slot,
+void Runner::AppendSketch(const SketchBatch& field, size_t i, uint32_t slot,
                           FieldSketches* sketches) {
   if (!field.present[i]) {
     sketches->AppendEmpty(slot);

@@ -1,3 +1,4 @@
+#include "neardup/sketch/engine.h"
 #include "neardup/stats.h"
 
 #include <sys/resource.h>
@@ -192,7 +193,7 @@ void WriteStories(const RunCounts& c, JsonObject o) {
 void WriteParameters(const PipelineOptions& options, const RunResult& result,
                      const StatsExtras& extras, JsonObject o) {
   o.Str("algorithm", AlgorithmName(options.algo));
-  if (options.algo == Algorithm::kSimHash) {
+  if (SketchEngine::Get(options.algo).candidate_search() == CandidateSearch::kHammingTables) {
     o.Int("max_hamming", static_cast<uint64_t>(options.max_hamming));
     o.Str("simhash_weight", options.simhash_weight == SimHashWeight::kTf ? "tf" : "binary");
   }

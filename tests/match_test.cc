@@ -13,6 +13,7 @@
 
 #include "gtest/gtest.h"
 #include "neardup/cluster/match.h"
+#include "neardup/sketch/engine.h"
 
 namespace neardup {
 namespace {

@@ -15,6 +15,7 @@
 #include "neardup/candidates/lsh.h"
 #include "neardup/cluster/cluster.h"
 #include "neardup/cluster/match.h"
+#include "neardup/sketch/engine.h"
 #include "neardup/sketch/minhash.h"
 #include "neardup/sketch/simhash.h"
 #include "neardup/tools/plan.h"
@@ -108,7 +109,8 @@ void PrintCandidates(const PipelineOptions& o, const RunPlan& plan) {
   const double title_t = o.title_threshold, body_t = o.threshold;
   const LshParams& body = plan.body_lsh;
   const LshParams& title = plan.title_lsh;
-  if (o.algo == Algorithm::kMinHash) {
+  const CandidateSearch search = SketchEngine::Get(o.algo).candidate_search();
+  if (search == CandidateSearch::kLshBands) {
     std::cout << absl::StrFormat(
         "  body:  threshold %.2f, %s, %s (%d of %d permutations)%s\n", body_t,
         o.shingle.ToString(), DescribeBanding(body), body.entries(), o.num_perm,
@@ -123,7 +125,7 @@ void PrintCandidates(const PipelineOptions& o, const RunPlan& plan) {
         "capped\n",
         kLshMinRecall, o.max_bucket);
     PrintSCurve(o, plan);
-  } else if (o.algo == Algorithm::kSimHash) {
+  } else if (search == CandidateSearch::kHammingTables) {
     const SimHashTableLayout& layout = plan.simhash_layout;
     std::cout << absl::StrFormat(
         "  simhash: pairs within %d of 64 bits (similarity >= %.3f), %d blocks, %d tables of "
@@ -146,6 +148,7 @@ struct MemoryLine {
 void PrintMemory(const PipelineOptions& o, const RunPlan& plan) {
   const PlanMemory& m = plan.memory;
   const double documents = plan.corpus.documents;
+  const CandidateSearch search = SketchEngine::Get(o.algo).candidate_search();
   const std::vector<MemoryLine> read = {
       {"per-document state (ids, lengths, slots, rows)", m.per_document},
       {"exact-duplicate and repeated-id maps", m.maps},
@@ -158,8 +161,8 @@ void PrintMemory(const PipelineOptions& o, const RunPlan& plan) {
   const std::vector<MemoryLine> candidates = {
       {"per-document state", m.per_document},
       {"title and body sketches", m.title_sketches + m.body_sketches},
-      {o.algo == Algorithm::kExact ? std::string("all-pairs join (40 bytes a shingle)")
-       : o.algo == Algorithm::kMinHash
+      {search == CandidateSearch::kAllPairsJoin ? std::string("all-pairs join (40 bytes a shingle)")
+       : search == CandidateSearch::kLshBands
            ? absl::StrFormat("buckets being sorted (%d band%s at once)", plan.bands_at_once,
                              plan.bands_at_once == 1 ? "" : "s")
            : std::string("buckets being sorted (one table at a time)"),

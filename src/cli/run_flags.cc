@@ -18,6 +18,7 @@
 #include "cli/usage.h"
 #include "internal/suggest.h"
 #include "neardup/io/writer.h"
+#include "neardup/sketch/engine.h"
 
 namespace neardup::cli {
 
@@ -344,7 +345,9 @@ absl::Status RunFlags::Finalize() {
   }
   options.title_shingle = *spec;
   auto engine = ParseAlgorithm(algo);
-  if (!engine.ok()) return engine.status();
+  if (!engine.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--algo: ", engine.status().message()));
+  }
   options.algo = *engine;
   options.simhash_weight =
       simhash_weight == "binary" ? SimHashWeight::kBinary : SimHashWeight::kTf;

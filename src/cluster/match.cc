@@ -38,23 +38,6 @@ std::string_view MatchModeName(MatchMode mode) {
   return "auto";
 }
 
-absl::StatusOr<Algorithm> ParseAlgorithm(std::string_view name) {
-  if (name == "minhash") return Algorithm::kMinHash;
-  if (name == "simhash") return Algorithm::kSimHash;
-  if (name == "exact") return Algorithm::kExact;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--algo must be minhash, simhash or exact, got \"", std::string(name), "\""));
-}
-
-std::string_view AlgorithmName(Algorithm algo) {
-  switch (algo) {
-    case Algorithm::kMinHash: return "minhash";
-    case Algorithm::kSimHash: return "simhash";
-    case Algorithm::kExact: return "exact";
-  }
-  return "minhash";
-}
-
 absl::StatusOr<SimilarityMeasure> ParseSimilarityMeasure(std::string_view name) {
   if (name == "jaccard") return SimilarityMeasure::kJaccard;
   if (name == "containment") return SimilarityMeasure::kContainment;

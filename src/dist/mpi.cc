@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "internal/pipeline_stages.h"
 #include "neardup/io/reader.h"
+#include "neardup/sketch/engine.h"
 #include "neardup/stats.h"
 
 #ifdef NEARDUP_WITH_MPI
@@ -238,7 +239,8 @@ class DistributedRun {
         // exact) re-reads candidate documents on rank 0, which therefore gets every sketch in the
         // shards and runs the candidates, verification and clustering of the single-process run
         // itself; so do the other engines.
-        shuffle_(options.algo == Algorithm::kMinHash &&
+        shuffle_(SketchEngine::Get(options.algo).candidate_search() ==
+                     CandidateSearch::kLshBands &&
                  (options.verify == VerifyMode::kSignature ||
                   options.verify == VerifyMode::kNone)) {}
 

@@ -36,13 +36,13 @@ void EncodeShardBatch(const ShardLayout& layout, const Work& work, LocalSketches
     }
   }
   out.PutArray(work.exact.data(), n);
-  for (const FieldWork& f : work.fields) out.PutArray(f.counts.data(), n);
+  for (const SketchBatch& f : work.fields) out.PutArray(f.counts.data(), n);
   const size_t np = static_cast<size_t>(layout.num_perm);
   if (local != nullptr) {
     // The sketches stay here (MinHash only); the shard says every field is absent.
     const std::vector<uint8_t> absent(n, 0);
     for (int fi = 0; fi < 2; ++fi) {
-      const FieldWork& f = work.fields[fi];
+      const SketchBatch& f = work.fields[fi];
       out.PutArray(absent.data(), n);
       size_t rows = 0;
       for (size_t i = 0; i < n; ++i) rows += work.good[i] && f.present[i];
@@ -61,25 +61,12 @@ void EncodeShardBatch(const ShardLayout& layout, const Work& work, LocalSketches
       local->blocks[fi].push_back(std::move(block));  // the rows stay where they are
     }
   }
-  for (const FieldWork& f : work.fields) {
+  const SketchEngine& engine = SketchEngine::Get(layout.algo);
+  for (const SketchBatch& f : work.fields) {
     if (local != nullptr) break;
     out.PutArray(f.present.data(), n);
     for (size_t i = 0; i < n; ++i) {
-      if (!work.good[i] || !f.present[i]) continue;
-      switch (layout.algo) {
-        case Algorithm::kMinHash:
-          out.PutArray(f.minhash.data() + i * np, np);
-          break;
-        case Algorithm::kSimHash:
-          out.Put<uint64_t>(f.simhash[i]);
-          break;
-        case Algorithm::kExact: {
-          const size_t begin = i == 0 ? 0 : f.token_ends[i - 1];
-          out.Put<uint64_t>(f.token_ends[i] - begin);
-          out.PutArray(f.tokens.data() + begin, f.token_ends[i] - begin);
-          break;
-        }
-      }
+      if (work.good[i] && f.present[i]) engine.EncodeSketch(f, i, layout.num_perm, shard);
     }
   }
 }
@@ -133,32 +120,17 @@ bool DecodeShardBatch(const ShardLayout& layout, size_t inputs, ShardReader* in,
     c.resize(n);
     in->GetArray(c.data(), n);
   }
-  const size_t np = static_cast<size_t>(layout.num_perm);
+  const SketchEngine& engine = SketchEngine::Get(layout.algo);
   int fi = 0;
-  for (FieldWork& f : work->fields) {
-    f.Reset(n, layout.algo, layout.num_perm);
+  for (SketchBatch& f : work->fields) {
+    engine.ResetBatch(n, layout.num_perm, &f);
     f.counts = std::move(counts[fi++]);
     in->GetArray(f.present.data(), n);
     for (size_t i = 0; i < n && in->ok(); ++i) {
-      f.token_ends[i] = f.tokens.size();
-      if (!work->good[i] || !f.present[i]) continue;
-      switch (layout.algo) {
-        case Algorithm::kMinHash:
-          in->GetArray(f.minhash.data() + i * np, np);
-          break;
-        case Algorithm::kSimHash:
-          f.simhash[i] = in->Get<uint64_t>();
-          break;
-        case Algorithm::kExact: {
-          const uint64_t k = in->Get<uint64_t>();
-          if (!in->ok() || k > (uint64_t{1} << 40)) return false;
-          const size_t begin = f.tokens.size();
-          f.tokens.resize(begin + static_cast<size_t>(k));
-          in->GetArray(f.tokens.data() + begin, static_cast<size_t>(k));
-          f.token_ends[i] = f.tokens.size();
-          break;
-        }
-      }
+      const bool present = work->good[i] && f.present[i];
+      in->Take([&](std::string_view* rest) {
+        return engine.DecodeSketch(present, rest, i, layout.num_perm, &f);
+      });
     }
   }
   return in->ok();

@@ -37,7 +37,7 @@ namespace neardup::internal {
 
 // What decides a batch's layout besides the batch: the same on every rank of a run.
 struct ShardLayout {
-  Algorithm algo = Algorithm::kMinHash;
+  Algorithm algo{};
   int num_perm = 0;
   bool keep_values = false;  // options.fields.keep is set: the keep values travel
 
@@ -88,6 +88,18 @@ class ShardReader {
     }
     if (bytes > 0) std::memcpy(p, in_.data() + pos_, bytes);
     pos_ += bytes;
+  }
+  // Lets `read` take bytes from the front of the unread ones (it advances the view it is given;
+  // false: malformed, which makes the reader not ok) and moves past what it took.
+  template <typename F>
+  void Take(F&& read) {
+    if (!ok_) return;
+    std::string_view rest = in_.substr(pos_);
+    if (!read(&rest)) {
+      ok_ = false;
+      return;
+    }
+    pos_ = in_.size() - rest.size();
   }
   std::string_view GetString() {
     const uint64_t n = Get<uint64_t>();

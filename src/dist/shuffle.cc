@@ -91,8 +91,8 @@ class PairJudge {
   PairJudge(const PipelineOptions& options, const SlotStore& store, const SlotMap& map,
             const std::vector<CandidatePair>& pairs, Traffic* traffic)
       : options_(options),
-        fields_{FieldSketches(Algorithm::kMinHash, store.num_perm),
-                FieldSketches(Algorithm::kMinHash, store.num_perm)} {
+        fields_{FieldSketches(options.algo, store.num_perm),
+                FieldSketches(options.algo, store.num_perm)} {
     const int ranks = Ranks();
     const int me = MyRank();
     const size_t np = static_cast<size_t>(store.num_perm);

@@ -41,7 +41,7 @@ struct SlotStore {
   // Per field (0 title, 1 body): the signature of each own slot, null when the field is empty;
   // they point into `local`.
   std::vector<const uint32_t*> signature[2];
-  std::vector<uint32_t> counts[2];  // shingles of each own slot (FieldWork::counts)
+  std::vector<uint32_t> counts[2];  // shingles of each own slot (SketchBatch::counts)
   internal::LocalSketches local;
 
   // From the sketches of the rank's good records (taken over) and which of them head a slot.

@@ -46,7 +46,7 @@ struct ShareFigures {
 // (num_perm entries each), stored batch by batch so that nothing is copied as they accumulate.
 struct LocalSketches {
   std::vector<uint8_t> present[2];
-  std::vector<uint32_t> counts[2];  // shingles per good record (FieldWork::counts)
+  std::vector<uint32_t> counts[2];  // shingles per good record (SketchBatch::counts)
   std::vector<const uint32_t*> rows[2];
   std::vector<std::unique_ptr<uint32_t[]>> blocks[2];  // owns what `rows` points into
 };

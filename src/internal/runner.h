@@ -62,14 +62,6 @@ struct FileInfo {
   std::vector<std::string> columns;
 };
 
-// One field's sketches for the records of a batch (sketch/engine.h SketchBatch).
-struct FieldWork : SketchBatch {
-  // For the MPI shard reader (dist/shards.cc), which has the Algorithm rather than the engine.
-  void Reset(size_t n, Algorithm algo, int num_perm) {
-    SketchEngine::Get(algo).ResetBatch(n, num_perm, this);
-  }
-};
-
 // One batch travelling through the pipeline: raw records in, per-record results out.
 struct Work {
   std::shared_ptr<const FileInfo> file;
@@ -84,8 +76,8 @@ struct Work {
   std::vector<std::string> keep_values;  // the --keep field's value (field policies only)
   std::vector<uint8_t> has_keep;
   std::vector<internal::Hash128> exact;
-  // Per field (0 title, 1 body), the sketch of each record (match.h).
-  FieldWork fields[2];
+  // Per field (0 title, 1 body), the sketch of each record (sketch/engine.h).
+  SketchBatch fields[2];
   // Stories (options.stories): each record's terms and date (cluster/story_stage.h).
   StoryBatch stories;
   uint64_t utf8_repairs = 0;
@@ -211,7 +203,7 @@ class Runner {
   void Process(Work* work);
   // Shingles `text` and stores record i's sketch of one field, without its stop-shingles.
   // Field `f` is 0 (title) or 1 (body).
-  void SketchField(const std::string& text, int f, size_t i, FieldWork* field, ThreadState* ts);
+  void SketchField(const std::string& text, int f, size_t i, SketchBatch* field, ThreadState* ts);
   // Sampling pass: counts each distinct shingle of `text` once in `df`.
   void CountShingles(const std::string& text, const ShingleSpec& spec, std::vector<uint32_t>* df,
                      ThreadState* ts);
@@ -227,7 +219,7 @@ class Runner {
   // Serial, in input order: appends the batch's results to the run's flat arrays.
   void Append(const Work& work);
   // Appends document `doc`'s id, renaming it when an earlier document has the same id.
-  void AppendSketch(const FieldWork& field, size_t i, uint32_t slot, FieldSketches* sketches);
+  void AppendSketch(const SketchBatch& field, size_t i, uint32_t slot, FieldSketches* sketches);
   void AppendId(std::string_view id, const FileInfo& file, uint64_t line);
   // Unites exact duplicates and verified edges, picks representatives and similarities.
   absl::Status Cluster(const std::vector<Edge>& edges, const DistributedHooks* hooks);
@@ -301,7 +293,7 @@ class Runner {
   std::vector<uint32_t> head_slot_;  // per document: slot of its exact group's first document
   std::vector<uint32_t> slot_doc_;   // per slot: its document index
   FieldSketches sketches_[2];  // title, body
-  std::vector<uint32_t> shingle_counts_[2];  // per slot, title and body (FieldWork::counts)
+  std::vector<uint32_t> shingle_counts_[2];  // per slot, title and body (SketchBatch::counts)
   // Exact verification (pipeline_verify.cc): the shingle sets of the slots in candidate pairs,
   // kept between the verification and the clustering's similarities when they fit at once.
   std::unique_ptr<SlotSets> exact_sets_;

@@ -20,6 +20,7 @@
 #include "neardup/io/reader.h"
 #include "neardup/io/replay.h"
 #include "neardup/report/report.h"
+#include "neardup/sketch/engine.h"
 #include "neardup/stats.h"
 #include "neardup/text/normalize.h"
 #include "report/format.h"
@@ -454,7 +455,7 @@ absl::StatusOr<ReportData> CollectReportData(const PipelineOptions& options,
       {"format", FormatsName(options)},
       {"fields", FieldsName(options.fields)},
   };
-  if (options.algo == Algorithm::kSimHash) {
+  if (SketchEngine::Get(options.algo).candidate_search() == CandidateSearch::kHammingTables) {
     data.parameters.insert(data.parameters.begin() + 1,
                            {"max Hamming distance", absl::StrCat(options.max_hamming)});
   } else {

@@ -1,7 +1,9 @@
 #include "neardup/sketch/engine.h"
 
 #include <algorithm>
+#include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "neardup/candidates/allpairs.h"
 #include "neardup/candidates/lsh.h"
 
@@ -12,6 +14,20 @@ namespace {
 absl::Span<uint32_t> SignatureOf(SketchBatch* batch, size_t i, int num_perm) {
   const size_t np = static_cast<size_t>(num_perm);
   return absl::MakeSpan(batch->minhash.data() + i * np, np);
+}
+
+// The wire form's raw copies: n values of T appended to `out`, or taken from the front of `*in`.
+template <typename T>
+void PutRaw(const T* p, size_t n, std::string* out) {
+  out->append(reinterpret_cast<const char*>(p), n * sizeof(T));
+}
+template <typename T>
+bool TakeRaw(std::string_view* in, T* p, size_t n) {
+  const size_t bytes = n * sizeof(T);
+  if (in->size() < bytes) return false;
+  if (bytes > 0) std::memcpy(p, in->data(), bytes);
+  in->remove_prefix(bytes);
+  return true;
 }
 
 void ResetCommon(size_t n, SketchBatch* batch) {
@@ -25,7 +41,9 @@ void ResetCommon(size_t n, SketchBatch* batch) {
 class MinHashEngine final : public SketchEngine {
  public:
   Algorithm algorithm() const override { return Algorithm::kMinHash; }
+  std::string_view name() const override { return "minhash"; }
   SimilarityKind similarity_kind() const override { return SimilarityKind::kEstimatedJaccard; }
+  CandidateSearch candidate_search() const override { return CandidateSearch::kLshBands; }
 
   void ResetBatch(size_t n, int num_perm, SketchBatch* batch) const override {
     ResetCommon(n, batch);
@@ -40,6 +58,18 @@ class MinHashEngine final : public SketchEngine {
   void Append(const SketchBatch& batch, size_t i, uint32_t slot, int num_perm,
               FieldSketches* sketches) const override {
     sketches->AppendMinHash(slot, batch.minhash.data() + i * static_cast<size_t>(num_perm));
+  }
+  // num_perm 32-bit values.
+  void EncodeSketch(const SketchBatch& batch, size_t i, int num_perm,
+                    std::string* out) const override {
+    const size_t np = static_cast<size_t>(num_perm);
+    PutRaw(batch.minhash.data() + i * np, np, out);
+  }
+  bool DecodeSketch(bool present, std::string_view* in, size_t i, int num_perm,
+                    SketchBatch* batch) const override {
+    if (!present) return true;
+    const size_t np = static_cast<size_t>(num_perm);
+    return TakeRaw(in, batch->minhash.data() + i * np, np);
   }
 
   absl::Status Candidates(const FieldRule& rule, const CandidateLimits& limits,
@@ -89,7 +119,9 @@ class MinHashEngine final : public SketchEngine {
 class SimHashEngine final : public SketchEngine {
  public:
   Algorithm algorithm() const override { return Algorithm::kSimHash; }
+  std::string_view name() const override { return "simhash"; }
   SimilarityKind similarity_kind() const override { return SimilarityKind::kHammingScore; }
+  CandidateSearch candidate_search() const override { return CandidateSearch::kHammingTables; }
 
   void ResetBatch(size_t n, int, SketchBatch* batch) const override {
     ResetCommon(n, batch);
@@ -104,6 +136,14 @@ class SimHashEngine final : public SketchEngine {
   void Append(const SketchBatch& batch, size_t i, uint32_t slot, int,
               FieldSketches* sketches) const override {
     sketches->AppendSimHash(slot, batch.simhash[i]);
+  }
+  // The 64-bit fingerprint.
+  void EncodeSketch(const SketchBatch& batch, size_t i, int, std::string* out) const override {
+    PutRaw(&batch.simhash[i], 1, out);
+  }
+  bool DecodeSketch(bool present, std::string_view* in, size_t i, int,
+                    SketchBatch* batch) const override {
+    return !present || TakeRaw(in, &batch->simhash[i], 1);
   }
 
   absl::Status Candidates(const FieldRule& rule, const CandidateLimits& limits,
@@ -140,7 +180,9 @@ class SimHashEngine final : public SketchEngine {
 class ExactEngine final : public SketchEngine {
  public:
   Algorithm algorithm() const override { return Algorithm::kExact; }
+  std::string_view name() const override { return "exact"; }
   SimilarityKind similarity_kind() const override { return SimilarityKind::kExactJaccard; }
+  CandidateSearch candidate_search() const override { return CandidateSearch::kAllPairsJoin; }
 
   void ResetBatch(size_t n, int, SketchBatch* batch) const override { ResetCommon(n, batch); }
   // The set is recorded even when empty: record i's set ends where it begins.
@@ -157,6 +199,25 @@ class ExactEngine final : public SketchEngine {
     const size_t begin = i == 0 ? 0 : batch.token_ends[i - 1];
     sketches->AppendSet(slot, absl::MakeConstSpan(batch.tokens.data() + begin,
                                                   batch.token_ends[i] - begin));
+  }
+  // The set's size (64 bits), then its hashes.
+  void EncodeSketch(const SketchBatch& batch, size_t i, int, std::string* out) const override {
+    const size_t begin = i == 0 ? 0 : batch.token_ends[i - 1];
+    const uint64_t k = batch.token_ends[i] - begin;
+    PutRaw(&k, 1, out);
+    PutRaw(batch.tokens.data() + begin, k, out);
+  }
+  bool DecodeSketch(bool present, std::string_view* in, size_t i, int,
+                    SketchBatch* batch) const override {
+    batch->token_ends[i] = batch->tokens.size();
+    if (!present) return true;
+    uint64_t k = 0;
+    if (!TakeRaw(in, &k, 1) || k > in->size() / sizeof(uint64_t)) return false;
+    const size_t begin = batch->tokens.size();
+    batch->tokens.resize(begin + static_cast<size_t>(k));
+    if (!TakeRaw(in, batch->tokens.data() + begin, static_cast<size_t>(k))) return false;
+    batch->token_ends[i] = batch->tokens.size();
+    return true;
   }
 
   absl::Status Candidates(const FieldRule& rule, const CandidateLimits& limits,
@@ -205,5 +266,15 @@ const SketchEngine& SketchEngine::Get(Algorithm algorithm) {
   }
   return minhash;
 }
+
+absl::StatusOr<Algorithm> ParseAlgorithm(std::string_view name) {
+  for (Algorithm a : {Algorithm::kMinHash, Algorithm::kSimHash, Algorithm::kExact}) {
+    if (SketchEngine::Get(a).name() == name) return a;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the engine must be minhash, simhash or exact, got \"", std::string(name), "\""));
+}
+
+std::string_view AlgorithmName(Algorithm algo) { return SketchEngine::Get(algo).name(); }
 
 }  // namespace neardup

@@ -1,3 +1,4 @@
+#include "neardup/sketch/engine.h"
 #include "neardup/tools/explain.h"
 
 #include <algorithm>
@@ -54,7 +55,11 @@ void MeasureField(const PipelineOptions& options, int field, const std::string& 
   const size_t smaller = std::min(ua.size(), ub.size());
   out->containment = smaller == 0 ? 0.0 : static_cast<double>(both.size()) / smaller;
   out->threshold = field == 0 ? options.title_threshold : options.threshold;
-  if (options.algo != Algorithm::kMinHash || !out->present) return;
+  // The signature's estimate, where the engine estimates (minhash).
+  if (SketchEngine::Get(options.algo).similarity_kind() != SimilarityKind::kEstimatedJaccard ||
+      !out->present) {
+    return;
+  }
   const MinHasher hasher(options.num_perm, options.minhash_seed,
                          field == 0 ? options.title_minhash_scheme : options.minhash_scheme);
   std::vector<uint32_t> ga(static_cast<size_t>(options.num_perm));

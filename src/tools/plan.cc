@@ -250,14 +250,15 @@ RunPlan MakePlan(const PipelineOptions& options, const PlanCorpus& corpus,
                                : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   plan.body_lsh = o.EffectiveLsh();
   plan.title_lsh = o.EffectiveTitleLsh();
-  const bool minhash = o.algo == Algorithm::kMinHash;
+  const CandidateSearch search = SketchEngine::Get(o.algo).candidate_search();
+  const bool minhash = search == CandidateSearch::kLshBands;
   if (minhash) {
     for (int i = 0; i <= 13; ++i) {
       const double s = 0.30 + 0.05 * i;
       plan.s_curve.push_back({s, CandidateProbability(s, plan.body_lsh),
                               CandidateProbability(s, plan.title_lsh)});
     }
-  } else if (o.algo == Algorithm::kSimHash) {
+  } else if (search == CandidateSearch::kHammingTables) {
     plan.simhash_layout = ChooseSimHashLayout(o.max_hamming);
   }
 
@@ -271,7 +272,7 @@ RunPlan MakePlan(const PipelineOptions& options, const PlanCorpus& corpus,
   plan.spill_bytes = plan.band_bytes * 12 / 16;
   plan.memory = ModelMemory(o, c, plan.threads, plan.bands_at_once);
   plan.join_over_limit =
-      o.algo == Algorithm::kExact && plan.memory.buckets > static_cast<double>(o.memory_limit);
+      search == CandidateSearch::kAllPairsJoin && plan.memory.buckets > static_cast<double>(o.memory_limit);
 
   plan.cluster_file_bytes = c.documents * (kPlanClusterLineBytes + 2 * c.id_bytes);
   if (request.speed_mb > 0) {

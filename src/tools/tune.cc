@@ -1,3 +1,4 @@
+#include "neardup/sketch/engine.h"
 #include "neardup/tools/tune.h"
 
 #include <simdjson.h>
@@ -555,7 +556,7 @@ absl::StatusOr<std::vector<uint64_t>> ReadTruthLabels(const PipelineOptions& opt
 absl::Status ClusterSweepOptions::Validate() const {
   RETURN_IF_ERROR(CheckGrid(shingles, thresholds, min_precision));
   if (truth_field.empty()) return absl::InvalidArgumentError("--truth-field is empty");
-  if (pipeline.algo == Algorithm::kSimHash) {
+  if (SketchEngine::Get(pipeline.algo).similarity_kind() == SimilarityKind::kHammingScore) {
     return absl::InvalidArgumentError(
         "tune clusters sweeps Jaccard thresholds, which --algo simhash does not use (it has "
         "--max-hamming); use --algo minhash or exact");

@@ -85,8 +85,7 @@ inline constexpr uint32_t kDefaultMinBodyShingles = 50;
 
 absl::StatusOr<MatchMode> ParseMatchMode(std::string_view name);  // "auto", "title", ...
 std::string_view MatchModeName(MatchMode mode);
-absl::StatusOr<Algorithm> ParseAlgorithm(std::string_view name);  // "minhash", "simhash", "exact"
-std::string_view AlgorithmName(Algorithm algo);
+// ParseAlgorithm and AlgorithmName: sketch/engine.h, beside the engines they name.
 absl::StatusOr<SimilarityMeasure> ParseSimilarityMeasure(std::string_view name);  // "jaccard", ...
 std::string_view SimilarityMeasureName(SimilarityMeasure measure);
 absl::StatusOr<VerifyMode> ParseVerifyMode(std::string_view name);  // "exact", "signature", "none"

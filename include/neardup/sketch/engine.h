@@ -17,9 +17,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "neardup/cluster/match.h"
 #include "neardup/sketch/minhash.h"
@@ -51,6 +54,17 @@ enum class SimilarityKind {
   kHammingScore,      // simhash: 1 - hamming/64, no Jaccard
 };
 
+// How an engine finds candidate pairs, for what describes or plans a run (the stats, the report,
+// plan, the MPI run's choice of shuffle) rather than runs it.
+enum class CandidateSearch {
+  kLshBands,       // minhash: LSH bands of the signatures (bands x rows: an S-curve); the band
+                   // keys can be shuffled between processes
+  kHammingTables,  // simhash: permuted tables of the fingerprints; every pair within the
+                   // maximum Hamming distance
+  kAllPairsJoin,   // exact: a prefix-filtered all-pairs join of the sets; every pair at or above
+                   // the threshold
+};
+
 class SketchEngine {
  public:
   // The engine of `algorithm`; the one place an Algorithm becomes behaviour.
@@ -58,7 +72,10 @@ class SketchEngine {
 
   virtual ~SketchEngine() = default;
   virtual Algorithm algorithm() const = 0;
+  // The engine's name: "minhash", "simhash" or "exact".
+  virtual std::string_view name() const = 0;
   virtual SimilarityKind similarity_kind() const = 0;
+  virtual CandidateSearch candidate_search() const = 0;
 
   // Readies `batch` for n records: nothing present, no sets.
   virtual void ResetBatch(size_t n, int num_perm, SketchBatch* batch) const = 0;
@@ -70,6 +87,16 @@ class SketchEngine {
   // Appends record i of `batch` (present) to `sketches` as `slot`.
   virtual void Append(const SketchBatch& batch, size_t i, uint32_t slot, int num_perm,
                       FieldSketches* sketches) const = 0;
+
+  // The wire form of a batch's sketches, for shipping them between processes (dist/): appends
+  // record i's sketch (present) to `out`, in the machine's byte order.
+  virtual void EncodeSketch(const SketchBatch& batch, size_t i, int num_perm,
+                            std::string* out) const = 0;
+  // Reads record i's sketch back from the front of `*in`, advancing it, into `batch` (readied by
+  // ResetBatch; called for every record in order). A record not `present` reads nothing and is
+  // left empty. False when `*in` is too short or malformed.
+  virtual bool DecodeSketch(bool present, std::string_view* in, size_t i, int num_perm,
+                            SketchBatch* batch) const = 0;
 
   // Candidate pairs of rows (a < b) of `rule.sketches` (at least two rows), appended to `rows`;
   // bucket figures added to `stats`.
@@ -96,5 +123,10 @@ class SketchEngine {
   virtual double ModelSearchBytes(double documents, double shingles, int bands_at_once,
                                   double memory_limit) const = 0;
 };
+
+// The engine named `name` ("minhash", "simhash", "exact"), or InvalidArgument naming the choices.
+absl::StatusOr<Algorithm> ParseAlgorithm(std::string_view name);
+// SketchEngine::Get(algo).name().
+std::string_view AlgorithmName(Algorithm algo);
 
 }  // namespace neardup
