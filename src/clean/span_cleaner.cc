@@ -1,0 +1,168 @@
+// Repeated spans with a suffix array (libdivsufsort) and the LCP array by the Phi method
+// (Kärkkäinen, Manzini and Puglisi 2009), which needs no inverse suffix array: the text, the
+// suffix array and one more array of 4 bytes per byte.
+#include <divsufsort.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "neardup/clean/clean.h"
+#include "tbb/blocked_range.h"
+#include "tbb/parallel_for.h"
+
+namespace neardup {
+namespace {
+
+bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+}  // namespace
+
+absl::Status FindRepeatedSpans(const std::vector<std::string_view>& texts, SpanMode mode,
+                               size_t min_span_bytes, std::vector<std::vector<Removal>>* out) {
+  out->assign(texts.size(), {});
+  if (mode == SpanMode::kOff || texts.empty()) return absl::OkStatus();
+  // The texts back to back, each followed by one separator byte; starts[d] is text d's offset.
+  std::vector<uint64_t> starts(texts.size() + 1);
+  uint64_t total = 0;
+  for (size_t d = 0; d < texts.size(); ++d) {
+    starts[d] = total;
+    total += texts[d].size() + 1;
+  }
+  starts[texts.size()] = total;
+  if (total >= (uint64_t{1} << 31) - 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a span shard of ", total, " bytes: the suffix array takes below 2 GiB"));
+  }
+  const size_t m = min_span_bytes;
+  const saidx_t n = static_cast<saidx_t>(total);
+  std::unique_ptr<unsigned char[]> text(new unsigned char[total]);
+  for (size_t d = 0; d < texts.size(); ++d) {
+    std::copy(texts[d].begin(), texts[d].end(), text.get() + starts[d]);
+    text[starts[d + 1] - 1] = 0xFF;  // never in valid UTF-8; windows across it are refused below
+  }
+  std::unique_ptr<saidx_t[]> sa(new saidx_t[total]);
+  if (divsufsort(text.get(), sa.get(), n) != 0) {
+    return absl::ResourceExhaustedError("divsufsort failed (out of memory?)");
+  }
+  // Phi[SA[i]] = SA[i-1]; then in text order PLCP[i] = lcp(i, Phi[i]), capped at m (all we need
+  // to know is whether it reaches m), written over Phi in place. Both loops read or write at
+  // random places: the addresses are known ahead, so they are prefetched, and both run in
+  // parallel chunks (a PLCP chunk starts its carried length at 0, which costs at most m
+  // comparisons a chunk and changes no value).
+  std::unique_ptr<uint32_t[]> plcp(new uint32_t[total]);
+  constexpr uint32_t kNone = UINT32_MAX;
+  constexpr size_t kAhead = 16;
+  constexpr size_t kChunk = size_t{1} << 20;
+  plcp[static_cast<size_t>(sa[0])] = kNone;
+  tbb::parallel_for(tbb::blocked_range<size_t>(1, total, kChunk), [&](const auto& range) {
+    for (size_t i = range.begin(); i != range.end(); ++i) {
+      if (i + kAhead < total) __builtin_prefetch(&plcp[static_cast<size_t>(sa[i + kAhead])], 1);
+      plcp[static_cast<size_t>(sa[i])] = static_cast<uint32_t>(sa[i - 1]);
+    }
+  });
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, total, kChunk), [&](const auto& range) {
+    size_t l = 0;
+    for (size_t i = range.begin(); i != range.end(); ++i) {
+      if (i + kAhead < range.end() && plcp[i + kAhead] != kNone) {
+        __builtin_prefetch(&text[plcp[i + kAhead]]);
+      }
+      const uint32_t j = plcp[i];
+      if (j == kNone) {
+        plcp[i] = 0;
+        l = 0;
+        continue;
+      }
+      while (l < m && i + l < total && j + l < total && text[i + l] == text[j + l]) ++l;
+      plcp[i] = static_cast<uint32_t>(l);
+      if (l > 0) --l;
+    }
+  });
+  // Which text a position belongs to, and whether its window [s, s + m) stays inside that text.
+  auto doc_of = [&](uint64_t s) {
+    return static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), s) -
+                               starts.begin() - 1);
+  };
+  // Groups of suffixes that share their first m bytes are runs of consecutive ranks with
+  // lcp >= m. In each group, the valid windows (inside one text) after the earliest are later
+  // copies. Each PLCP entry is read once, at its own rank, so it is reused to hold, per
+  // position, the number of documents its window occurs in when the window is to be removed
+  // (0: kept). A run of one rank (most of any text) costs nothing more.
+  std::vector<uint64_t> group;
+  std::vector<std::pair<uint64_t, size_t>> valid;  // (position, text)
+  std::vector<size_t> docs;
+  auto close_group = [&]() {
+    if (group.size() >= 2) {
+      valid.clear();
+      for (uint64_t s : group) {
+        const size_t d = doc_of(s);
+        if (s + m < starts[d + 1]) valid.emplace_back(s, d);  // the separator is not in it
+      }
+      if (valid.size() >= 2) {
+        std::sort(valid.begin(), valid.end());
+        docs.clear();
+        for (const auto& v : valid) docs.push_back(v.second);
+        docs.erase(std::unique(docs.begin(), docs.end()), docs.end());  // sorted by position
+        const uint32_t count = static_cast<uint32_t>(docs.size());
+        for (size_t k = mode == SpanMode::kAll ? 0 : 1; k < valid.size(); ++k) {
+          plcp[valid[k].first] = count;
+        }
+      }
+    }
+    group.clear();
+  };
+  for (saidx_t i = 0; i < n; ++i) {
+    if (static_cast<size_t>(i) + kAhead < total) {
+      __builtin_prefetch(&plcp[static_cast<size_t>(sa[i + kAhead])], 1);
+    }
+    const uint64_t s = static_cast<uint64_t>(sa[i]);
+    const uint32_t l = plcp[s];  // lcp with the previous rank (0 for rank 0)
+    plcp[s] = 0;                 // read once; set again if its group marks it
+    if (l < m) close_group();
+    group.push_back(s);
+  }
+  close_group();
+  sa.reset();
+
+  // Sweep each text: a byte is removed when a marked window [s, s + m) covers it.
+  for (size_t d = 0; d < texts.size(); ++d) {
+    const uint64_t base = starts[d];
+    const size_t len = texts[d].size();
+    std::vector<Removal>& removals = (*out)[d];
+    int64_t cover_end = -1;  // end (exclusive) of the coverage so far, text offsets
+    uint64_t count = 0;
+    int64_t open = -1;  // start of the current removed range
+    for (size_t p = 0; p <= len; ++p) {
+      const uint32_t c = p + m <= len ? plcp[base + p] : 0;
+      if (c > 0) {
+        if (open < 0) {
+          open = static_cast<int64_t>(p);
+          count = c;
+        }
+        count = std::max<uint64_t>(count, c);
+        cover_end = static_cast<int64_t>(p + m);
+      }
+      if (open >= 0 && static_cast<int64_t>(p) >= cover_end) {
+        removals.push_back({static_cast<size_t>(open), static_cast<size_t>(cover_end),
+                            Removal::Kind::kSpan, count});
+        open = -1;
+      }
+    }
+    // Shrink to UTF-8 character boundaries: a start inside a character moves to the next one;
+    // an end inside a character moves back to its start.
+    const std::string_view t = texts[d];
+    size_t w = 0;
+    for (Removal r : removals) {
+      while (r.start < r.end && IsContinuation(static_cast<unsigned char>(t[r.start]))) ++r.start;
+      while (r.end > r.start && r.end < t.size() &&
+             IsContinuation(static_cast<unsigned char>(t[r.end]))) {
+        --r.end;
+      }
+      if (r.start < r.end) removals[w++] = r;
+    }
+    removals.resize(w);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace neardup
