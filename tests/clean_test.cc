@@ -105,6 +105,31 @@ TEST(SpanCleanerTest, AgreesWithTheBruteForceOracleOnRandomTexts) {
   }
 }
 
+TEST(SpanCleanerTest, AgreesWithTheOracleWhenFewWindowsRepeat) {
+  // Mostly unique text with planted copies: the hash prefilter passes only a few regions to the
+  // suffix array, and must pass every window that repeats.
+  std::mt19937 rng(17);
+  for (int round = 0; round < 40; ++round) {
+    const size_t m = 6 + round % 10;
+    std::vector<std::string> texts(2 + rng() % 4);
+    for (std::string& t : texts) {
+      const size_t len = 20 + rng() % 120;
+      for (size_t i = 0; i < len; ++i) t.push_back(static_cast<char>('a' + rng() % 26));
+    }
+    for (int copies = 0; copies < 3; ++copies) {
+      const std::string& from = texts[rng() % texts.size()];
+      const size_t len = m + rng() % 20;
+      if (from.size() < len) continue;
+      const std::string piece = from.substr(rng() % (from.size() - len + 1), len);
+      std::string& to = texts[rng() % texts.size()];
+      to.insert(rng() % (to.size() + 1), piece);
+    }
+    for (SpanMode mode : {SpanMode::kLater, SpanMode::kAll}) {
+      EXPECT_EQ(Spans(texts, mode, m), SpanOracle(texts, mode, m)) << "round " << round;
+    }
+  }
+}
+
 TEST(SpanCleanerTest, KeepsTheFirstOccurrenceAndNeverCutsACharacter) {
   const std::string span = "무단 전재 및 재배포 금지 ";  // 3-byte syllables
   std::vector<std::string> texts = {"가 " + span + "나", "다 " + span + "라", "마바사"};

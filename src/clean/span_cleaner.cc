@@ -4,6 +4,7 @@
 #include <divsufsort.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -16,12 +17,14 @@ namespace {
 
 bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
-}  // namespace
-
-absl::Status FindRepeatedSpans(const std::vector<std::string_view>& texts, SpanMode mode,
-                               size_t min_span_bytes, std::vector<std::vector<Removal>>* out) {
+// The suffix-array search over `texts` (pieces of documents; owner[t] is the document of piece
+// t, nondecreasing): for each piece its covered ranges, not yet shrunk to UTF-8 boundaries, with
+// counts of distinct owners.
+absl::Status SuffixArraySpans(const std::vector<std::string_view>& texts,
+                              const std::vector<size_t>& owner, SpanMode mode,
+                              size_t min_span_bytes, std::vector<std::vector<Removal>>* out) {
   out->assign(texts.size(), {});
-  if (mode == SpanMode::kOff || texts.empty()) return absl::OkStatus();
+  if (texts.empty()) return absl::OkStatus();
   // The texts back to back, each followed by one separator byte; starts[d] is text d's offset.
   std::vector<uint64_t> starts(texts.size() + 1);
   uint64_t total = 0;
@@ -101,7 +104,7 @@ absl::Status FindRepeatedSpans(const std::vector<std::string_view>& texts, SpanM
       if (valid.size() >= 2) {
         std::sort(valid.begin(), valid.end());
         docs.clear();
-        for (const auto& v : valid) docs.push_back(v.second);
+        for (const auto& v : valid) docs.push_back(owner[v.second]);
         docs.erase(std::unique(docs.begin(), docs.end()), docs.end());  // sorted by position
         const uint32_t count = static_cast<uint32_t>(docs.size());
         for (size_t k = mode == SpanMode::kAll ? 0 : 1; k < valid.size(); ++k) {
@@ -148,9 +151,160 @@ absl::Status FindRepeatedSpans(const std::vector<std::string_view>& texts, SpanM
         open = -1;
       }
     }
-    // Shrink to UTF-8 character boundaries: a start inside a character moves to the next one;
-    // an end inside a character moves back to its start.
+  }
+  return absl::OkStatus();
+}
+
+// A bijective 64-bit finalizer (MurmurHash3's fmix64).
+uint64_t Remix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDULL;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ULL;
+  return h ^ (h >> 33);
+}
+
+// Rolling hash of the m-byte windows of a text: Hash(s) for s = 0, 1, ... in turn.
+class WindowHasher {
+ public:
+  WindowHasher(std::string_view text, size_t m) : t_(text), m_(m) {
+    for (size_t i = 0; i < m; ++i) power_ *= kBase;  // kBase^m
+    for (size_t i = 0; i < m && i < text.size(); ++i) h_ = h_ * kBase + Byte(i);
+  }
+  // The hash of window s; call with s = 0, 1, 2, ... (s + m <= size).
+  uint64_t Next(size_t s) {
+    if (s > 0) h_ = h_ * kBase + Byte(s + m_ - 1) - Byte(s - 1) * power_;
+    return h_ * 0x9E3779B97F4A7C15ULL;
+  }
+
+ private:
+  static constexpr uint64_t kBase = 0x100000001B3ULL;
+  uint64_t Byte(size_t i) const { return static_cast<unsigned char>(t_[i]) + 1; }
+  std::string_view t_;
+  size_t m_;
+  uint64_t power_ = 1;
+  uint64_t h_ = 0;
+};
+
+}  // namespace
+
+absl::Status FindRepeatedSpans(const std::vector<std::string_view>& texts, SpanMode mode,
+                               size_t min_span_bytes, std::vector<std::vector<Removal>>* out) {
+  out->assign(texts.size(), {});
+  if (mode == SpanMode::kOff || texts.empty()) return absl::OkStatus();
+  const size_t m = min_span_bytes;
+  // A prefilter, so that the suffix array sorts only what can repeat. Winnowing (Schleimer,
+  // Wilkerson and Aiken 2003): of the k-grams inside each window of m bytes, the one with the
+  // smallest hash (the last of equals) is an anchor; equal windows choose the same k-gram at the
+  // same place, so a window that repeats has an anchor whose hash occurs at two anchors. Anchors
+  // (about 2 in w + 1 positions) set their hash's bit in `seen`, and in `twice` when `seen` had
+  // it already; the text within reach of an anchor whose `twice` bit is set (every window that
+  // contains it) is a candidate region. Nothing that repeats is left out (a collision only lets
+  // unique text through, which the suffix array then finds unique), and the bits end the same
+  // whatever the order the texts are hashed in, so this runs in parallel.
+  const size_t k = m / 2;  // long enough that common phrases rarely make an anchor repeat
+  const size_t w = m - k + 1;  // k-grams in a window of m bytes
+  std::vector<std::vector<std::pair<size_t, uint64_t>>> anchors(texts.size());
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, texts.size()), [&](const auto& range) {
+    std::vector<uint64_t> hashes;
+    std::vector<size_t> queue;  // k-gram positions, hashes increasing (a monotone deque)
+    for (size_t d = range.begin(); d != range.end(); ++d) {
+      const std::string_view t = texts[d];
+      if (t.size() < m) continue;
+      const size_t grams = t.size() - k + 1;
+      hashes.resize(grams);
+      WindowHasher hasher(t, k);
+      for (size_t i = 0; i < grams; ++i) hashes[i] = hasher.Next(i);
+      queue.assign(grams, 0);
+      size_t head = 0, tail = 0;
+      auto& out = anchors[d];
+      for (size_t i = 0; i < grams; ++i) {
+        while (tail > head && hashes[queue[tail - 1]] >= hashes[i]) --tail;
+        queue[tail++] = i;
+        if (i + 1 < w) continue;
+        while (queue[head] + w <= i) ++head;  // out of the window [i - w + 1, i]
+        const size_t a = queue[head];
+        // An anchor's hash is the least of w: its top bits are near 0. Mixed again for the
+        // bitmaps, which take the top bits.
+        if (out.empty() || out.back().first != a) out.emplace_back(a, Remix(hashes[a]));
+      }
+    }
+  });
+  uint64_t anchor_count = 0;
+  for (const auto& a : anchors) anchor_count += a.size();
+  int bits_log = 12;
+  while ((uint64_t{1} << bits_log) < 64 * anchor_count) ++bits_log;  // 64 bits an anchor
+  const size_t words = (size_t{1} << bits_log) / 64;
+  std::unique_ptr<std::atomic<uint64_t>[]> seen(new std::atomic<uint64_t>[words]);
+  std::unique_ptr<std::atomic<uint64_t>[]> twice(new std::atomic<uint64_t>[words]);
+  for (size_t i = 0; i < words; ++i) {
+    seen[i].store(0, std::memory_order_relaxed);
+    twice[i].store(0, std::memory_order_relaxed);
+  }
+  const int shift = 64 - bits_log;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, texts.size()), [&](const auto& range) {
+    for (size_t d = range.begin(); d != range.end(); ++d) {
+      for (const auto& [a, h] : anchors[d]) {
+        const uint64_t idx = h >> shift;
+        const uint64_t bit = uint64_t{1} << (idx & 63);
+        const uint64_t old = seen[idx >> 6].fetch_or(bit, std::memory_order_relaxed);
+        if ((old & bit) && !(twice[idx >> 6].load(std::memory_order_relaxed) & bit)) {
+          twice[idx >> 6].fetch_or(bit, std::memory_order_relaxed);
+        }
+      }
+    }
+  });
+  seen.reset();
+  // The candidate regions of each text: every window that holds a twice-seen anchor at a,
+  // [a - w + 1, a + m), merged.
+  std::vector<std::vector<std::pair<size_t, size_t>>> regions(texts.size());
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, texts.size()), [&](const auto& range) {
+    for (size_t d = range.begin(); d != range.end(); ++d) {
+      auto& r = regions[d];
+      const size_t len = texts[d].size();
+      for (const auto& [a, h] : anchors[d]) {
+        const uint64_t idx = h >> shift;
+        if (!(twice[idx >> 6].load(std::memory_order_relaxed) & (uint64_t{1} << (idx & 63)))) {
+          continue;
+        }
+        const size_t from = a + 1 >= w ? a + 1 - w : 0;
+        const size_t to = std::min(len, a + m);
+        if (!r.empty() && r.back().second >= from) {
+          r.back().second = std::max(r.back().second, to);
+        } else {
+          r.emplace_back(from, to);
+        }
+      }
+    }
+  });
+  twice.reset();
+  anchors.clear();
+  std::vector<std::string_view> pieces;
+  std::vector<size_t> owner;
+  std::vector<size_t> offset;
+  for (size_t d = 0; d < texts.size(); ++d) {
+    for (const auto& [a, b] : regions[d]) {
+      pieces.push_back(texts[d].substr(a, b - a));
+      owner.push_back(d);
+      offset.push_back(a);
+    }
+  }
+  regions.clear();
+  std::vector<std::vector<Removal>> found;
+  absl::Status status = SuffixArraySpans(pieces, owner, mode, m, &found);
+  if (!status.ok()) return status;
+  for (size_t k = 0; k < pieces.size(); ++k) {
+    for (Removal r : found[k]) {
+      r.start += offset[k];
+      r.end += offset[k];
+      (*out)[owner[k]].push_back(r);
+    }
+  }
+  // Shrink to UTF-8 character boundaries: a start inside a character moves to the next one;
+  // an end inside a character moves back to its start.
+  for (size_t d = 0; d < texts.size(); ++d) {
     const std::string_view t = texts[d];
+    std::vector<Removal>& removals = (*out)[d];
     size_t w = 0;
     for (Removal r : removals) {
       while (r.start < r.end && IsContinuation(static_cast<unsigned char>(t[r.start]))) ++r.start;

@@ -13,7 +13,10 @@
 //          (LineCounts), about 32 bytes per distinct line.
 //   spans  Exact repeated byte spans of at least `min_span_bytes` (Lee et al. 2021, "Deduplicating
 //          Training Data Makes Language Models Better": their ExactSubstr, with a suffix array
-//          built by libdivsufsort and the LCP array by the Phi method). A byte is removed when it
+//          built by libdivsufsort and the LCP array by the Phi method). A winnowing prefilter
+//          first keeps only the text around k-grams (k = min_span_bytes / 2) seen twice, so the
+//          suffix array sorts the candidates (in news, about a third of the text), not all of it;
+//          the result is the same as over all of it. A byte is removed when it
 //          lies in a window of `min_span_bytes` bytes that also occurs at an earlier position of
 //          the texts (in input order), so every repeat of a span of min_span_bytes or more is
 //          removed from all occurrences but its first; SpanMode::kAll removes the first too.
@@ -70,8 +73,9 @@ struct CleanOptions {
   // enough that a shared phrase or a quoted sentence is not taken for boilerplate.
   // Range: >= 16.
   size_t min_span_bytes = 200;
-  // The span search holds a shard of texts in memory: about 9 bytes per byte of text (the text,
-  // the suffix array and the LCP array, 4 bytes each per byte) plus the shard's records. A corpus
+  // The span search holds a shard of texts in memory: the shard's records and texts, and for
+  // the candidate text the prefilter keeps, 9 bytes a byte (the text, the suffix array and the
+  // LCP array); at worst (everything a candidate) about 12 bytes per byte of text. A corpus
   // larger than this is cleaned shard by shard (consecutive documents, each shard up to this
   // many bytes of line-cleaned text), and spans are only found within a shard. Default 256 MiB
   // (about 2.3 GiB of memory). Range: [1 MiB, 2 GiB - 1] (32-bit suffix arrays).
@@ -147,10 +151,11 @@ void FindBoilerplateLines(std::string_view text, const LineCounts& counts, uint6
                           std::vector<Removal>* out);
 
 // Repeated spans over `texts` taken together, in order (see the top of this file): for each
-// text, its Removals (kSpan), in order, non-overlapping, each at least one byte. The texts'
-// total size must be below 2 GiB (one shard; InvalidArgument otherwise).
-// Memory: about 9 bytes per byte of text. The suffix array is built on one thread; the LCP
-// array in parallel on the caller's oneTBB threads. The result does not depend on them.
+// text, its Removals (kSpan), in order, non-overlapping, each at least one byte. The candidate
+// text's total size must be below 2 GiB (InvalidArgument otherwise; a shard below 2 GiB always is).
+// Memory: 9 bytes per byte of candidate text, and about 1 byte per byte for the prefilter.
+// The prefilter and the LCP array run in parallel on the caller's oneTBB threads, the suffix
+// array on one; the result does not depend on the thread count.
 absl::Status FindRepeatedSpans(const std::vector<std::string_view>& texts, SpanMode mode,
                                size_t min_span_bytes, std::vector<std::vector<Removal>>* out);
 
