@@ -13,6 +13,7 @@
 #include "neardup/stats.h"
 #include "tbb/enumerable_thread_specific.h"
 #include "tbb/parallel_for.h"
+#include "tbb/task_group.h"
 
 namespace neardup {
 namespace {
@@ -77,6 +78,15 @@ class Cleaner {
         warn_(warn),
         normalizer_(LineNormalizeOptions()) {}
 
+  // A run that failed may leave a shard in the background: wait for it (its error, if any, is
+  // the second one and is dropped).
+  ~Cleaner() {
+    try {
+      group_.wait();
+    } catch (...) {
+    }
+  }
+
   absl::StatusOr<CleanFigures> Run();
 
  private:
@@ -89,7 +99,19 @@ class Cleaner {
       const std::function<absl::Status(size_t, const RecordReader&, const RecordBatch&)>& batch);
   absl::Status CountLines();
   absl::Status CleanPass();
+  // A shard of records on its way out: searched for spans and rendered (in the background),
+  // then written.
+  struct Shard {
+    std::vector<Pending> records;
+    uint64_t candidate_bytes = 0;
+    double span_seconds = 0;
+    absl::Status status;
+  };
+  // Hands the current shard to the background (after writing the one before it).
   absl::Status FlushShard();
+  // Waits for the shard in the background and writes it.
+  absl::Status FinishInFlight();
+  absl::Status Search(Shard* shard) const;
   void Render(Pending* p) const;
   absl::Status WriteRecord(const Pending& p);
 
@@ -103,6 +125,8 @@ class Cleaner {
   uint64_t threshold_ = UINT64_MAX;
   CleanFigures figures_;
   std::vector<Pending> shard_;
+  std::unique_ptr<Shard> in_flight_;
+  tbb::task_group group_;
   uint64_t shard_bytes_ = 0;
   bool header_written_ = false;
   std::vector<std::string> first_columns_;
@@ -249,22 +273,50 @@ absl::Status Cleaner::CleanPass() {
 
 absl::Status Cleaner::FlushShard() {
   if (shard_.empty()) return absl::OkStatus();
+  // The shard is searched and rendered in the background while the next one is read and
+  // parsed; the one before it is written first, so the output stays in input order.
+  RETURN_IF_ERROR(FinishInFlight());
+  in_flight_ = std::make_unique<Shard>();
+  in_flight_->records = std::move(shard_);
+  shard_.clear();
+  shard_bytes_ = 0;
+  Shard* shard = in_flight_.get();
+  group_.run([this, shard] { shard->status = Search(shard); });
+  return absl::OkStatus();
+}
+
+absl::Status Cleaner::FinishInFlight() {
+  if (in_flight_ == nullptr) return absl::OkStatus();
+  group_.wait();
+  std::unique_ptr<Shard> shard = std::move(in_flight_);
+  RETURN_IF_ERROR(shard->status);
+  figures_.span_candidate_bytes += shard->candidate_bytes;
+  figures_.span_seconds += shard->span_seconds;
+  if (options_.clean.spans != SpanMode::kOff) ++figures_.span_shards;
+  for (const Pending& p : shard->records) RETURN_IF_ERROR(WriteRecord(p));
+  return absl::OkStatus();
+}
+
+absl::Status Cleaner::Search(Shard* shard) const {
+  std::vector<Pending>& records = shard->records;
   if (options_.clean.spans != SpanMode::kOff) {
     const auto start = Clock::now();
     std::vector<std::string_view> texts;
     std::vector<size_t> which;
-    for (size_t i = 0; i < shard_.size(); ++i) {
-      if (shard_[i].state != Pending::State::kGood) continue;
-      texts.push_back(shard_[i].cleaned);
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (records[i].state != Pending::State::kGood) continue;
+      texts.push_back(records[i].cleaned);
       which.push_back(i);
     }
     std::vector<std::vector<Removal>> spans;
     RETURN_IF_ERROR(FindRepeatedSpans(texts, options_.clean.spans,
-                                      options_.clean.min_span_bytes, &spans));
-    ++figures_.span_shards;
+                                      options_.clean.min_span_bytes, &spans,
+                                      &shard->candidate_bytes));
     // Back to offsets of the original value, merged with the line removals.
     tbb::parallel_for(size_t{0}, which.size(), [&](size_t k) {
-      Pending& p = shard_[which[k]];
+      Pending& p = records[which[k]];
+      p.cleaned.clear();
+      p.cleaned.shrink_to_fit();
       if (spans[k].empty()) return;
       std::vector<Removal> merged;
       MapToOriginal(p.removals, spans[k], &merged);
@@ -272,17 +324,12 @@ absl::Status Cleaner::FlushShard() {
       std::sort(merged.begin(), merged.end(),
                 [](const Removal& a, const Removal& b) { return a.start < b.start; });
       p.removals = std::move(merged);
-      p.cleaned.clear();
-      p.cleaned.shrink_to_fit();
     });
-    figures_.span_seconds += SecondsSince(start);
+    shard->span_seconds = SecondsSince(start);
   }
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, shard_.size(), 16), [&](const auto& range) {
-    for (size_t i = range.begin(); i != range.end(); ++i) Render(&shard_[i]);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, records.size(), 16), [&](const auto& range) {
+    for (size_t i = range.begin(); i != range.end(); ++i) Render(&records[i]);
   });
-  for (const Pending& p : shard_) RETURN_IF_ERROR(WriteRecord(p));
-  shard_.clear();
-  shard_bytes_ = 0;
   return absl::OkStatus();
 }
 
@@ -386,7 +433,8 @@ absl::StatusOr<CleanFigures> Cleaner::Run() {
   start = Clock::now();
   RETURN_IF_ERROR(CleanPass());
   RETURN_IF_ERROR(FlushShard());
-  figures_.clean_seconds = SecondsSince(start) - figures_.span_seconds;
+  RETURN_IF_ERROR(FinishInFlight());
+  figures_.clean_seconds = SecondsSince(start);
   if (figures_.documents > 0 && figures_.with_text == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "no record has the text field \"", options_.fields.text,
@@ -434,7 +482,7 @@ absl::StatusOr<CleanFigures> CleanFiles(const CleanFilesOptions& options, Atomic
 }
 
 std::string CleanStatsJson(const CleanFilesOptions& options, const CleanFigures& f) {
-  const double total = f.count_seconds + f.clean_seconds + f.span_seconds;
+  const double total = f.count_seconds + f.clean_seconds;
   const double mb = static_cast<double>(f.text_bytes) / 1e6;
   std::string out = "{\n";
   auto add = [&](std::string_view key, std::string value, bool last = false) {
@@ -465,6 +513,7 @@ std::string CleanStatsJson(const CleanFilesOptions& options, const CleanFigures&
   add("line_threshold", absl::StrCat(f.line_threshold));
   add("line_table_bytes", absl::StrCat(f.line_table_bytes));
   add("span_shards", absl::StrCat(f.span_shards));
+  add("span_candidate_bytes", absl::StrCat(f.span_candidate_bytes));
   std::string field;
   internal::AppendJsonString(&field, options.fields.text);
   add("text_field", field);

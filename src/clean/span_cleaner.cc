@@ -189,7 +189,8 @@ class WindowHasher {
 }  // namespace
 
 absl::Status FindRepeatedSpans(const std::vector<std::string_view>& texts, SpanMode mode,
-                               size_t min_span_bytes, std::vector<std::vector<Removal>>* out) {
+                               size_t min_span_bytes, std::vector<std::vector<Removal>>* out,
+                               uint64_t* candidate_bytes) {
   out->assign(texts.size(), {});
   if (mode == SpanMode::kOff || texts.empty()) return absl::OkStatus();
   const size_t m = min_span_bytes;
@@ -290,6 +291,10 @@ absl::Status FindRepeatedSpans(const std::vector<std::string_view>& texts, SpanM
     }
   }
   regions.clear();
+  if (candidate_bytes != nullptr) {
+    *candidate_bytes = 0;
+    for (std::string_view piece : pieces) *candidate_bytes += piece.size();
+  }
   std::vector<std::vector<Removal>> found;
   absl::Status status = SuffixArraySpans(pieces, owner, mode, m, &found);
   if (!status.ok()) return status;

@@ -216,8 +216,9 @@ CLI::App* AddCleanCommand(CLI::App* app, std::function<int()>* run) {
           ->capture_default_str();
   f->span_options[1] =
       cmd->add_option("--span-shard", f->span_shard,
-                      "Bytes of text searched for spans at once (memory about 9x); larger "
-                      "corpora are cleaned in shards, spans found within each (at most 2G - 1)")
+                      "Bytes of text searched for spans at once (memory: 9 bytes per byte the "
+                      "prefilter keeps, at most about 12x); larger corpora are cleaned in shards, "
+                      "spans found within each (at most 2G - 1)")
           ->capture_default_str();
   cmd->add_option("--max-record-bytes", f->options.max_record_bytes,
                   "Longer records are written unchanged, with a warning")

@@ -156,8 +156,10 @@ void FindBoilerplateLines(std::string_view text, const LineCounts& counts, uint6
 // Memory: 9 bytes per byte of candidate text, and about 1 byte per byte for the prefilter.
 // The prefilter and the LCP array run in parallel on the caller's oneTBB threads, the suffix
 // array on one; the result does not depend on the thread count.
+// `candidate_bytes`, when given, gets the bytes the prefilter kept for the suffix array.
 absl::Status FindRepeatedSpans(const std::vector<std::string_view>& texts, SpanMode mode,
-                               size_t min_span_bytes, std::vector<std::vector<Removal>>* out);
+                               size_t min_span_bytes, std::vector<std::vector<Removal>>* out,
+                               uint64_t* candidate_bytes = nullptr);
 
 // `text` without the bytes of `removals` (sorted, non-overlapping).
 std::string ApplyRemovals(std::string_view text, absl::Span<const Removal> removals);

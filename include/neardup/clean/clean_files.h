@@ -75,10 +75,12 @@ struct CleanFigures {
   uint64_t boilerplate_lines = 0;  // distinct lines at or over the threshold
   uint64_t line_threshold = 0;
   uint64_t span_shards = 0;
+  uint64_t span_candidate_bytes = 0;  // text the prefilter kept for the suffix arrays
   uint64_t line_table_bytes = 0;
   double count_seconds = 0;
-  double clean_seconds = 0;      // pass 2 without the span search
-  double span_seconds = 0;       // suffix arrays and LCP
+  double clean_seconds = 0;      // pass 2, span search included
+  double span_seconds = 0;       // span search (prefilter, suffix arrays, LCP), which runs
+                                 // beside the reading and parsing of the next shard
 };
 
 // Runs the cleaning. `out` gets the records (required); `removed` the removals (may be null).
