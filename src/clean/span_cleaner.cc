@@ -208,23 +208,33 @@ absl::Status FindRepeatedSpans(const std::vector<std::string_view>& texts, SpanM
   std::vector<std::vector<std::pair<size_t, uint64_t>>> anchors(texts.size());
   tbb::parallel_for(tbb::blocked_range<size_t>(0, texts.size()), [&](const auto& range) {
     std::vector<uint64_t> hashes;
-    std::vector<size_t> queue;  // k-gram positions, hashes increasing (a monotone deque)
+    // The least hash of each window of w k-grams, the last of equals, with blocks of w: `pre`
+    // is the least from its block's start up to a place, `suf` from a place to its block's end;
+    // a window is the end of one block and the start of the next (van Herk / Gil-Werman).
+    std::vector<uint32_t> pre, suf;
     for (size_t d = range.begin(); d != range.end(); ++d) {
       const std::string_view t = texts[d];
       if (t.size() < m) continue;
       const size_t grams = t.size() - k + 1;
       hashes.resize(grams);
+      pre.resize(grams);
+      suf.resize(grams);
       WindowHasher hasher(t, k);
       for (size_t i = 0; i < grams; ++i) hashes[i] = hasher.Next(i);
-      queue.assign(grams, 0);
-      size_t head = 0, tail = 0;
-      auto& out = anchors[d];
       for (size_t i = 0; i < grams; ++i) {
-        while (tail > head && hashes[queue[tail - 1]] >= hashes[i]) --tail;
-        queue[tail++] = i;
-        if (i + 1 < w) continue;
-        while (queue[head] + w <= i) ++head;  // out of the window [i - w + 1, i]
-        const size_t a = queue[head];
+        pre[i] = i % w == 0 || hashes[i] <= hashes[pre[i - 1]] ? static_cast<uint32_t>(i)
+                                                                : pre[i - 1];
+      }
+      for (size_t i = grams; i-- > 0;) {
+        suf[i] = i + 1 == grams || (i + 1) % w == 0 || hashes[i] < hashes[suf[i + 1]]
+                     ? static_cast<uint32_t>(i)
+                     : suf[i + 1];
+      }
+      auto& out = anchors[d];
+      for (size_t j = 0; j + w <= grams; ++j) {
+        const size_t right = pre[j + w - 1];
+        size_t a = right;
+        if (j % w != 0 && hashes[suf[j]] < hashes[right]) a = suf[j];
         // An anchor's hash is the least of w: its top bits are near 0. Mixed again for the
         // bitmaps, which take the top bits.
         if (out.empty() || out.back().first != a) out.emplace_back(a, Remix(hashes[a]));
