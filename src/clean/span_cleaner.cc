@@ -82,9 +82,17 @@ absl::Status SuffixArraySpans(const std::vector<std::string_view>& texts,
     }
   });
   // Which text a position belongs to, and whether its window [s, s + m) stays inside that text.
+  // coarse[b] is the piece that holds position b * 4096; from there a few steps forward find
+  // any position's piece (pieces are at least m bytes), without a binary search a position.
+  std::vector<uint32_t> coarse((total >> 12) + 1);
+  for (size_t b = 0, d = 0; b < coarse.size(); ++b) {
+    while (d + 1 < texts.size() && starts[d + 1] <= (uint64_t{b} << 12)) ++d;
+    coarse[b] = static_cast<uint32_t>(d);
+  }
   auto doc_of = [&](uint64_t s) {
-    return static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), s) -
-                               starts.begin() - 1);
+    size_t d = coarse[s >> 12];
+    while (starts[d + 1] <= s) ++d;
+    return d;
   };
   // Groups of suffixes that share their first m bytes are runs of consecutive ranks with
   // lcp >= m. In each group, the valid windows (inside one text) after the earliest are later
