@@ -332,6 +332,9 @@ TEST(RewriteTextValueTest, EachFormatRoundTripsAndLeavesOtherFieldsAlone) {
   const std::vector<std::string> cols = {"id", "title", "text", "url"};
   Rewritten(Format::kCsv, "7,\"a, title\",\"quoted \"\"text\"\"\",u\r\n", value, cols);
   Rewritten(Format::kCsv, "7,title,plain,u\n", "still plain", cols);
+  // A quote inside an unquoted field is content (as the reader splits it), not a quoted comma.
+  Rewritten(Format::kCsv, "7,bro\"ken, title,plain,u\n", value,
+            {"id", "title", "x", "text", "url"});
   Rewritten(Format::kCsv, "7,title,plain,u\n", value, cols);
   Rewritten(Format::kTsv, "7\ttitle\tplain text\tu\n", "plain", cols);
   // Other bytes stay: only the value changes.

@@ -767,14 +767,17 @@ RecordParser::TextSpan RecordParser::text_span() const {
       if (p.text_col < 0) break;
       // The cell's raw bounds: field separators outside quotes (the parse succeeded, so the
       // row is well formed).
+      // The same state machine as the split, so that a quote inside an unquoted field stays
+      // content there too.
       const std::string_view row = StripLineEnd(p.parsed);
       const char sep = p.format == Format::kCsv ? ',' : '\t';
       int col = 0;
       size_t start = 0;
-      bool quoted = false;
+      CsvState state = CsvState::kFieldStart;
       for (size_t i = 0; i <= row.size(); ++i) {
         const bool end = i == row.size();
-        if (!end && p.format == Format::kCsv && row[i] == '"') quoted = !quoted;
+        const bool quoted = p.format == Format::kCsv && state == CsvState::kQuoted;
+        if (!end && p.format == Format::kCsv) state = ScanCsv(row.substr(i, 1), state);
         if (end || (!quoted && row[i] == sep)) {
           if (col == p.text_col) {
             span.found = true;
