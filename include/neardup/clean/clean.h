@@ -7,8 +7,10 @@
 //          where it occurs (CCNet's line dedup). Lines are matched on their normalized form
 //          (LineNormalizeOptions(): NFKC, case folding, punctuation and white space unified), so
 //          "메뉴  건너뛰기" and "메뉴 건너뛰기\r" are one line; what is removed is the original
-//          bytes of the line, its '\n' included. A line whose normalized form is empty (a blank
-//          line, a line of spaces) is never counted nor removed, so paragraph breaks stay.
+//          bytes of the line, its '\n' included (when the last line of a text, which has none,
+//          is removed, the '\n' before it stays: it ends the line before). A line whose
+//          normalized form is empty (a blank line, a line of spaces) is never counted nor
+//          removed, so paragraph breaks stay.
 //          Counted in one exact table keyed by a 64-bit hash of the normalized line
 //          (LineCounts), about 32 bytes per distinct line.
 //   spans  Exact repeated byte spans of at least `min_span_bytes` (Lee et al. 2021, "Deduplicating
