@@ -85,10 +85,10 @@ TEST_F(UsageTest, UnknownCommandGetsTheClosestCommand) {
   ExpectUsageError("dedupe in.jsonl -o x", "unknown command 'dedupe'; did you mean 'dedup'?");
   ExpectUsageError("tune pairz x", "unknown command 'tune pairz'; did you mean 'tune pairs'?");
   ExpectUsageError("frobnicate",
-                   "unknown command 'frobnicate' (commands: cluster, dedup, eval, report, tune, "
-                   "synth, plan, explain)");
-  ExpectUsageError("", "neardup needs a command: cluster, dedup, eval, report, tune, synth, "
-                       "plan, explain; see neardup --help");
+                   "unknown command 'frobnicate' (commands: cluster, dedup, clean, eval, report, "
+                   "tune, synth, plan, explain)");
+  ExpectUsageError("", "neardup needs a command: cluster, dedup, clean, eval, report, tune, "
+                       "synth, plan, explain; see neardup --help");
 }
 
 TEST_F(UsageTest, ValueOutsideItsListGetsTheClosestValue) {

@@ -11,6 +11,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cli/clean_command.h"
 #include "cli/run_command.h"
 #include "cli/run_flags.h"
 #include "cli/synth_command.h"
@@ -264,6 +265,8 @@ int Main(int argc, char** argv) {
   RunCommands run;
   run.cluster.Add(&app);
   run.dedup.Add(&app);
+  std::function<int()> run_clean;
+  CLI::App* clean = neardup::cli::AddCleanCommand(&app, &run_clean);
   EvalCommand eval;
   eval.Add(&app);
   run.report.Add(&app);
@@ -280,6 +283,7 @@ int Main(int argc, char** argv) {
   if (std::optional<int> done = Parse(&app, argc, argv)) return *done;
   if (eval.app->parsed()) return RunEval(eval.files, eval.json);
   if (tune.parsed()) return tune.Run();
+  if (clean->parsed()) return run_clean();
   if (synth->parsed()) return run_synth();
   if (plan->parsed()) return run_plan();
   if (explain->parsed()) return run_explain();

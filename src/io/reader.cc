@@ -556,6 +556,10 @@ struct RecordParser::Impl {
   std::string repaired;  // the record with invalid UTF-8 replaced
   std::string scratch;   // lenient string unescaping
   std::vector<std::string> cells;
+  // The last Parse(): what was parsed, and for jsonl the text token's place in it.
+  std::string_view parsed;
+  size_t text_begin = 0, text_end = 0;
+  bool text_found = false;
 
   absl::Status Error(uint64_t line, std::string_view reason) const {
     return absl::InvalidArgumentError(absl::StrCat(label, ":", line, ": ", Av(reason)));
@@ -592,6 +596,8 @@ std::string RecordParser::Impl::ParseJson(std::string_view json_text, Document* 
                                           simdjson::error_code* err) {
   using simdjson::ondemand::json_type;
   doc->Clear();
+  text_found = false;
+  parsed = json_text;
   if (padded_capacity < json_text.size() + simdjson::SIMDJSON_PADDING) {
     padded_capacity = std::max(json_text.size() + simdjson::SIMDJSON_PADDING, 2 * padded_capacity);
     padded.reset(new char[padded_capacity]);
@@ -649,10 +655,20 @@ std::string RecordParser::Impl::ParseJson(std::string_view json_text, Document* 
     const std::string& name = is_id ? fields.id : is_title ? fields.title : fields.text;
     simdjson::ondemand::value value = field.value();
     if ((*err = value.type().get(type))) return Invalid(*err);
-    if (type == json_type::null) continue;
+    if (type == json_type::null) {
+      if (is_text) text_found = false;
+      continue;
+    }
     doc->has |= (is_id ? Document::kHasId : 0) | (is_title ? Document::kHasTitle : 0) |
                 (is_text ? Document::kHasText : 0);
     if (type == json_type::string) {
+      if (is_text) {
+        std::string_view token = value.raw_json_token();
+        while (!token.empty() && token.back() != '"') token.remove_suffix(1);
+        text_begin = static_cast<size_t>(token.data() - padded.get());
+        text_end = text_begin + token.size();
+        text_found = true;
+      }
       std::string* target = is_id ? &doc->id : is_title ? &doc->title : &doc->body;
       std::string reason = TakeString(value, name, target, err);
       if (!reason.empty()) return reason;
@@ -732,6 +748,55 @@ RecordParser::RecordParser(Format format, FieldNames fields, std::string file_la
 
 RecordParser::~RecordParser() = default;
 
+RecordParser::TextSpan RecordParser::text_span() const {
+  const Impl& p = *impl_;
+  TextSpan span;
+  span.bytes = p.parsed;
+  switch (p.format) {
+    case Format::kJsonl:
+      span.found = p.text_found;
+      span.begin = p.text_begin;
+      span.end = p.text_end;
+      break;
+    case Format::kText:
+      span.found = true;
+      span.end = StripLineEnd(p.parsed).size();
+      break;
+    case Format::kCsv:
+    case Format::kTsv: {
+      if (p.text_col < 0) break;
+      // The cell's raw bounds: field separators outside quotes (the parse succeeded, so the
+      // row is well formed).
+      // The same state machine as the split, so that a quote inside an unquoted field stays
+      // content there too.
+      const std::string_view row = StripLineEnd(p.parsed);
+      const char sep = p.format == Format::kCsv ? ',' : '\t';
+      int col = 0;
+      size_t start = 0;
+      CsvState state = CsvState::kFieldStart;
+      for (size_t i = 0; i <= row.size(); ++i) {
+        const bool end = i == row.size();
+        const bool quoted = p.format == Format::kCsv && state == CsvState::kQuoted;
+        if (!end && p.format == Format::kCsv) state = ScanCsv(row.substr(i, 1), state);
+        if (end || (!quoted && row[i] == sep)) {
+          if (col == p.text_col) {
+            span.found = true;
+            span.begin = start;
+            span.end = i;
+            break;
+          }
+          ++col;
+          start = i + 1;
+        }
+      }
+      break;
+    }
+    case Format::kAuto:
+      break;
+  }
+  return span;
+}
+
 absl::Status RecordParser::Parse(std::string_view record, uint64_t line_number, Document* doc) {
   Impl& p = *impl_;
   doc->Clear();
@@ -754,9 +819,11 @@ absl::Status RecordParser::Parse(std::string_view record, uint64_t line_number, 
     }
     case Format::kCsv:
     case Format::kTsv:
+      p.parsed = record;
       RETURN_IF_ERROR(p.ParseDelimited(record, line_number, doc));
       break;
     case Format::kText:
+      p.parsed = record;
       doc->body.assign(StripLineEnd(record));
       doc->has = Document::kHasText;
       break;

@@ -195,6 +195,21 @@ class RecordParser {
   // or empty id becomes "FILE:LINE".
   absl::Status Parse(std::string_view record, uint64_t line_number, Document* doc);
 
+  // Where the text field's value is written, for a caller that rewrites that value alone
+  // (`clean`). After a successful Parse(): `bytes` is what was parsed, the record itself, or for
+  // a JSONL record with invalid UTF-8 its repaired copy (valid until the next Parse());
+  // [begin, end) is the value as written there: jsonl the string token with its quotes (the
+  // last one of a repeated key), csv the cell with its quotes if it has any, tsv the cell, text
+  // the line without its line end. `found` is false when the record has no text field (absent,
+  // null, or a column the header lacks).
+  struct TextSpan {
+    std::string_view bytes;
+    size_t begin = 0;
+    size_t end = 0;
+    bool found = false;
+  };
+  TextSpan text_span() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
