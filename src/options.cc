@@ -64,9 +64,6 @@ absl::StatusOr<NewsRules> PipelineOptions::BuildNewsRules() const {
 absl::Status PipelineOptions::Validate() const {
   auto bad = [](auto&&... parts) { return absl::InvalidArgumentError(absl::StrCat(parts...)); };
   if (inputs.empty()) return bad("no input files given");
-  if (stop_shingles.has_value() && stories) {
-    return bad("a given stop-shingle table cannot be used with stories (they sample themselves)");
-  }
   int stdin_count = 0;
   for (const auto& in : inputs) {
     if (in.empty()) return bad("an input file name is empty");

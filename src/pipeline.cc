@@ -369,11 +369,6 @@ void Runner::RunReadPipeline(size_t in_flight) {
 }
 
 void Runner::FindStopShingles(size_t in_flight) {
-  if (options_.stop_shingles.has_value()) {  // a persistent index's table (PipelineOptions)
-    for (int f = 0; f < 2; ++f) stop_shingles_[f].Set((*options_.stop_shingles)[f]);
-    result_.stop_shingles = *options_.stop_shingles;
-    return;
-  }
   for (const std::string& in : options_.inputs) {
     if (in == "-") {
       result_.counts.df_sample_skipped = true;  // standard input cannot be read twice
@@ -412,7 +407,6 @@ void Runner::FindStopShingles(size_t in_flight) {
   const double limit = options_.max_shingle_df * static_cast<double>(documents);
   if (!df[0].empty()) result_.counts.stop_cells_title = stop_shingles_[0].Build(df[0], limit);
   if (!df[1].empty()) result_.counts.stop_cells_body = stop_shingles_[1].Build(df[1], limit);
-  for (int f = 0; f < 2; ++f) result_.stop_shingles[f] = stop_shingles_[f].bits();
 }
 
 FieldRule Runner::Rule(int field) const {

@@ -86,9 +86,9 @@ TEST_F(UsageTest, UnknownCommandGetsTheClosestCommand) {
   ExpectUsageError("tune pairz x", "unknown command 'tune pairz'; did you mean 'tune pairs'?");
   ExpectUsageError("frobnicate",
                    "unknown command 'frobnicate' (commands: cluster, dedup, clean, eval, report, "
-                   "tune, synth, plan, explain, index)");
+                   "tune, synth, plan, explain)");
   ExpectUsageError("", "neardup needs a command: cluster, dedup, clean, eval, report, tune, "
-                       "synth, plan, explain, index; see neardup --help");
+                       "synth, plan, explain; see neardup --help");
 }
 
 TEST_F(UsageTest, ValueOutsideItsListGetsTheClosestValue) {

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstddef>
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,10 +26,6 @@ namespace neardup {
 // The Jaccard similarity of a copy that is half as long as its original with `containment` of it
 // inside the original: where the LSH banding aims for the containment measure.
 double ContainmentLshJaccard(double containment);
-
-// The stop-shingles of a run, per field (title, body): a bitmap of count-min cells, empty when
-// nothing was left out. Opaque outside the pipeline; kept to hand back (stop_shingles below).
-using StopShingleTable = std::array<std::vector<uint64_t>, 2>;
 
 struct PipelineOptions {
   // Input files, read in this order; "-" is standard input (at most once). Non-empty.
@@ -74,10 +69,6 @@ struct PipelineOptions {
   // board furniture) are left out of every sketch. Needs at least 1,000 sampled documents; 1 turns
   // it off. In (0, 1].
   double max_shingle_df = 0.5;
-  // A stop-shingle table to use instead of sampling (title, body: RunResult::stop_shingles of an
-  // earlier run), so that runs over different inputs leave out the same shingles (the persistent
-  // index, index/index.h). Not with stories. Default: none, sample.
-  std::optional<StopShingleTable> stop_shingles;
   uint64_t df_sample = 2000;              // >= 1 (whole batches are read: about this many)
 
   int num_perm = 128;                     // MinHash permutations, 1..1024

@@ -128,8 +128,6 @@ struct RunResult {
   // Distributed runs with more than one rank only: one entry per rank, in rank order.
   std::vector<RankFigures> ranks;
 
-  // The stop-shingle table in force (sampled, or PipelineOptions::stop_shingles).
-  StopShingleTable stop_shingles;
   LshParams lsh;        // body
   LshParams title_lsh;  // title
   RunCounts counts;

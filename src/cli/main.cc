@@ -16,7 +16,6 @@
 #include "cli/run_flags.h"
 #include "cli/synth_command.h"
 #include "cli/explain_command.h"
-#include "cli/index_command.h"
 #include "cli/plan_command.h"
 #include "cli/tune_command.h"
 #include "cli/usage.h"
@@ -278,8 +277,6 @@ int Main(int argc, char** argv) {
   CLI::App* plan = neardup::cli::AddPlanCommand(&app, &run_plan);
   std::function<int()> run_explain;
   CLI::App* explain = neardup::cli::AddExplainCommand(&app, &run_explain);
-  std::function<int()> run_index;
-  CLI::App* index = neardup::cli::AddIndexCommand(&app, &run_index);
   RefuseNegativeCounts(&app);
 
   neardup::RemoveTemporaryFilesOnSignals();
@@ -290,7 +287,6 @@ int Main(int argc, char** argv) {
   if (synth->parsed()) return run_synth();
   if (plan->parsed()) return run_plan();
   if (explain->parsed()) return run_explain();
-  if (index->parsed()) return run_index();
   return run.Run(command_line);
 }
 

@@ -133,9 +133,6 @@ class StopShingles {
     return marked;
   }
   bool empty() const { return bits_.empty(); }
-  // The marked cells, (kMask + 1) / 64 words, or none; Set takes such a table back.
-  const std::vector<uint64_t>& bits() const { return bits_; }
-  void Set(std::vector<uint64_t> bits) { bits_ = std::move(bits); }
   bool Contains(uint64_t h) const { return Bit(h & kMask) && Bit((h >> 32) & kMask); }
 
  private:
